@@ -1,0 +1,206 @@
+"""The `copar` command line: parse, call the core, map errors to messages and exit codes."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import DEFAULT_INPUT, DEFAULT_OUTPUT, Settings
+from .errors import CoparError, InputError, ValidationFailed
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE, EXIT_BUG = 0, 1, 2, 3
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Bar:
+    """Progress bars on stderr, one per build phase."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def start(self, phase: str, total: int) -> None:
+        if total:
+            self.bar = click.progressbar(length=total, label=phase.ljust(16), file=sys.stderr,
+                                         item_show_func=lambda item: item[:40] if item else None)
+            self.bar.__enter__()
+
+    def advance(self, label: str) -> None:
+        if self.bar is not None:
+            self.bar.current_item = label
+            self.bar.update(1)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.current_item = None
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"Erreur : {message}", err=True)
+    sys.exit(code)
+
+
+def _guard(ctx: click.Context, func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a core call; turn the project's errors into French messages and exit codes."""
+    try:
+        return func(*args, **kwargs)
+    except InputError as exc:
+        _fail(str(exc), EXIT_UNREADABLE)
+    except ValidationFailed as exc:
+        click.echo(exc.report.to_table(), err=True, nl=False)
+        _fail(str(exc), EXIT_PROBLEMS)
+    except CoparError as exc:
+        _fail(str(exc), EXIT_PROBLEMS)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # a bug: short message unless --debug
+        if ctx.obj.get("debug"):
+            traceback.print_exc()
+        _fail(f"erreur inattendue ({type(exc).__name__}: {exc}). Relancez avec « copar --debug … » "
+              "et transmettez le message complet à l'équipe technique.", EXIT_BUG)
+
+
+@click.group(context_settings=CONTEXT)
+@click.option("--debug", is_flag=True, help="Affiche la trace complète des erreurs inattendues.")
+@click.version_option(package_name="copar", message="copar %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """copar : les documents de l'alternance du Master 2 COPAR à partir du classeur de la promotion.
+
+    \b
+    Démarrage rapide :
+      copar init promotion.xlsx     crée un classeur vide à remplir
+      copar check                   vérifie inputs/promotion.xlsx
+      copar build                   écrit tous les documents dans outputs/
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@cli.command()
+@click.argument("fichier", type=click.Path(path_type=Path), default=DEFAULT_INPUT / "promotion.xlsx")
+@click.option("--exemple", is_flag=True, help="Remplit le classeur avec la promotion d'exemple.")
+@click.option("--force", is_flag=True, help="Remplace le fichier s'il existe déjà.")
+@click.pass_context
+def init(ctx: click.Context, fichier: Path, exemple: bool, force: bool) -> None:
+    """Crée un classeur de promotion (FICHIER, par défaut inputs/promotion.xlsx).
+
+    Toutes les feuilles, leurs en-têtes, les listes déroulantes, les formats de date et une
+    feuille Instructions. N'écrase jamais un fichier existant sans --force.
+    """
+    from .init import write_workbook
+
+    path = _guard(ctx, write_workbook, fichier, example=exemple, force=force)
+    what = "avec la promotion d'exemple" if exemple else "vide"
+    click.echo(f"Classeur {what} écrit : {path}")
+
+
+@cli.command()
+@click.argument("entrees", metavar="[ENTRÉES]", type=click.Path(path_type=Path), default=DEFAULT_INPUT)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table pour les personnes, json pour les programmes.")
+@click.pass_context
+def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
+    """Vérifie le classeur (ou le dossier de CSV) ENTRÉES, par défaut inputs/.
+
+    Code de sortie : 0 sans erreur, 1 s'il y a des erreurs, 2 si l'entrée est illisible.
+    """
+    from .validate import check as run_check
+
+    _, report = _guard(ctx, run_check, entrees)
+    if fmt == "json":
+        click.echo(report.to_json())
+    else:
+        click.echo(report.to_table(), nl=False)
+    sys.exit(EXIT_OK if report.valid else EXIT_PROBLEMS)
+
+
+@cli.command()
+@click.argument("entrees", metavar="[ENTRÉES]", type=click.Path(path_type=Path), default=DEFAULT_INPUT)
+@click.option("-o", "--sorties", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
+              help="Dossier où écrire les documents.")
+@click.option("--only", "only", multiple=True, metavar="FAMILLE",
+              help="Ne produit que cette famille (répétable, ou séparée par des virgules) : "
+                   "reunion-tuteurs, bilans, jurys, invitation, emargement, fiche, cahier, feuille-de-route, "
+                   "bilan, livret, compte-rendu, grille.")
+@click.option("--etudiant", "student", metavar="N°", help="Ne produit que les documents de cet·te étudiant·e.")
+@click.option("--no-pdf", "no_pdf", is_flag=True, help="N'écrit que les documents Word, sans conversion PDF.")
+@click.option("--pdfa", is_flag=True, help="PDF/A-2b (archivage) pour tous les PDF.")
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="Conversions LibreOffice en parallèle.")
+@click.option("--force", is_flag=True, help="Régénère aussi les documents inchangés.")
+@click.option("--templates", "templates", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Dossier de modèles de l'université, utilisés à la place des modèles par défaut.")
+@click.option("--timeout", type=click.FloatRange(5, 3600), default=180, show_default=True,
+              help="Délai maximal (secondes) d'un appel à LibreOffice.")
+@click.pass_context
+def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...], student: str | None,
+          no_pdf: bool, pdfa: bool, workers: int, force: bool, templates: Path | None, timeout: float) -> None:
+    """Produit les documents (Word et PDF) et les dossiers de jury dans SORTIES.
+
+    Refuse de produire quoi que ce soit tant que « copar check » trouve des erreurs.
+    """
+    from . import documents
+    from .build import build as run_build
+    from .build import summary_lines
+
+    try:
+        documents.resolve_only(only)
+    except KeyError as exc:
+        _fail(f"famille inconnue pour --only : {exc.args[0]}. Choix possibles : "
+              + ", ".join(documents.only_names()) + ".", EXIT_PROBLEMS)
+    settings = Settings(input=entrees, output=sorties, only=only, student=student, pdf=not no_pdf, pdfa=pdfa,
+                        workers=workers, force=force, templates=templates, timeout=timeout)
+    result = _guard(ctx, run_build, settings, _Bar())
+    for line in summary_lines(result):
+        click.echo(line)
+    click.echo(f"Sorties : {result.output}/ (voir {result.output}/rapport-de-construction.txt)")
+    sys.exit(EXIT_OK if result.ok else EXIT_PROBLEMS)
+
+
+@cli.group()
+def templates() -> None:
+    """Modèles Word : variables disponibles et vérification."""
+
+
+@templates.command("vars")
+@click.argument("type_", metavar="[TYPE]", required=False)
+@click.option("--entrees", type=click.Path(path_type=Path), default=None,
+              help="Classeur dont tirer les exemples (par défaut : la promotion d'exemple).")
+@click.pass_context
+def templates_vars(ctx: click.Context, type_: str | None, entrees: Path | None) -> None:
+    """Liste les variables que reçoit chaque type de document, avec un exemple."""
+    from .variables import describe
+
+    text = _guard(ctx, describe, type_, entrees)
+    click.echo(text, nl=False)
+
+
+@templates.command("check")
+@click.argument("dossier", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.pass_context
+def templates_check(ctx: click.Context, dossier: Path | None) -> None:
+    """Vérifie les modèles de DOSSIER (par défaut les modèles fournis).
+
+    Signale les erreurs de syntaxe, les balises coupées par Word et les variables inconnues.
+    Code de sortie 1 si un modèle est défectueux.
+    """
+    from .variables import check_templates
+
+    lines, broken = _guard(ctx, check_templates, dossier)
+    for line in lines:
+        click.echo(line)
+    sys.exit(EXIT_PROBLEMS if broken else EXIT_OK)
+
+
+def main() -> None:
+    cli(obj={}, prog_name="copar")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,180 @@
+"""What each template receives: records → plain dicts of printable strings.
+
+The shapes are documented in docs/template-context.md; `copar templates vars`
+prints them with the sample's values. Keep both in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from . import formats as fmt
+from .model import (
+    Criterion,
+    Dataset,
+    Defense,
+    Event,
+    Jury,
+    PeriodReview,
+    Student,
+    TripartiteReview,
+    Tutor,
+)
+from .schema import CALENDAR_KEYS
+
+PERIODS = range(1, 7)
+EMPTY_EVENT = {"evenement": "", "date": "", "date_courte": "", "horaire": "", "lieu": "", "public": ""}
+TRIPARTITE_DURATION = "environ 45 min"
+
+
+def event(e: Event | None) -> dict[str, str]:
+    if e is None:
+        return dict(EMPTY_EVENT)
+    return {
+        "evenement": e.evenement,
+        "date": fmt.date_range(e.debut, e.fin),
+        "date_courte": fmt.short_range(e.debut, e.fin),
+        "horaire": e.horaire,
+        "lieu": e.lieu,
+        "public": e.public,
+    }
+
+
+def common(ds: Dataset, today: dt.date) -> dict[str, Any]:
+    p = ds.promotion
+    ordered = sorted(ds.calendar.values(), key=lambda e: (e.debut, e.row))
+    return {
+        "promo": {k: getattr(p, k) for k in p.__dataclass_fields__},
+        "genere_le": fmt.long_date(today),
+        "echeances": {**{k: event(None) for k in CALENDAR_KEYS}, **{k: event(e) for k, e in ds.calendar.items()}},
+        "calendrier": [event(e) for e in ordered],
+    }
+
+
+def tutor(t: Tutor) -> dict[str, str]:
+    return {
+        "nom": t.nom,
+        "prenom": t.prenom,
+        "nom_complet": t.nom_complet,
+        "fonction": t.fonction,
+        "courriel": t.courriel,
+        "telephone": t.telephone,
+        "structure": t.structure,
+    }
+
+
+def student(s: Student, ds: Dataset) -> dict[str, Any]:
+    public = "formation continue" if s.formation_continue else "stage"
+    own = sorted(
+        (e for e in ds.calendar.values() if e.public in ("tous", public) and not e.cle.startswith("periode_")),
+        key=lambda e: (e.debut, e.row),
+    )
+    return {
+        "numero": s.numero,
+        "nom": s.nom,
+        "prenom": s.prenom,
+        "nom_complet": s.nom_complet,
+        "courriel": s.courriel,
+        "statut": s.statut_libelle,
+        "statut_cle": s.statut,
+        "en_emploi": s.en_emploi,
+        "formation_continue": s.formation_continue,
+        "structure": s.structure,
+        "adresse_structure": s.adresse_structure,
+        "mission": s.mission,
+        "type_mission": s.type_mission_libelle,
+        "debut": fmt.long_date(s.debut),
+        "fin": fmt.long_date(s.fin),
+        "debut_court": fmt.short_date(s.debut),
+        "fin_court": fmt.short_date(s.fin),
+        "heures": fmt.hours_fr(s.heures),
+        "rythme_tic": "deux jours par mois" if s.formation_continue else "une semaine par mois",
+        "question_professionnelle": s.question_professionnelle,
+        "tuteur_memoire": s.tuteur_memoire,
+        "tuteur": tutor(s.tuteur),
+        "echeances": [event(e) for e in own],
+    }
+
+
+def period(n: int, review: PeriodReview | None, ds: Dataset) -> dict[str, Any]:
+    r = review or PeriodReview("", n)
+    return {
+        "numero": n,
+        "titre": f"Période {n}",
+        "dates": event(ds.calendar.get(f"periode_{n}"))["date"],
+        "date_bilan": fmt.long_date(r.date),
+        "activites": r.activites,
+        "autres_actions": r.autres_actions,
+        "apports": r.apports,
+        "attentes": r.attentes,
+        "rempli": review is not None,
+    }
+
+
+def tripartite(t: TripartiteReview | None) -> dict[str, Any]:
+    r = t or TripartiteReview("")
+    return {
+        "date": fmt.long_date(r.date),
+        "heure": fmt.time_fr(r.heure),
+        "duree": TRIPARTITE_DURATION,
+        "participants": r.participants,
+        "realisations": r.realisations,
+        "processus": r.processus,
+        "apprentissages": r.apprentissages,
+        "processus_apprentissage": r.processus_apprentissage,
+        "retours": r.retours,
+        "rempli": t is not None,
+    }
+
+
+def jury(j: Jury | None) -> dict[str, Any]:
+    if j is None:
+        return {"nom": "", "date": "", "lieu": "", "president": "", "membres": [], "membres_texte": ""}
+    return {
+        "nom": j.jury,
+        "date": fmt.long_date(j.date),
+        "lieu": j.lieu,
+        "president": j.president,
+        "membres": list(j.membres),
+        "membres_texte": ", ".join(j.membres),
+    }
+
+
+def passage(d: Defense | None, s: Student, ds: Dataset, page: int | str = "") -> dict[str, Any]:
+    if d is None:
+        d = Defense(s.numero, "", None)  # type: ignore[arg-type]
+    total = None
+    if d.note_rapport is not None and d.note_soutenance is not None:
+        total = d.note_rapport + d.note_soutenance
+    return {
+        "heure": fmt.time_fr(d.heure),
+        "note_rapport": fmt.number_fr(d.note_rapport),
+        "note_soutenance": fmt.number_fr(d.note_soutenance),
+        "total": fmt.number_fr(total),
+        "appreciation": d.appreciation,
+        "etudiant": student(s, ds),
+        "page": page,
+    }
+
+
+def sections(criteria: list[Criterion]) -> list[dict[str, Any]]:
+    groups: dict[str, list[Criterion]] = {}
+    for c in criteria:
+        groups.setdefault(c.section, []).append(c)
+    return [
+        {
+            "titre": title,
+            "points": fmt.number_fr(sum(c.points for c in items)),
+            "criteres": [{"critere": c.critere, "points": fmt.number_fr(c.points)} for c in items],
+        }
+        for title, items in groups.items()
+    ]
+
+
+def team(ds: Dataset) -> list[dict[str, str]]:
+    p = ds.promotion
+    members = [{"nom": p.responsable, "role": "Responsable pédagogique"}]
+    if p.accompagnement:
+        members.append({"nom": p.accompagnement, "role": "Accompagnement de l'alternance"})
+    return members

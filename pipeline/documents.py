@@ -1,0 +1,224 @@
+"""The catalogue: every document family, declared once.
+
+A family names its template, what it is "one per", how to build the context of each
+document and where the document goes under outputs/. Adding a family is one template
+in templates_docx/ plus one `Family(...)` entry in CATALOGUE (see README).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, Callable
+
+from . import contexts as cx
+from .formats import slug
+from .model import Dataset, Student
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One document to render: its family, its output path (no suffix), its context."""
+
+    family: str
+    path: PurePosixPath
+    context: dict[str, Any]
+    label: str
+    numero: str | None = None  # the student it concerns, if any
+
+
+@dataclass
+class Layout:
+    """Output folder names, unique and safe, computed once per build."""
+
+    students: dict[str, str] = field(default_factory=dict)  # numero -> folder
+    tutors: dict[str, str] = field(default_factory=dict)  # tutor key -> file stem
+    juries: dict[str, str] = field(default_factory=dict)  # jury name -> folder
+
+    @classmethod
+    def of(cls, ds: Dataset) -> Layout:
+        return cls(
+            students=_unique({s.numero: f"{slug(s.numero, 20)}-{slug(s.nom, 30)}-{slug(s.prenom, 30)}" for s in ds.students}),
+            tutors=_unique({t.key: f"invitation-{slug(t.nom, 30)}-{slug(t.prenom, 30)}" for t, _ in ds.tutors()}),
+            juries=_unique({j.jury: f"jury-{slug(j.jury, 40)}" for j in ds.juries}),
+        )
+
+    def student_dir(self, s: Student) -> PurePosixPath:
+        return PurePosixPath("etudiants", self.students[s.numero])
+
+    def jury_dir(self, name: str) -> PurePosixPath:
+        return PurePosixPath("jurys", self.juries[name])
+
+
+def _unique(names: dict[str, str]) -> dict[str, str]:
+    """Make values unique case-insensitively by suffixing -2, -3…"""
+    seen: set[str] = set()
+    result = {}
+    for key, name in names.items():
+        candidate, n = name, 1
+        while candidate.lower() in seen:
+            n += 1
+            candidate = f"{name}-{n}"
+        seen.add(candidate.lower())
+        result[key] = candidate
+    return result
+
+
+Builder = Callable[[Dataset, dict[str, Any], Layout], list[Unit]]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str  # value of --only, and the template's file name without .docx
+    title: str  # French, shown in summaries and `templates vars`
+    per: str  # French: what one document is for
+    build: Builder
+    standalone: bool = True  # False: rendered only as part of jury packets
+
+    @property
+    def template(self) -> str:
+        return f"{self.name}.docx"
+
+
+# --- builders -----------------------------------------------------------------------
+
+
+# File name (no suffix) of each per-student document in the student's folder.
+STUDENT_FILES = {
+    "fiche": "fiche-alternance",
+    "cahier": "cahier-des-charges",
+    "feuille_de_route": "feuille-de-route",
+    "livret": "livret-de-bilans",
+    "compte_rendu": "compte-rendu-bilan-tripartite",
+    "grille": "grille-evaluation",
+}
+
+
+def _per_student(name: str, title: str, extra: Callable[[Student, Dataset], dict[str, Any]],
+                 keep: Callable[[Student], bool] = lambda s: True) -> Builder:
+    def build(ds: Dataset, common: dict[str, Any], layout: Layout) -> list[Unit]:
+        return [
+            Unit(name, layout.student_dir(s) / STUDENT_FILES[name],
+                 {**common, "etudiant": cx.student(s, ds), **extra(s, ds)},
+                 f"{title} — {s.nom_complet}", s.numero)
+            for s in ds.students if keep(s)
+        ]
+    return build
+
+
+def _bilans(ds: Dataset, common: dict[str, Any], layout: Layout) -> list[Unit]:
+    units = []
+    for s in ds.students:
+        reviews = ds.reviews_of(s.numero)
+        for n in cx.PERIODS:
+            units.append(Unit("bilan", layout.student_dir(s) / f"bilan-periode-{n}",
+                              {**common, "etudiant": cx.student(s, ds), "periode": cx.period(n, reviews.get(n), ds)},
+                              f"Bilan intermédiaire, période {n} — {s.nom_complet}", s.numero))
+    return units
+
+
+def _livret(s: Student, ds: Dataset) -> dict[str, Any]:
+    reviews = ds.reviews_of(s.numero)
+    return {"periodes": [cx.period(n, reviews.get(n), ds) for n in cx.PERIODS]}
+
+
+def _grille(s: Student, ds: Dataset) -> dict[str, Any]:
+    defense = ds.defense_of(s.numero)
+    return {
+        "jury": cx.jury(ds.jury(defense.jury) if defense else None),
+        "passage": cx.passage(defense, s, ds),
+        "sections": cx.sections(ds.criteria),
+        "total_points": "20",
+    }
+
+
+def _invitations(ds: Dataset, common: dict[str, Any], layout: Layout) -> list[Unit]:
+    reunion = common["echeances"]["reunion_tuteurs"]
+    return [
+        Unit("invitation", PurePosixPath("reunion-tuteurs", "invitations", layout.tutors[t.key]),
+             {**common, "tuteur": cx.tutor(t), "etudiants": [cx.student(s, ds) for s in students], "reunion": reunion},
+             f"Invitation — {t.nom_complet}", None)
+        for t, students in ds.tutors()
+    ]
+
+
+def _emargement(ds: Dataset, common: dict[str, Any], layout: Layout) -> list[Unit]:
+    groups = [{"tuteur": cx.tutor(t), "etudiants": [cx.student(s, ds) for s in students]}
+              for t, students in sorted(ds.tutors(), key=lambda g: (g[0].nom.lower(), g[0].prenom.lower()))]
+    context = {
+        **common,
+        "reunion": common["echeances"]["reunion_tuteurs"],
+        "groupes": groups,
+        "equipe": cx.team(ds),
+        "nb_tuteurs": len(groups),
+        "nb_etudiants": len(ds.students),
+    }
+    return [Unit("emargement", PurePosixPath("reunion-tuteurs", "feuille-emargement"), context,
+                 "Feuille d'émargement de la réunion des tuteur·rices")]
+
+
+CATALOGUE: tuple[Family, ...] = (
+    Family("invitation", "Invitation à la réunion des tuteur·rices", "tuteur·rice", _invitations),
+    Family("emargement", "Feuille d'émargement de la réunion", "réunion", _emargement),
+    Family("fiche", "Fiche d'alternance", "étudiant·e",
+           _per_student("fiche", "Fiche d'alternance", lambda s, ds: {})),
+    Family("cahier", "Cahier des charges (trame)", "étudiant·e hors emploi",
+           _per_student("cahier", "Cahier des charges",
+                        lambda s, ds: {"echeance": cx.event(ds.calendar.get("cahier_des_charges"))},
+                        keep=lambda s: not s.en_emploi)),
+    Family("feuille_de_route", "Feuille de route (trame)", "étudiant·e en emploi",
+           _per_student("feuille_de_route", "Feuille de route",
+                        lambda s, ds: {"echeance": cx.event(ds.calendar.get("cahier_des_charges"))},
+                        keep=lambda s: s.en_emploi)),
+    Family("bilan", "Bilan intermédiaire", "étudiant·e et période", _bilans),
+    Family("livret", "Livret de bilans", "étudiant·e", _per_student("livret", "Livret de bilans", _livret)),
+    Family("compte_rendu", "Compte rendu du bilan tripartite", "étudiant·e",
+           _per_student("compte_rendu", "Compte rendu du bilan tripartite",
+                        lambda s, ds: {"bilan": cx.tripartite(ds.tripartite_of(s.numero))})),
+    Family("grille", "Grille d'évaluation du jury", "étudiant·e",
+           _per_student("grille", "Grille d'évaluation", _grille)),
+    Family("couverture_jury", "Couverture et sommaire du dossier de jury", "jury", lambda ds, c, lay: [], standalone=False),
+    Family("rapport_indisponible", "Page « rapport non disponible »", "rapport manquant", lambda ds, c, lay: [], standalone=False),
+)
+FAMILIES = {f.name: f for f in CATALOGUE}
+
+# Names accepted by --only besides family names.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "reunion-tuteurs": ("invitation", "emargement", "fiche"),
+    "bilans": ("bilan", "livret"),
+    "jurys": ("grille", "compte_rendu", "livret"),  # what the packets need; packets are added by build
+}
+PACKETS = "jurys"
+
+
+def only_names() -> list[str]:
+    return sorted({*GROUPS, *(f.name.replace("_", "-") for f in CATALOGUE if f.standalone)})
+
+
+def resolve_only(names: tuple[str, ...]) -> tuple[set[str], bool]:
+    """Families selected by --only, and whether jury packets are wanted. Raises KeyError(name)."""
+    if not names:
+        return {f.name for f in CATALOGUE if f.standalone}, True
+    families: set[str] = set()
+    packets = False
+    for raw in names:
+        for name in filter(None, (n.strip().lower() for n in raw.split(","))):
+            if name in GROUPS:
+                families.update(GROUPS[name])
+                packets = packets or name == PACKETS
+            elif name.replace("-", "_") in FAMILIES and FAMILIES[name.replace("-", "_")].standalone:
+                families.add(name.replace("-", "_"))
+            else:
+                raise KeyError(name)
+    return families, packets
+
+
+def units(ds: Dataset, families: set[str], today: dt.date, layout: Layout | None = None) -> list[Unit]:
+    layout = layout or Layout.of(ds)
+    common = cx.common(ds, today)
+    result: list[Unit] = []
+    for family in CATALOGUE:
+        if family.name in families:
+            result.extend(family.build(ds, common, layout))
+    return result

@@ -1,0 +1,44 @@
+"""The project's errors: one base class and a shallow family under it.
+
+Messages are French: the CLI prints them as they are.
+"""
+
+
+class CoparError(Exception):
+    """Base class of every error copar raises on purpose."""
+
+
+class InputError(CoparError):
+    """Raised when the input workbook or CSV folder cannot be read at all."""
+
+
+class ValidationFailed(CoparError):
+    """Raised when a build is asked for while the workbook still has errors."""
+
+    def __init__(self, report):  # type: ignore[no-untyped-def]
+        self.report = report
+        n = len(report.errors)
+        super().__init__(
+            f"{n} erreur{'s' if n > 1 else ''} dans le classeur : corrigez-les "
+            "(voir « copar check ») avant de générer les documents."
+        )
+
+
+class TemplateProblem(CoparError):
+    """Raised when a document template cannot be loaded or rendered."""
+
+
+class ConversionError(CoparError):
+    """Raised when LibreOffice fails to turn a document into a PDF."""
+
+
+class SofficeNotFound(ConversionError):
+    """Raised when no LibreOffice executable can be found."""
+
+
+class AssemblyError(CoparError):
+    """Raised when a jury packet cannot be assembled."""
+
+
+class OutputExists(CoparError):
+    """Raised when a command would overwrite a file without --force."""

@@ -1,0 +1,68 @@
+"""French formatting of dates, times, numbers and file names (babel)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from babel.dates import format_date
+
+LOCALE = "fr_FR"
+
+
+def long_date(day: dt.date | None) -> str:
+    """"mardi 5 décembre 2023", "vendredi 1er décembre 2023"."""
+    if day is None:
+        return ""
+    text = format_date(day, "EEEE d MMMM y", locale=LOCALE)
+    if day.day == 1:
+        text = text.replace(" 1 ", " 1er ", 1)
+    return text
+
+
+def short_date(day: dt.date | None) -> str:
+    return "" if day is None else day.strftime("%d/%m/%Y")
+
+
+def date_range(start: dt.date | None, end: dt.date | None) -> str:
+    if start is None:
+        return ""
+    if end is None or end == start:
+        return long_date(start)
+    return f"du {long_date(start)} au {long_date(end)}"
+
+
+def short_range(start: dt.date | None, end: dt.date | None) -> str:
+    if start is None:
+        return ""
+    if end is None or end == start:
+        return short_date(start)
+    return f"{short_date(start)} – {short_date(end)}"
+
+
+def time_fr(value: dt.time | None) -> str:
+    """"9 h 00", "14 h 30" (the typographic French form)."""
+    if value is None:
+        return ""
+    return f"{value.hour} h {value.minute:02d}"
+
+
+def number_fr(value: float | None) -> str:
+    """"7,5", "8", "" for None."""
+    if value is None:
+        return ""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def hours_fr(value: float | None) -> str:
+    return "" if value is None else f"{number_fr(value)} h"
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """A safe, readable file-name part: ascii letters, digits and dashes only."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return text[:limit].strip("-") or "sans-nom"

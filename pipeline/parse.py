@@ -1,0 +1,138 @@
+"""Parsing of cell values: dates, times, numbers, e-mails and lists.
+
+Each parser returns the typed value or raises ValueError with a French reason that
+validate.py puts into the problem's message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from .schema import MISSION_TYPE_ALIASES, PUBLICS, STATUT_ALIASES, normalize
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_TIME = re.compile(r"^(\d{1,2})\s*(?:h|:|H)\s*(\d{2})?(?:\s*(?::)\s*\d{2})?$")
+_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[A-Za-z]{2,}$")
+
+
+def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1 <= value < 2958466:  # Excel serial numbers up to 31/12/9999
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise ValueError("ce nombre n'est pas une date Excel")
+    text = str(value).strip()
+    if m := _DMY.match(text):
+        day, month, year = (int(g) for g in m.groups())
+        if len(m.group(3)) == 2:
+            year += 2000
+        return _make_date(year, month, day, text)
+    if m := _ISO.match(text):
+        year, month, day = (int(g) for g in m.groups())
+        return _make_date(year, month, day, text)
+    raise ValueError("date illisible : écrivez-la JJ/MM/AAAA, par exemple 22/01/2024")
+
+
+def _make_date(year: int, month: int, day: int, text: str) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"la date {text} n'existe pas (jour ou mois impossible)") from None
+
+
+def parse_time(value: Any) -> dt.time:
+    if isinstance(value, dt.datetime):
+        return value.time().replace(second=0, microsecond=0)
+    if isinstance(value, dt.time):
+        return value.replace(second=0, microsecond=0)
+    if isinstance(value, float) and 0 <= value < 1:
+        minutes = round(value * 24 * 60)
+        return dt.time(minutes // 60, minutes % 60)
+    text = str(value).strip().lower()
+    if m := _TIME.match(text):
+        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        if hour < 24 and minute < 60:
+            return dt.time(hour, minute)
+    raise ValueError("heure illisible : écrivez-la HH:MM ou 14h30")
+
+
+def parse_number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("ce n'est pas un nombre")
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    text = re.sub(r"(?i)(h|heures?|pts?|points?)$", "", text).replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("ce n'est pas un nombre") from None
+
+
+def parse_int(value: Any) -> int:
+    number = parse_number(value)
+    if number != int(number):
+        raise ValueError("un nombre entier est attendu")
+    return int(number)
+
+
+def parse_email(value: Any) -> str:
+    text = str(value).strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    if not _EMAIL.match(text):
+        raise ValueError("adresse électronique mal formée")
+    return text
+
+
+def parse_statut(value: Any) -> str:
+    key = STATUT_ALIASES.get(normalize(value))
+    if key is None:
+        raise ValueError("statut inconnu")
+    return key
+
+
+def parse_mission_type(value: Any) -> str:
+    key = MISSION_TYPE_ALIASES.get(normalize(value))
+    if key is None:
+        raise ValueError("type de mission inconnu")
+    return key
+
+
+def parse_public(value: Any) -> str:
+    key = PUBLICS.get(normalize(value))
+    if key is None:
+        raise ValueError("public inconnu")
+    return key
+
+
+def identifier(value: Any) -> str:
+    """An identifier typed as a number in Excel (22004512.0) or as text ('022004512')."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def split_list(value: str) -> tuple[str, ...]:
+    """Jury members: one per line, or separated by semicolons."""
+    parts = re.split(r"[\n;]", value)
+    return tuple(p.strip() for p in parts if p.strip())

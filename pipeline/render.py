@@ -1,0 +1,190 @@
+"""docxtpl rendering in a Jinja sandbox with autoescape, and template linting."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import TemplateProblem
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates_docx"
+XML_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes)\.xml$")
+
+
+def environment() -> SandboxedEnvironment:
+    """The only Jinja environment templates are rendered in: sandboxed, autoescaped, strict."""
+    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+
+
+def find_template(name: str, custom: Path | None = None) -> Path:
+    """The university's template when `custom` has one, else the default."""
+    if custom is not None and (custom / name).is_file():
+        return custom / name
+    path = PACKAGE_TEMPLATES / name
+    if not path.is_file():
+        raise TemplateProblem(f"Modèle {name} introuvable dans {PACKAGE_TEMPLATES}.")
+    return path
+
+
+def render_docx(template: Path, context: dict[str, Any], out: Path) -> None:
+    """Render `template` with `context` into `out`, atomically."""
+    from docxtpl import DocxTemplate  # local: heavy import
+
+    try:
+        doc = DocxTemplate(template)
+        doc.render(context, jinja_env=environment(), autoescape=True)
+    except SecurityError as exc:
+        raise TemplateProblem(f"Modèle {template.name} : opération interdite ({exc}).") from exc
+    except UndefinedError as exc:
+        raise TemplateProblem(f"Modèle {template.name} : variable inconnue ({exc}). "
+                              "Voir « copar templates vars ».") from exc
+    except TemplateError as exc:
+        where = " / ".join(line for line in getattr(exc, "docx_context", []) if line.strip())
+        raise TemplateProblem(f"Modèle {template.name} : {exc}" + (f" — près de : {where}" if where else "")) from exc
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise TemplateProblem(f"Modèle {template.name} illisible : ce n'est pas un document Word (.docx) valide.") from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=".docx")
+    os.close(fd)
+    try:
+        doc.save(tmp)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+# --- lint -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateIssue:
+    template: str
+    kind: str  # "syntax", "split-tag", "unknown-variable", "unreadable", "forbidden"
+    message: str  # French
+    context: str = ""  # surrounding document text
+
+    @property
+    def blocking(self) -> bool:
+        return True
+
+
+def _xml_parts(path: Path) -> list[tuple[str, str]]:
+    with zipfile.ZipFile(path) as zf:
+        return [(n, zf.read(n).decode("utf-8")) for n in zf.namelist() if XML_PARTS.search(n)]
+
+
+def _text_of(xml: str) -> str:
+    text = re.sub(r"</w:p>", "\n", xml)
+    text = re.sub(r"<[^>]+>", "", text)
+    return text
+
+
+def _split_tags(name: str, parts: list[tuple[str, str]]) -> list[TemplateIssue]:
+    """Tags that Word spread over two paragraphs (or left unclosed).
+
+    docxtpl joins a tag whose pieces sit in several runs of one paragraph
+    (`patch_xml`), but a tag whose `{{` and `}}` are in different paragraphs or
+    table cells breaks the document's structure when rendered.
+    """
+    issues = []
+    for _part, xml in parts:
+        for para in re.findall(r"<w:p[ >].*?</w:p>", xml, flags=re.S):
+            text = "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", para))
+            opens = len(re.findall(r"\{[{%#]", text))
+            closes = len(re.findall(r"[}%#]\}", text))
+            if opens != closes:
+                issues.append(TemplateIssue(
+                    name, "split-tag",
+                    "Balise coupée entre deux paragraphes ou non fermée : écrivez chaque balise "
+                    "{{ … }} ou {% … %} entière dans un même paragraphe.",
+                    text.strip()[:160]))
+    return issues
+
+
+def lint(path: Path, known: dict[str, Any]) -> list[TemplateIssue]:
+    """Problems of one template: unreadable, split tags, syntax errors, unknown variables."""
+    from docxtpl import DocxTemplate
+
+    name = path.name
+    try:
+        parts = _xml_parts(path)
+    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+        return [TemplateIssue(name, "unreadable", f"Modèle illisible : ce n'est pas un document Word (.docx) ({exc}).")]
+    issues = _split_tags(name, parts)
+    env = environment()
+    tpl = DocxTemplate(path)
+    for part, xml in parts:
+        patched = tpl.patch_xml(xml)
+        try:
+            ast = env.parse(patched)
+        except TemplateSyntaxError as exc:
+            lines = patched.splitlines()
+            around = lines[max(exc.lineno - 2, 0): exc.lineno + 1] if exc.lineno else []
+            context = " ".join(_text_of(line).strip() for line in around).strip()
+            issues.append(TemplateIssue(name, "syntax", f"Erreur de syntaxe Jinja ({part}) : {exc.message}.", context[:200]))
+            continue
+        issues.extend(_variables(name, ast, known))
+        issues.extend(_forbidden(name, ast))
+    return issues
+
+
+def _variables(name: str, ast: nodes.Template, known: dict[str, Any]) -> Iterable[TemplateIssue]:
+    for var in sorted(meta.find_undeclared_variables(ast)):
+        if var not in known:
+            yield TemplateIssue(name, "unknown-variable",
+                                f"Variable « {var} » inconnue : ce type de document ne la reçoit pas "
+                                "(liste : « copar templates vars »).", var)
+    loop_vars = {n.name for f in ast.find_all(nodes.For) for n in f.target.find_all(nodes.Name)}
+    for getattr_node in ast.find_all(nodes.Getattr):
+        chain = _chain(getattr_node)
+        if chain and chain[0] in known and chain[0] not in loop_vars:
+            problem = _missing_path(known, chain)
+            if problem:
+                yield TemplateIssue(name, "unknown-variable",
+                                    f"Variable « {problem} » inconnue : ce type de document ne la reçoit pas "
+                                    "(liste : « copar templates vars »).", problem)
+
+
+def _chain(node: nodes.Node) -> list[str]:
+    names: list[str] = []
+    while isinstance(node, nodes.Getattr):
+        names.insert(0, node.attr)
+        node = node.node
+    if isinstance(node, nodes.Name):
+        return [node.name, *names]
+    return []
+
+
+def _missing_path(known: dict[str, Any], chain: list[str]) -> str | None:
+    value: Any = known
+    for i, part in enumerate(chain):
+        if isinstance(value, dict):
+            if part not in value:
+                return ".".join(chain[: i + 1])
+            value = value[part]
+        else:
+            return None  # list methods, string methods: not ours to judge
+    return None
+
+
+def _forbidden(name: str, ast: nodes.Template) -> Iterable[TemplateIssue]:
+    for node in ast.find_all(nodes.Getattr):
+        if node.attr.startswith("_"):
+            yield TemplateIssue(name, "forbidden",
+                                f"Accès interdit à « {node.attr} » : les modèles ne peuvent pas lire les "
+                                "attributs internes (protection du bac à sable).", node.attr)
+    for node in ast.find_all(nodes.Filter):
+        if node.name == "safe":
+            yield TemplateIssue(name, "forbidden",
+                                "Filtre « safe » interdit : il désactive l'échappement des valeurs et peut "
+                                "corrompre le document.", "safe")

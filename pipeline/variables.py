@@ -1,0 +1,242 @@
+"""For staff editing templates: which variables each document type receives, and a lint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import contexts as cx
+from . import documents
+from .documents import CATALOGUE, FAMILIES, Layout
+from .errors import CoparError
+from .model import Dataset
+from .render import PACKAGE_TEMPLATES, lint
+from .validate import check
+
+# One French line per variable path; list items are written `liste[].champ`.
+DESCRIPTIONS = {
+    "promo": "la promotion (feuille Promotion)",
+    "promo.formation": "intitulé du diplôme",
+    "promo.parcours": "intitulé du parcours",
+    "promo.promotion": "numéro de la promotion",
+    "promo.annee": "année universitaire",
+    "promo.etablissement": "université",
+    "promo.adresse": "adresse postale de l'université (plusieurs lignes)",
+    "promo.responsable": "responsable pédagogique",
+    "promo.courriel_responsable": "courriel de la ou du responsable pédagogique",
+    "promo.accompagnement": "personne qui accompagne l'alternance",
+    "promo.courriel_accompagnement": "courriel de l'accompagnement de l'alternance",
+    "promo.telephone_accompagnement": "téléphone de l'accompagnement de l'alternance",
+    "genere_le": "date de production du document",
+    "echeances": "les échéances du calendrier, par clé (reunion_tuteurs, cahier_des_charges, …)",
+    "calendrier": "toutes les lignes du Calendrier, par date",
+    "evenement": "libellé de l'échéance",
+    "date": "date en toutes lettres",
+    "date_courte": "date JJ/MM/AAAA",
+    "horaire": "horaire",
+    "lieu": "lieu",
+    "public": "public concerné (tous, stage, formation continue)",
+    "numero": "numéro",
+    "nom": "nom",
+    "prenom": "prénom",
+    "nom_complet": "prénom et nom",
+    "courriel": "courriel",
+    "statut": "statut en clair (Stage, Contrat d'apprentissage…)",
+    "statut_cle": "statut codé : stage, apprentissage, professionnalisation, emploi",
+    "en_emploi": "vrai pour un·e étudiant·e en situation d'emploi",
+    "formation_continue": "vrai pour l'apprentissage, la professionnalisation et l'emploi",
+    "structure": "structure d'accueil",
+    "adresse_structure": "adresse de la structure",
+    "mission": "intitulé de la mission",
+    "type_mission": "type de mission en clair",
+    "debut": "début de l'alternance, en toutes lettres",
+    "fin": "fin de l'alternance, en toutes lettres",
+    "debut_court": "début JJ/MM/AAAA",
+    "fin_court": "fin JJ/MM/AAAA",
+    "heures": "heures prévues (« 420 h »)",
+    "rythme_tic": "rythme des travaux individuels et collectifs selon le statut",
+    "question_professionnelle": "question professionnelle (étudiant·es en emploi)",
+    "tuteur_memoire": "tuteur·rice de mémoire",
+    "tuteur": "tuteur ou tutrice professionnel·le",
+    "fonction": "fonction",
+    "telephone": "téléphone",
+    "etudiant": "l'étudiant·e",
+    "etudiants": "les étudiant·es (liste)",
+    "periode": "la période du bilan",
+    "periodes": "les six périodes (liste)",
+    "titre": "titre",
+    "dates": "dates de la période (feuille Calendrier, clés periode_1 à periode_6)",
+    "date_bilan": "date du bilan",
+    "activites": "activités de la période, contribution à la mission",
+    "autres_actions": "participation à des actions autres que la mission",
+    "apports": "apports de formation mobilisés",
+    "attentes": "attentes ou propositions, besoins de formation",
+    "rempli": "vrai si le classeur contient cette ligne",
+    "reunion": "la réunion des tuteur·rices (clé reunion_tuteurs)",
+    "groupes": "tuteur·rices et leurs étudiant·es (liste)",
+    "equipe": "équipe pédagogique (liste)",
+    "role": "rôle",
+    "nb_tuteurs": "nombre de tuteur·rices attendu·es",
+    "nb_etudiants": "nombre d'étudiant·es attendu·es",
+    "echeance": "échéance de remise (clé cahier_des_charges)",
+    "bilan": "le bilan tripartite (feuille Bilans tripartites)",
+    "heure": "heure",
+    "duree": "durée prévue",
+    "participants": "participant·es",
+    "realisations": "réalisations, résultats et impact",
+    "processus": "processus",
+    "apprentissages": "apprentissages",
+    "processus_apprentissage": "processus d'apprentissage",
+    "retours": "retours et suites",
+    "jury": "le jury (feuille Jurys)",
+    "president": "président·e du jury",
+    "membres": "membres du jury (liste)",
+    "membres_texte": "membres du jury, séparés par des virgules",
+    "passage": "la soutenance (feuille Soutenances)",
+    "passages": "ordre de passage (liste)",
+    "sommaire": "sommaire du dossier (liste, avec la page)",
+    "page": "page du dossier où commence la partie",
+    "note_rapport": "note du rapport",
+    "note_soutenance": "note de la soutenance",
+    "total": "total des notes",
+    "appreciation": "appréciation du jury",
+    "sections": "sections de la Grille (liste)",
+    "criteres": "critères de la section (liste)",
+    "critere": "critère",
+    "points": "points",
+    "total_points": "total de la grille (20)",
+    "motif": "raison pour laquelle le rapport manque",
+    "fichier": "fichier concerné",
+    "document": "document remplacé",
+}
+
+
+def example_dataset(source: Path | None = None) -> Dataset:
+    """The dataset of `source`, or of the sample promotion written to a temporary file."""
+    if source is not None:
+        dataset, report = check(source)
+        if dataset is None:
+            raise CoparError(f"Le classeur {source} contient des erreurs : corrigez-les (« copar check »).")
+        return dataset
+    from .init import write_workbook
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_workbook(Path(tmp) / "exemple.xlsx", example=True)
+        dataset, report = check(path)
+    if dataset is None:  # pragma: no cover - the sample is tested to be valid
+        raise CoparError("La promotion d'exemple contient des erreurs.")
+    return dataset
+
+
+def example_contexts(ds: Dataset, today: dt.date | None = None) -> dict[str, dict[str, Any]]:
+    """One realistic context per family, the richest the dataset offers."""
+    today = today or dt.date.today()
+    layout = Layout.of(ds)
+    units = documents.units(ds, {f.name for f in CATALOGUE}, today, layout)
+    result: dict[str, dict[str, Any]] = {}
+    for unit in units:
+        if unit.family not in result or _richness(unit.context) > _richness(result[unit.family]):
+            result[unit.family] = unit.context
+    common = cx.common(ds, today)
+    if ds.students:
+        s = ds.students[0]
+        result["rapport_indisponible"] = {**common, "etudiant": cx.student(s, ds), "document": "Rapport de mission",
+                                          "motif": "PDF protégé par un mot de passe", "fichier": f"{s.numero}.pdf"}
+    if ds.juries:
+        jury = ds.juries[0]
+        defenses = ds.defenses_of(jury.jury)
+        passages = [cx.passage(d, ds.student(d.numero), ds, page=1 + 10 * i) for i, d in enumerate(defenses)]
+        result["couverture_jury"] = {**common, "jury": cx.jury(jury), "passages": passages, "sommaire": passages}
+    return result
+
+
+def _richness(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(_richness(v) for v in value.values())
+    if isinstance(value, list):
+        return len(value) + sum(_richness(v) for v in value[:3])
+    return 1 if value not in ("", None, False) else 0
+
+
+def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        rows: list[tuple[str, Any]] = []
+        for key, item in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if isinstance(item, (dict, list)) and item:
+                rows.append((path, None))
+                rows.extend(flatten(item, path))
+            else:
+                rows.append((path, item))
+        return rows
+    if isinstance(value, list):
+        return flatten(value[0], f"{prefix}[]") if value else []
+    return [(prefix, value)]
+
+
+def _describe_path(path: str) -> str:
+    plain = path.replace("[]", "")
+    if plain in DESCRIPTIONS:
+        return DESCRIPTIONS[plain]
+    last = plain.split(".")[-1]
+    return DESCRIPTIONS.get(last, "")
+
+
+def describe(family: str | None = None, source: Path | None = None) -> str:
+    names = [f.name for f in CATALOGUE]
+    if family is not None:
+        key = family.replace("-", "_")
+        if key not in FAMILIES:
+            raise CoparError(f"Type de document inconnu : {family}. Types : {', '.join(names)}.")
+        names = [key]
+    contexts = example_contexts(example_dataset(source))
+    out = []
+    for name in names:
+        f = FAMILIES[name]
+        out.append(f"{f.name} — {f.title} (un document par {f.per}, modèle {f.template})")
+        context = contexts.get(name, {})
+        for path, value in flatten(context):
+            if path.startswith("echeances.") and path.count(".") > 1 and not path.startswith("echeances.reunion_tuteurs"):
+                continue  # every calendar key has the same fields: show one
+            example = "" if value is None else _example(value)
+            line = f"  {{{{ {path} }}}}".ljust(48) + _describe_path(path)
+            out.append(line + (f" — ex. : {example}" if example else ""))
+        out.append("")
+    return "\n".join(out)
+
+
+def _example(value: Any) -> str:
+    text = str(value).replace("\n", " ⏎ ")
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def check_templates(folder: Path | None = None) -> tuple[list[str], bool]:
+    """Lint every template of `folder` (default: the shipped ones); lines to print and broken?"""
+    folder = folder or PACKAGE_TEMPLATES
+    if not folder.is_dir():
+        raise CoparError(f"Dossier de modèles introuvable : {folder}.")
+    contexts = example_contexts(example_dataset())
+    lines: list[str] = []
+    broken = False
+    files = sorted(folder.glob("*.docx"))
+    if not files:
+        return [f"Aucun modèle .docx dans {folder}."], True
+    for path in files:
+        if path.name.startswith("~$"):
+            continue
+        name = path.stem
+        if name not in FAMILIES:
+            lines.append(f"{path.name} : ne correspond à aucun type de document (ignoré). "
+                         f"Noms attendus : {', '.join(f.template for f in CATALOGUE)}.")
+            continue
+        issues = lint(path, contexts.get(name, {}))
+        if not issues:
+            lines.append(f"{path.name} : OK")
+            continue
+        broken = True
+        lines.append(f"{path.name} : {len(issues)} problème{'s' if len(issues) > 1 else ''}")
+        for issue in issues:
+            lines.append(f"  - {issue.message}" + (f"\n      texte : « {issue.context} »" if issue.context else ""))
+    return lines, broken

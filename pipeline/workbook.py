@@ -1,0 +1,337 @@
+"""Read the promotion workbook (.xlsx) or a folder of CSV files into located rows.
+
+Nothing is interpreted here beyond finding sheets and columns: every cell keeps its
+raw value, its Excel row number and its column letter, so that validate.py can say
+exactly where a problem is.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from openpyxl.utils import get_column_letter
+
+from .errors import InputError
+from .schema import SHEETS, Column, Sheet, normalize
+
+DEFAULT_WORKBOOK = "promotion.xlsx"
+# Sheets that `copar init` writes for people, not data.
+HELPER_SHEETS = {normalize("Instructions"), normalize("Listes"), normalize("Lisez-moi")}
+HEADER_SEARCH_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: Any
+    letter: str
+    header: str  # header as written in the file
+
+
+@dataclass
+class Row:
+    number: int  # Excel row number (CSV: record number, header = 1)
+    cells: dict[str, Cell] = field(default_factory=dict)  # column key -> cell
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown header -> value
+
+    def value(self, key: str) -> Any:
+        cell = self.cells.get(key)
+        return None if cell is None else cell.value
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A structural finding while reading; validate.py turns it into a Problem."""
+
+    code: str
+    sheet: str
+    row: int | None
+    column: str
+    letter: str
+    value: Any
+    detail: str = ""
+
+
+@dataclass
+class RawSheet:
+    spec: Sheet
+    name: str  # as found in the file
+    header_row: int
+    columns: dict[str, tuple[str, str]]  # key -> (header as written, letter)
+    rows: list[Row]
+    extra_columns: list[tuple[str, str]]  # (header, letter)
+
+
+@dataclass
+class RawWorkbook:
+    source: Path
+    sheets: dict[str, RawSheet]
+    issues: list[Issue]
+    unknown_sheets: list[str]
+
+
+# --- locating the input ------------------------------------------------------------
+
+
+def resolve_input(path: Path) -> Path:
+    """The workbook or CSV folder designated by ENTRÉES (a file or a folder)."""
+    if not path.exists():
+        raise InputError(f"Entrée introuvable : {path}. Indiquez un classeur .xlsx ou un dossier (par défaut inputs/).")
+    if path.is_file():
+        return path
+    candidate = path / DEFAULT_WORKBOOK
+    if candidate.is_file():
+        return candidate
+    workbooks = sorted(p for p in path.glob("*.xlsx") if not p.name.startswith("~$"))
+    if len(workbooks) == 1:
+        return workbooks[0]
+    if len(workbooks) > 1:
+        names = ", ".join(p.name for p in workbooks)
+        raise InputError(
+            f"Plusieurs classeurs dans {path} ({names}) : indiquez lequel utiliser, "
+            f"par exemple « copar check {workbooks[0]} »."
+        )
+    if any(path.glob("*.csv")):
+        return path
+    raise InputError(
+        f"Aucun classeur {DEFAULT_WORKBOOK} ni fichier CSV dans {path}. "
+        "Créez-en un avec « copar init »."
+    )
+
+
+def rapports_dir(source: Path) -> Path:
+    """Where the students' rapports de mission live: `rapports/` beside the inputs."""
+    base = source if source.is_dir() else source.parent
+    return base / "rapports"
+
+
+def load(path: Path) -> RawWorkbook:
+    source = resolve_input(path)
+    if source.is_dir():
+        tables = dict(_read_csv_folder(source))
+        merged: dict[str, list[str]] = {}
+        formulas: dict[str, set[tuple[int, int]]] = {}
+    else:
+        tables, merged, formulas = _read_xlsx(source)
+    return _locate(source, tables, merged, formulas)
+
+
+# --- xlsx ----------------------------------------------------------------------------
+
+Table = list[tuple[int, list[Any]]]  # (row number, values)
+
+
+def _read_xlsx(path: Path) -> tuple[dict[str, Table], dict[str, list[str]], dict[str, set[tuple[int, int]]]]:
+    import openpyxl  # local: keeps `copar --help` fast
+
+    _sniff_xlsx(path)
+    try:
+        values_wb = openpyxl.load_workbook(path, data_only=True)
+        formula_wb = openpyxl.load_workbook(path, data_only=False, read_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on damaged files
+        raise InputError(
+            f"Impossible de lire le classeur {path.name} : il est endommagé ou n'est pas un classeur Excel "
+            f"({type(exc).__name__}: {exc}). Ouvrez-le dans Excel ou LibreOffice et enregistrez-le "
+            "à nouveau au format .xlsx."
+        ) from exc
+    tables: dict[str, Table] = {}
+    merged: dict[str, list[str]] = {}
+    formulas: dict[str, set[tuple[int, int]]] = {}
+    try:
+        for ws in values_wb.worksheets:
+            tables[ws.title] = [
+                (i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)
+            ]
+            merged[ws.title] = [str(r) for r in ws.merged_cells.ranges]
+            formulas[ws.title] = _formulas_without_value(formula_wb[ws.title], tables[ws.title])
+    finally:
+        formula_wb.close()
+    return tables, merged, formulas
+
+
+def _formulas_without_value(ws: Any, table: Table) -> set[tuple[int, int]]:
+    """(row, column index) of formula cells whose cached value is missing."""
+    found = set()
+    for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value.startswith("="):
+                cached = table[r - 1][1][c] if r - 1 < len(table) and c < len(table[r - 1][1]) else None
+                if cached is None:
+                    found.add((r, c))
+    return found
+
+
+def _sniff_xlsx(path: Path) -> None:
+    head = path.read_bytes()[:8] if path.stat().st_size else b""
+    if not head:
+        raise InputError(f"Le fichier {path.name} est vide (0 octet) : ce n'est pas un classeur.")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        data = path.read_bytes()
+        if "EncryptionInfo".encode("utf-16-le") in data or b"EncryptedPackage" in data or "EncryptedPackage".encode("utf-16-le") in data:
+            raise InputError(
+                f"Le classeur {path.name} est protégé par un mot de passe : ouvrez-le dans Excel, "
+                "retirez le mot de passe (Fichier > Informations > Protéger le classeur) et enregistrez-le."
+            )
+        raise InputError(
+            f"{path.name} est au format Excel 97-2003 (.xls) : enregistrez-le au format .xlsx "
+            "(Fichier > Enregistrer sous > Classeur Excel)."
+        )
+    if not zipfile.is_zipfile(path):
+        raise InputError(
+            f"{path.name} n'est pas un classeur Excel (.xlsx) : indiquez le classeur de la promotion "
+            "ou un dossier de fichiers CSV."
+        )
+
+
+# --- CSV -----------------------------------------------------------------------------
+
+
+def _read_csv_folder(folder: Path) -> Iterable[tuple[str, Table]]:
+    for path in sorted(folder.glob("*.csv")):
+        yield path.stem, read_csv(path)
+
+
+def decode(data: bytes) -> str:
+    """Text of a CSV export: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def sniff_delimiter(text: str) -> str:
+    """`;`, `,` or tab, whichever splits the header line (outside quotes) the most."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    best, count = ";", -1
+    for delim in (";", ",", "\t"):
+        n = len(next(csv.reader([first], delimiter=delim), [])) - 1
+        if n > count:
+            best, count = delim, n
+    return best
+
+
+def read_csv(path: Path) -> Table:
+    try:
+        text = decode(path.read_bytes()).replace("\x00", "")
+    except OSError as exc:
+        raise InputError(f"Impossible de lire {path.name} : {exc.strerror}.") from exc
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    return [(i, list(record)) for i, record in enumerate(reader, start=1)]
+
+
+# --- locating sheets and columns ------------------------------------------------------
+
+
+def _match_sheet(name: str) -> Sheet | None:
+    key = normalize(name)
+    return next((s for s in SHEETS if key in s.names()), None)
+
+
+def _match_column(spec: Sheet, header: Any) -> Column | None:
+    key = normalize(header)
+    if not key:
+        return None
+    return next((c for c in spec.columns if key in c.names()), None)
+
+
+def _find_header_row(spec: Sheet, table: Table) -> int:
+    """Index in `table` of the header row: the first row naming ≥ 1 known column (2 if possible)."""
+    best, best_hits = 0, 0
+    for index, (_, values) in enumerate(table[:HEADER_SEARCH_ROWS]):
+        hits = len({c.key for v in values if (c := _match_column(spec, v))})
+        if hits >= min(2, len(spec.columns)):
+            return index
+        if hits > best_hits:
+            best, best_hits = index, hits
+    return best
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.replace("_x000D_", "").replace("\r\n", "\n").replace("\r", "\n")
+        value = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32)
+        value = value.strip()
+        return value or None
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    return value
+
+
+def _locate(
+    source: Path,
+    tables: dict[str, Table],
+    merged: dict[str, list[str]],
+    formulas: dict[str, set[tuple[int, int]]],
+) -> RawWorkbook:
+    sheets: dict[str, RawSheet] = {}
+    issues: list[Issue] = []
+    unknown: list[str] = []
+    for name, table in tables.items():
+        spec = _match_sheet(name)
+        if spec is None:
+            if normalize(name) not in HELPER_SHEETS:
+                unknown.append(name)
+            continue
+        if spec.key in sheets:
+            issues.append(Issue("duplicate-sheet", name, None, "", "", name, sheets[spec.key].name))
+            continue
+        sheet = _read_sheet(spec, name, table, issues)
+        sheets[spec.key] = sheet
+        for rng in merged.get(name, []):
+            issues.append(Issue("merged-cells", name, _range_row(rng), "", rng.split(":")[0].rstrip("0123456789"), rng))
+        for r, c in sorted(formulas.get(name, set())):
+            header = next((h for h, letter in sheet.columns.values() if letter == get_column_letter(c + 1)), "")
+            issues.append(Issue("formula-without-value", name, r, header, get_column_letter(c + 1), None))
+    return RawWorkbook(source, sheets, issues, unknown)
+
+
+def _range_row(rng: str) -> int | None:
+    digits = "".join(ch for ch in rng.split(":")[0] if ch.isdigit())
+    return int(digits) if digits else None
+
+
+def _read_sheet(spec: Sheet, name: str, table: Table, issues: list[Issue]) -> RawSheet:
+    index = _find_header_row(spec, table)
+    header_number, headers = table[index] if table else (1, [])
+    columns: dict[str, tuple[str, str]] = {}
+    positions: dict[int, str] = {}
+    extra: list[tuple[str, str]] = []
+    for pos, header in enumerate(headers):
+        letter = get_column_letter(pos + 1)
+        text = "" if header is None else str(header).strip()
+        column = _match_column(spec, text)
+        if column is None:
+            if text:
+                extra.append((text, letter))
+            continue
+        if column.key in columns:
+            issues.append(Issue("duplicate-column", name, header_number, text, letter, text, columns[column.key][0]))
+            continue
+        columns[column.key] = (text, letter)
+        positions[pos] = column.key
+    extra_positions = {pos: text for pos, h in enumerate(headers) if (text := str(h or "").strip()) and pos not in positions}
+    rows = []
+    for number, values in table[index + 1:]:
+        cleaned = [_clean(v) for v in values]
+        if all(v is None for v in cleaned):
+            continue
+        row = Row(number)
+        for pos, value in enumerate(cleaned):
+            if pos in positions:
+                key = positions[pos]
+                row.cells[key] = Cell(value, get_column_letter(pos + 1), columns[key][0])
+            elif pos in extra_positions and value is not None:
+                row.extra[extra_positions[pos]] = value
+            elif value is not None:
+                issues.append(Issue("value-without-header", name, number, "", get_column_letter(pos + 1), value))
+        rows.append(row)
+    return RawSheet(spec, name, header_number, columns, rows, extra)
