@@ -89,25 +89,36 @@ def _text_of(xml: str) -> str:
     return text
 
 
-def _split_tags(name: str, parts: list[tuple[str, str]]) -> list[TemplateIssue]:
-    """Tags that Word spread over two paragraphs (or left unclosed).
+def _split_tags(name: str, parts: list[tuple[str, str]], syntax_failed: bool) -> list[TemplateIssue]:
+    """Tags that Word spread over two paragraphs (or table cells), or left unclosed.
 
     docxtpl joins a tag whose pieces sit in several runs of one paragraph
-    (`patch_xml`), but a tag whose `{{` and `}}` are in different paragraphs or
-    table cells breaks the document's structure when rendered.
+    (`patch_xml`), but a tag whose `{{` and `}}` are in different paragraphs breaks
+    the document's structure when rendered.
     """
     issues = []
     for _part, xml in parts:
+        pending: list[str] = []
         for para in re.findall(r"<w:p[ >].*?</w:p>", xml, flags=re.S):
             text = "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", para))
-            opens = len(re.findall(r"\{[{%#]", text))
-            closes = len(re.findall(r"[}%#]\}", text))
-            if opens != closes:
-                issues.append(TemplateIssue(
-                    name, "split-tag",
-                    "Balise coupée entre deux paragraphes ou non fermée : écrivez chaque balise "
-                    "{{ … }} ou {% … %} entière dans un même paragraphe.",
-                    text.strip()[:160]))
+            balance = len(re.findall(r"\{[{%#]", text)) - len(re.findall(r"[}%#]\}", text))
+            if pending:
+                pending.append(text)
+                if balance < 0:
+                    issues.append(TemplateIssue(
+                        name, "split-tag",
+                        "Balise coupée entre deux paragraphes : docxtpl ne peut pas la réparer. Retapez la "
+                        "balise {{ … }} ou {% … %} entière dans un même paragraphe.",
+                        " ⏎ ".join(t.strip() for t in pending)[:200]))
+                    pending = []
+                elif len(pending) > 3:
+                    pending = pending[:1]
+                    break
+            elif balance > 0:
+                pending = [text]
+        if pending and not syntax_failed:
+            issues.append(TemplateIssue(name, "split-tag", "Balise non fermée : ajoutez « }} » ou « %} ».",
+                                        pending[0].strip()[:200]))
     return issues
 
 
@@ -120,34 +131,36 @@ def lint(path: Path, known: dict[str, Any]) -> list[TemplateIssue]:
         parts = _xml_parts(path)
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
         return [TemplateIssue(name, "unreadable", f"Modèle illisible : ce n'est pas un document Word (.docx) ({exc}).")]
-    issues = _split_tags(name, parts)
+    issues: list[TemplateIssue] = []
     env = environment()
     tpl = DocxTemplate(path)
+    syntax_failed = False
     for part, xml in parts:
-        patched = tpl.patch_xml(xml)
+        patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))  # one paragraph per line
         try:
             ast = env.parse(patched)
         except TemplateSyntaxError as exc:
+            syntax_failed = True
             lines = patched.splitlines()
             around = lines[max(exc.lineno - 2, 0): exc.lineno + 1] if exc.lineno else []
-            context = " ".join(_text_of(line).strip() for line in around).strip()
+            context = " / ".join(t for line in around if (t := _text_of(line).strip()))
             issues.append(TemplateIssue(name, "syntax", f"Erreur de syntaxe Jinja ({part}) : {exc.message}.", context[:200]))
             continue
         issues.extend(_variables(name, ast, known))
         issues.extend(_forbidden(name, ast))
-    return issues
+    return _split_tags(name, parts, syntax_failed) + issues
 
 
 def _variables(name: str, ast: nodes.Template, known: dict[str, Any]) -> Iterable[TemplateIssue]:
     for var in sorted(meta.find_undeclared_variables(ast)):
-        if var not in known:
+        if var not in known and not var.startswith("_"):
             yield TemplateIssue(name, "unknown-variable",
                                 f"Variable « {var} » inconnue : ce type de document ne la reçoit pas "
                                 "(liste : « copar templates vars »).", var)
     loop_vars = {n.name for f in ast.find_all(nodes.For) for n in f.target.find_all(nodes.Name)}
     for getattr_node in ast.find_all(nodes.Getattr):
         chain = _chain(getattr_node)
-        if chain and chain[0] in known and chain[0] not in loop_vars:
+        if chain and chain[0] in known and chain[0] not in loop_vars and not any(c.startswith("_") for c in chain):
             problem = _missing_path(known, chain)
             if problem:
                 yield TemplateIssue(name, "unknown-variable",
@@ -178,11 +191,12 @@ def _missing_path(known: dict[str, Any], chain: list[str]) -> str | None:
 
 
 def _forbidden(name: str, ast: nodes.Template) -> Iterable[TemplateIssue]:
-    for node in ast.find_all(nodes.Getattr):
-        if node.attr.startswith("_"):
-            yield TemplateIssue(name, "forbidden",
-                                f"Accès interdit à « {node.attr} » : les modèles ne peuvent pas lire les "
-                                "attributs internes (protection du bac à sable).", node.attr)
+    chains = ["." .join(_chain(n) or [n.attr]) for n in ast.find_all(nodes.Getattr)]
+    private = {c for c in chains if any(part.startswith("_") for part in c.split("."))}
+    for chain in sorted(c for c in private if not any(o != c and o.startswith(c + ".") for o in private)):
+        yield TemplateIssue(name, "forbidden",
+                            f"Accès interdit à « {chain} » : les modèles ne peuvent pas lire les attributs "
+                            "internes (protection du bac à sable).", chain)
     for node in ast.find_all(nodes.Filter):
         if node.name == "safe":
             yield TemplateIssue(name, "forbidden",
