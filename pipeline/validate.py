@@ -82,6 +82,7 @@ class _Validator:
     def __init__(self, raw: RawWorkbook) -> None:
         self.raw = raw
         self.report = Report()
+        self.student_numeros: set[str] = set()
 
     # --- reporting ---------------------------------------------------------------
 
@@ -102,7 +103,8 @@ class _Validator:
         promotion = self._promotion(sheets.get("promotion"))
         calendar = self._calendar(sheets.get("calendrier"))
         students = self._students(sheets.get("etudiants"))
-        numeros = {s.numero for s in students}
+        # every N° typed in Étudiant·es, even on a row with errors: one cause, one problem
+        numeros = self.student_numeros
         reviews = self._reviews(sheets.get("bilans"), numeros)
         tripartites = self._tripartites(sheets.get("tripartites"), numeros)
         juries = self._juries(sheets.get("jurys"))
@@ -298,6 +300,7 @@ class _Validator:
                     self.duplicate(sheet, row, "numero", numero, first[numero], f"N° étudiant {numero}")
                     continue
                 first[numero] = row
+                self.student_numeros.add(numero)
             if not ok:
                 continue
             tutor = Tutor(v["tuteur_nom"], v["tuteur_prenom"], v["tuteur_courriel"], v["tuteur_fonction"] or "",

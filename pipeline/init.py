@@ -1,0 +1,447 @@
+"""`copar init`: write a new promotion workbook, empty or filled with the sample.
+
+Every sheet name, header, help text and value list comes from `pipeline.schema`;
+the sample promotion comes from `pipeline.sample`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import schema
+from .errors import OutputExists
+
+INSTRUCTIONS = "Instructions"
+LISTS = "Listes"  # hidden sheet, only created when a list does not fit inline
+LAST_ROW = 500  # formats and drop-down lists apply to rows 2..LAST_ROW
+DATE_FORMAT = "DD/MM/YYYY"
+TIME_FORMAT = "HH:MM"
+TEXT_FORMAT = "@"
+
+_WHITE_BOLD = Font(bold=True, color="FFFFFF")
+_REQUIRED_FILL = PatternFill("solid", fgColor="1F4E79")  # dark blue: required column
+_OPTIONAL_FILL = PatternFill("solid", fgColor="5B9BD5")  # light blue: optional column
+_TABLE_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
+_WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
+
+_KIND_FORMATS = {
+    schema.TEXT: "texte",
+    schema.LONGTEXT: "texte (les retours à la ligne sont conservés)",
+    schema.DATE: "date JJ/MM/AAAA",
+    schema.TIME: "heure HH:MM",
+    schema.INT: "nombre entier",
+    schema.NUMBER: "nombre",
+    schema.EMAIL: "adresse électronique",
+    schema.STATUT: "liste : statut (voir plus bas)",
+    schema.MISSION_TYPE: "liste : type de mission (voir plus bas)",
+    schema.PERIODE: "liste : nombre de 1 à 6",
+    schema.PUBLIC: "liste : " + ", ".join(schema.PUBLICS.values()),
+}
+
+_CALENDAR_USES = {
+    "reunion_tuteurs": "Réunion des tuteur·rices du mardi 5 décembre : invitations et feuille d'émargement.",
+    "cahier_des_charges": "Date de remise du cahier des charges ou de la feuille de route.",
+    "point_etape": "Point d'étape individuel avec l'équipe pédagogique.",
+    "rapport_mission": "Date de remise du rapport de mission.",
+    "bilan_tripartite": "Entretiens tripartites de bilan de l'alternance.",
+    "jury": "Jurys de soutenance.",
+}
+
+_PERIODES = [str(n) for n in range(1, 7)]
+
+
+# --- public API ----------------------------------------------------------------------
+
+
+def write_workbook(path: Path, *, example: bool = False, force: bool = False) -> Path:
+    """Write a new promotion workbook at `path` and return the path.
+
+    `example=True` fills it with the sample promotion. An existing file is only
+    replaced with `force=True`; the file is written atomically (temporary file in the
+    same folder, then renamed), so it is either complete or left as it was.
+    """
+    path = Path(path)
+    if path.exists() and not force:
+        raise OutputExists(
+            f"Le fichier « {path} » existe déjà : il n'a pas été modifié. "
+            "Relancez avec --force pour le remplacer."
+        )
+    workbook = build_workbook(example=example)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        workbook.save(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def build_workbook(*, example: bool = False) -> Workbook:
+    """The workbook `write_workbook` saves, in memory."""
+    from . import sample  # data only; imported lazily to keep `init` light
+
+    wb = Workbook()
+    instructions = wb.active
+    instructions.title = INSTRUCTIONS
+    for sheet in schema.SHEETS:
+        ws = wb.create_sheet(sheet.name)
+        if sheet.key_value:
+            _write_key_value(ws, sheet, sample.PROMOTION if example else {})
+        else:
+            rows = sample.rows(sheet.key) if example else []
+            _write_table(wb, ws, sheet, rows)
+    _write_instructions(instructions)
+    wb.active = 0
+    wb.properties.creator = "copar"
+    wb.properties.title = "Classeur de la promotion"
+    return wb
+
+
+# --- sheets ----------------------------------------------------------------------------
+
+
+def _header(ws: Worksheet, columns: Sequence[schema.Column], comments: Iterable[str | None]) -> None:
+    for index, (column, comment) in enumerate(zip(columns, comments, strict=True), start=1):
+        cell = ws.cell(row=1, column=index, value=column.header)
+        cell.font = _WHITE_BOLD
+        cell.fill = _REQUIRED_FILL if column.required else _OPTIONAL_FILL
+        cell.alignment = _HEADER_ALIGN
+        if comment:
+            cell.comment = _comment(comment)
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+    ws.row_dimensions[1].height = 32
+    ws.freeze_panes = "A2"
+
+
+def _comment(text: str) -> Comment:
+    comment = Comment(text, "copar")
+    comment.width = 320
+    comment.height = 40 + 18 * (1 + len(text) // 45)
+    return comment
+
+
+def _column_note(column: schema.Column) -> str:
+    parts = ["Colonne obligatoire." if column.required else "Colonne facultative."]
+    if column.help:
+        parts.append(column.help)
+    elif column.kind in (schema.DATE, schema.TIME):
+        parts.append(f"Format : {_KIND_FORMATS[column.kind]}.")
+    return "\n".join(parts)
+
+
+def _write_table(wb: Workbook, ws: Worksheet, sheet: schema.Sheet, rows: list[dict[str, Any]]) -> None:
+    _header(ws, sheet.columns, (_column_note(c) for c in sheet.columns))
+    for r, row in enumerate(rows, start=2):
+        for c, column in enumerate(sheet.columns, start=1):
+            value = row.get(column.key)
+            if value is not None and value != "":
+                ws.cell(row=r, column=c, value=value)
+    # Formats after the values: openpyxl resets the format of a cell given a date.
+    for c, column in enumerate(sheet.columns, start=1):
+        number_format, alignment = _cell_style(column)
+        if number_format is None and alignment is None:
+            continue
+        for r in range(2, LAST_ROW + 1):
+            cell = ws.cell(row=r, column=c)
+            if number_format:
+                cell.number_format = number_format
+            if alignment:
+                cell.alignment = alignment
+    last = get_column_letter(len(sheet.columns))
+    ws.auto_filter.ref = f"A1:{last}{LAST_ROW}"
+    _add_validations(wb, ws, sheet)
+
+
+def _cell_style(column: schema.Column) -> tuple[str | None, Alignment | None]:
+    if column.kind == schema.DATE:
+        return DATE_FORMAT, _TOP
+    if column.kind == schema.TIME:
+        return TIME_FORMAT, _TOP
+    if column.kind == schema.LONGTEXT:
+        return None, _WRAP_TOP
+    if column.key == "numero" or column.key.endswith("telephone"):
+        # Kept as typed: leading zeros, spaces in phone numbers.
+        return TEXT_FORMAT, _TOP
+    return None, None
+
+
+def _write_key_value(ws: Worksheet, sheet: schema.Sheet, values: dict[str, Any]) -> None:
+    _header(
+        ws,
+        sheet.columns,
+        (
+            "Nom du paramètre : ne pas modifier.",
+            "Valeur du paramètre. Les paramètres en bleu foncé sont obligatoires.",
+        ),
+    )
+    for r, parameter in enumerate(schema.PROMOTION_PARAMETERS, start=2):
+        name = ws.cell(row=r, column=1, value=parameter.header)
+        name.font = Font(bold=True, color="FFFFFF") if parameter.required else Font(bold=True)
+        name.fill = _REQUIRED_FILL if parameter.required else _TABLE_FILL
+        name.alignment = _TOP
+        name.comment = _comment(_column_note(parameter))
+        value = values.get(parameter.key)
+        cell = ws.cell(row=r, column=2, value=value if value not in (None, "") else None)
+        cell.alignment = _WRAP_TOP
+        if parameter.kind == schema.LONGTEXT:
+            ws.row_dimensions[r].height = 48
+        elif parameter.key.endswith("telephone"):
+            cell.number_format = TEXT_FORMAT
+    ws.auto_filter.ref = f"A1:B{len(schema.PROMOTION_PARAMETERS) + 1}"
+
+
+# --- drop-down lists ---------------------------------------------------------------------
+
+
+def _list_formula(wb: Workbook, name: str, values: Sequence[str]) -> str:
+    """A data-validation list source: inline when Excel allows it, else a hidden range."""
+    inline = '"' + ",".join(values) + '"'
+    if len(inline) <= 255 and not any("," in v or '"' in v for v in values):
+        return inline
+    if LISTS in wb.sheetnames:
+        lists = wb[LISTS]
+    else:
+        lists = wb.create_sheet(LISTS)
+        lists.sheet_state = "hidden"
+    col = sum(1 for cell in lists[1] if cell.value is not None) + 1
+    lists.cell(row=1, column=col, value=name)
+    for r, value in enumerate(values, start=2):
+        lists.cell(row=r, column=col, value=value)
+    letter = get_column_letter(col)
+    return f"{quote_sheetname(LISTS)}!${letter}$2:${letter}${len(values) + 1}"
+
+
+def _validation(formula: str, *, strict: bool, title: str, prompt: str, error: str) -> DataValidation:
+    return DataValidation(
+        type="list",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorStyle="stop" if strict else "warning",
+        errorTitle=title[:32],
+        error=error[:255],
+        promptTitle=title[:32],
+        prompt=prompt[:255],
+    )
+
+
+def _add_validations(wb: Workbook, ws: Worksheet, sheet: schema.Sheet) -> None:
+    for c, column in enumerate(sheet.columns, start=1):
+        dv = _column_validation(wb, sheet, column)
+        if dv is None:
+            continue
+        letter = get_column_letter(c)
+        dv.add(f"{letter}2:{letter}{LAST_ROW}")
+        ws.add_data_validation(dv)
+
+
+def _column_validation(wb: Workbook, sheet: schema.Sheet, column: schema.Column) -> DataValidation | None:
+    if column.kind == schema.STATUT:
+        return _validation(
+            _list_formula(wb, column.header, list(schema.STATUTS.values())),
+            strict=False,
+            title="Statut",
+            prompt="Choisissez le statut dans la liste. Un service civique compte comme un stage.",
+            error="Statut inhabituel : choisissez Stage, Contrat d'apprentissage, Contrat de "
+            "professionnalisation ou Situation d'emploi. Les variantes courantes (« contrat pro », "
+            "« service civique »…) restent acceptées.",
+        )
+    if column.kind == schema.MISSION_TYPE:
+        return _validation(
+            _list_formula(wb, column.header, list(schema.MISSION_TYPES.values())),
+            strict=False,
+            title="Type de mission",
+            prompt="Choisissez le type de mission dans la liste (facultatif).",
+            error="Type de mission inhabituel : choisissez une valeur de la liste, ou « Autre ».",
+        )
+    if column.kind == schema.PERIODE:
+        return _validation(
+            _list_formula(wb, column.header, _PERIODES),
+            strict=True,
+            title="Période",
+            prompt="Numéro de la période d'alternance, de 1 à 6.",
+            error="La période doit être un nombre entier de 1 à 6.",
+        )
+    if column.kind == schema.PUBLIC:
+        return _validation(
+            _list_formula(wb, column.header, list(schema.PUBLICS.values())),
+            strict=True,
+            title="Public",
+            prompt="À qui s'adresse l'événement : tous, stage ou formation continue (vide = tous).",
+            error="Choisissez tous, stage ou formation continue.",
+        )
+    if sheet.key == schema.SOUTENANCES.key and column.key == "jury":
+        jury_col = get_column_letter(schema.JURYS.columns.index(schema.JURYS.column("jury")) + 1)
+        source = f"{quote_sheetname(schema.JURYS.name)}!${jury_col}$2:${jury_col}${LAST_ROW}"
+        return _validation(
+            source,
+            strict=False,
+            title="Jury",
+            prompt=f"Choisissez un jury de la feuille {schema.JURYS.name}.",
+            error=f"Ce jury n'existe pas dans la feuille {schema.JURYS.name} : ajoutez-le d'abord.",
+        )
+    return None
+
+
+# --- Instructions ------------------------------------------------------------------------
+
+_INTRO = (
+    "Ce classeur rassemble les données d'une promotion : paramètres de la formation, calendrier de "
+    "l'alternance, étudiant·es et tuteur·rices, bilans, jurys et grille d'évaluation.",
+    "« copar check » vérifie le classeur et indique chaque problème (feuille, ligne, colonne, correction "
+    "à apporter) ; « copar build » produit ensuite les documents Word et PDF.",
+    "Une ligne par enregistrement, à partir de la ligne 2. Ne renommez pas les feuilles ni les en-têtes. "
+    "Une ligne entièrement vide est ignorée ; une colonne ajoutée est conservée et signalée.",
+    "Colonnes obligatoires : en-tête bleu foncé, « oui » et * dans le tableau ci-dessous. Les colonnes à "
+    "en-tête bleu clair peuvent rester vides. Survolez un en-tête pour lire son aide.",
+    "Dates au format JJ/MM/AAAA (05/12/2023), heures au format HH:MM (14:30). Listes déroulantes : "
+    "Statut, Type de mission, Période, Public, Jury.",
+    "Les rapports de mission se déposent en PDF dans le dossier inputs/rapports/, un fichier par "
+    "étudiant·e dont le nom contient le N° étudiant (par exemple 22004512-rapport-mission.pdf).",
+)
+
+
+_INSTRUCTION_WIDTHS = (24, 30, 13, 26, 60, 44)
+
+
+def _table_header(ws: Worksheet, row: int, labels: Sequence[str], *, merge_to: int = 0) -> None:
+    for c, label in enumerate(labels, start=1):
+        cell = ws.cell(row=row, column=c, value=label)
+        cell.font = Font(bold=True)
+        cell.fill = _TABLE_FILL
+        cell.alignment = _HEADER_ALIGN
+    if merge_to:
+        ws.merge_cells(start_row=row, start_column=len(labels), end_row=row, end_column=merge_to)
+
+
+def _table_row(ws: Worksheet, row: int, values: Sequence[Any], *, merge_to: int = 0) -> None:
+    """One table row; the last value spans up to column `merge_to` when given.
+
+    The row height is set from the text length: spreadsheet programs do not
+    always fit wrapped or merged cells by themselves.
+    """
+    lines = 1
+    for c, value in enumerate(values, start=1):
+        cell = ws.cell(row=row, column=c, value=value if value != "" else None)
+        cell.alignment = _WRAP_TOP
+        last = merge_to if merge_to and c == len(values) else c
+        width = sum(_INSTRUCTION_WIDTHS[c - 1 : last])
+        text = str(value or "")
+        lines = max(lines, sum(max(1, -(-len(part) // max(width - 2, 1))) for part in text.split("\n")))
+    if merge_to:
+        ws.merge_cells(start_row=row, start_column=len(values), end_row=row, end_column=merge_to)
+    ws.cell(row=row, column=1).font = Font(bold=True)
+    if lines > 1:
+        ws.row_dimensions[row].height = 15 * lines + 2
+
+
+def _title(ws: Worksheet, row: int, text: str, size: int = 12) -> None:
+    ws.cell(row=row, column=1, value=text).font = Font(bold=True, size=size, color="1F4E79")
+    ws.row_dimensions[row].height = 2 * size
+
+
+def _format_of(sheet: schema.Sheet, column: schema.Column) -> str:
+    if sheet.key == schema.SOUTENANCES.key and column.key == "jury":
+        return f"liste : un jury de la feuille {schema.JURYS.name}"
+    return _KIND_FORMATS.get(column.kind, "texte")
+
+
+def _write_instructions(ws: Worksheet) -> None:
+    for c, width in enumerate(_INSTRUCTION_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    _title(ws, 1, "Classeur de la promotion — mode d'emploi", size=14)
+    row = 2
+    for line in _INTRO:
+        ws.cell(row=row, column=1, value=line)
+        row += 1
+
+    row += 1
+    _title(ws, row, "Les feuilles")
+    row += 1
+    _table_header(ws, row, ("Feuille", "Autres noms acceptés", "Contenu"), merge_to=6)
+    for sheet in schema.SHEETS:
+        row += 1
+        _table_row(ws, row, (sheet.name, ", ".join(sheet.aliases), sheet.help), merge_to=6)
+
+    row += 2
+    _title(ws, row, "Les colonnes (* = obligatoire)")
+    row += 1
+    _table_header(ws, row, ("Feuille", "Colonne", "Obligatoire", "Format", "Aide", "Autres intitulés acceptés"))
+    for sheet in schema.SHEETS:
+        columns = schema.PROMOTION_PARAMETERS if sheet.key_value else sheet.columns
+        for column in columns:
+            row += 1
+            name = column.header + (" *" if column.required else "")
+            if sheet.key_value:
+                name = f"{name} (paramètre)"
+            _table_row(
+                ws,
+                row,
+                (
+                    sheet.name,
+                    name,
+                    "oui" if column.required else "non",
+                    _format_of(sheet, column),
+                    column.help,
+                    ", ".join(column.aliases),
+                ),
+            )
+            ws.cell(row=row, column=1).font = Font()
+            if column.required:
+                ws.cell(row=row, column=2).font = Font(bold=True)
+
+    row += 2
+    _title(ws, row, f"Feuille {schema.CALENDRIER.name} : clés attendues")
+    row += 1
+    _table_header(ws, row, ("Clé", "Utilisation dans les documents"), merge_to=5)
+    for key in schema.CALENDAR_KEYS:
+        row += 1
+        use = _CALENDAR_USES.get(key)
+        if use is None and key.startswith("periode_"):
+            use = f"Dates de la période {key.removeprefix('periode_')} d'alternance (bilans intermédiaires)."
+        _table_row(ws, row, (key, use or ""), merge_to=5)
+    row += 1
+    ws.cell(
+        row=row,
+        column=1,
+        value="D'autres clés peuvent être ajoutées : elles figurent dans les calendriers des documents.",
+    )
+
+    row += 2
+    _title(ws, row, "Valeurs des listes")
+    row += 1
+    _table_header(ws, row, ("Liste", "Valeurs acceptées"), merge_to=5)
+    lists = (
+        (
+            schema.ETUDIANTS.column("statut").header,
+            " ; ".join(schema.STATUTS.values())
+            + ". Un service civique compte comme un stage ; les variantes courantes "
+            "(« contrat pro », « apprenti·e », « service civique »…) sont reconnues.",
+        ),
+        (schema.ETUDIANTS.column("type_mission").header, " ; ".join(schema.MISSION_TYPES.values())),
+        (schema.BILANS.column("periode").header, " ; ".join(_PERIODES)),
+        (schema.CALENDRIER.column("public").header, " ; ".join(schema.PUBLICS.values()) + " (vide = tous)"),
+    )
+    for name, values in lists:
+        row += 1
+        _table_row(ws, row, (name, values), merge_to=5)
+    ws.sheet_view.showGridLines = False

@@ -1,0 +1,185 @@
+"""End to end: the sample promotion built to DOCX and PDF with the real LibreOffice."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from pipeline.validate import check
+
+from .helpers import INPUTS, pdf_text
+
+STUDENT_FAMILIES = ("fiche-alternance", "livret-de-bilans", "compte-rendu-bilan-tripartite", "grille-evaluation",
+                    *(f"bilan-periode-{n}" for n in range(1, 7)))
+HOSTILE_STRUCTURE = 'R&D <Centre> "Les Îlots"'
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), obj={})
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="session")
+def sample():
+    dataset, report = check(INPUTS)
+    assert dataset is not None, report.to_table()
+    return dataset
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("build") / "outputs"
+    code, stdout, stderr = run("build", str(INPUTS), "-o", str(out))
+    assert code == 0, stdout + stderr
+    return out, stdout
+
+
+def folder_of(out: Path, numero: str) -> Path:
+    (folder,) = (out / "etudiants").glob(f"{numero}-*")
+    return folder
+
+
+def test_every_student_gets_every_document(built, sample) -> None:
+    out, _ = built
+    for s in sample.students:
+        folder = folder_of(out, s.numero)
+        names = {p.name for p in folder.iterdir()}
+        for stem in STUDENT_FAMILIES:
+            assert {f"{stem}.docx", f"{stem}.pdf"} <= names, (s.numero, stem)
+        own = "feuille-de-route" if s.en_emploi else "cahier-des-charges"
+        other = "cahier-des-charges" if s.en_emploi else "feuille-de-route"
+        assert {f"{own}.docx", f"{own}.pdf"} <= names
+        assert not any(n.startswith(other) for n in names)
+
+
+def test_period_review_pdf_has_the_students_data(built) -> None:
+    out, _ = built
+    folder = folder_of(out, "22001843")
+    text = pdf_text(folder / "bilan-periode-2.pdf")
+    assert "Inès Moreau" in text or "Moreau" in text
+    assert "Période 2" in text
+    assert "{{ 7*7 }}" in text and " 49 " not in text
+    assert HOSTILE_STRUCTURE in text
+    assert "Construction du questionnaire auprès des personnes âgées" in text
+    assert "APPORTS DE FORMATION MOBILISÉS".lower() in text.lower()
+
+
+def test_multiline_text_keeps_its_line_breaks(built) -> None:
+    out, _ = built
+    folder = folder_of(out, "22001843")
+    document = docx.Document(str(folder / "bilan-periode-3.docx"))
+    body = "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    body += "\n".join(p.text for p in document.paragraphs)
+    assert ("Passation de 38 questionnaires et de 6 entretiens approfondis.\n"
+            "Premier rendu au conseil d'administration de l'association.") in body
+
+
+def test_period_dates_come_from_the_calendar(built, sample) -> None:
+    out, _ = built
+    event = sample.calendar["periode_1"]
+    text = pdf_text(folder_of(out, "22004512") / "bilan-periode-1.pdf")
+    from pipeline.formats import long_date
+
+    assert long_date(event.debut) in text
+    assert "N'Diaye" in text
+
+
+def test_livret_holds_six_periods(built) -> None:
+    out, _ = built
+    text = pdf_text(folder_of(out, "22004512") / "livret-de-bilans.pdf")
+    for n in range(1, 7):
+        assert f"Période {n}" in text
+
+
+def test_hostile_structure_verbatim_in_every_family_that_shows_it(built) -> None:
+    out, _ = built
+    folder = folder_of(out, "22001843")
+    for stem in ("fiche-alternance", "cahier-des-charges", "bilan-periode-1", "livret-de-bilans",
+                 "compte-rendu-bilan-tripartite", "grille-evaluation"):
+        assert HOSTILE_STRUCTURE in pdf_text(folder / f"{stem}.pdf"), stem
+
+
+def test_manifest_and_build_report(built) -> None:
+    out, stdout = built
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["version"] == 1
+    assert any(k.endswith("promotion.xlsx") for k in manifest["inputs"])
+    entry = next(v for k, v in manifest["files"].items() if k.endswith("/fiche-alternance"))
+    assert entry["template"] == "fiche.docx" and len(entry["template_sha256"]) == 64
+    assert entry["docx"]["sha256"] and entry["pdf"]["sha256"]
+    report = (out / "rapport-de-construction.txt").read_text(encoding="utf-8")
+    assert "0 en échec" in report
+    assert "0 en échec" in stdout
+
+
+def test_second_build_skips_unchanged_documents(built, tmp_path: Path) -> None:
+    out, _ = built
+    copy = tmp_path / "outputs"
+    shutil.copytree(out, copy)
+    code, stdout, _ = run("build", str(INPUTS), "-o", str(copy), "--only", "fiche")
+    assert code == 0
+    assert stdout.startswith("0 document écrit, 26 inchangés")
+
+
+def test_build_refuses_an_invalid_workbook(tmp_path: Path) -> None:
+    import openpyxl
+
+    bad = tmp_path / "in"
+    bad.mkdir()
+    wb = openpyxl.load_workbook(INPUTS / "promotion.xlsx")
+    wb["Étudiant·es"]["E2"] = "Stagiaire pro"
+    wb.save(bad / "promotion.xlsx")
+    code, stdout, stderr = run("build", str(bad), "-o", str(tmp_path / "out"), "--no-pdf")
+    assert code == 1
+    assert "Statut inconnu" in stderr
+    assert "erreur dans le classeur : corrigez-les" in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_only_and_etudiant_restrict_the_build(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, stdout, stderr = run("build", str(INPUTS), "-o", str(out), "--no-pdf", "--only", "fiche",
+                               "--etudiant", "22004512")
+    assert code == 0, stdout + stderr
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*.docx"))
+    assert files == ["etudiants/22004512-n-diaye-aissatou/fiche-alternance.docx"]
+
+
+def test_unknown_only_family(tmp_path: Path) -> None:
+    code, _, stderr = run("build", str(INPUTS), "-o", str(tmp_path / "o"), "--only", "diplomes")
+    assert code == 1
+    assert "famille inconnue pour --only : diplomes" in stderr
+
+
+def test_unknown_student(tmp_path: Path) -> None:
+    code, _, stderr = run("build", str(INPUTS), "-o", str(tmp_path / "o"), "--no-pdf", "--etudiant", "1")
+    assert code == 1
+    assert "Aucun·e étudiant·e n° 1" in stderr
+
+
+def test_one_failed_conversion_does_not_lose_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stand-in soffice that fails on one document: the others are converted, the failure named."""
+    real = shutil.which("soffice")
+    assert real, "LibreOffice is required"
+    fake = tmp_path / "soffice"
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        'for a in "$@"; do case "$a" in *22004512*) echo "boom" >&2; exit 1;; esac; done\n'
+        f'exec {real} "$@"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("COPAR_SOFFICE", str(fake))
+    out = tmp_path / "out"
+    code, stdout, _ = run("build", str(INPUTS), "-o", str(out), "--only", "fiche")
+    assert code == 1
+    assert "ÉCHEC : Fiche d'alternance — Aïssatou N'Diaye" in stdout
+    assert "25 documents écrits, 0 inchangé (non régénéré), 1 en échec." in stdout
+    pdfs = list(out.rglob("fiche-alternance.pdf"))
+    assert len(pdfs) == 25
+    assert not (folder_of(out, "22004512") / "fiche-alternance.pdf").exists()
