@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -20,9 +21,55 @@ PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates_docx"
 XML_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes)\.xml$")
 
 
+class _Environment(SandboxedEnvironment):
+    """Sandboxed, autoescaped, strict; compiles each distinct template source once.
+
+    docxtpl calls `from_string` on the whole document XML for every document it
+    renders; a build renders the same template hundreds of times.
+    """
+
+    _compiled: dict[str, Any]
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:  # noqa: A002
+        if globals or template_class or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        cache = self.__dict__.setdefault("_compiled", {})
+        if source not in cache:
+            if len(cache) > 64:
+                cache.clear()
+            cache[source] = super().from_string(source)
+        return cache[source]
+
+
+_ENV: _Environment | None = None
+
+
 def environment() -> SandboxedEnvironment:
     """The only Jinja environment templates are rendered in: sandboxed, autoescaped, strict."""
-    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    global _ENV
+    if _ENV is None:
+        _ENV = _Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    return _ENV
+
+
+_PATCHED: dict[str, str] = {}
+
+
+@functools.cache
+def _template_class() -> Any:
+    from docxtpl import DocxTemplate
+
+    class CachedDocxTemplate(DocxTemplate):  # type: ignore[misc]
+        """docxtpl's template with its (pure) XML patching memoised per source."""
+
+        def patch_xml(self, src_xml: str) -> str:
+            if src_xml not in _PATCHED:
+                if len(_PATCHED) > 256:
+                    _PATCHED.clear()
+                _PATCHED[src_xml] = super().patch_xml(src_xml)
+            return _PATCHED[src_xml]
+
+    return CachedDocxTemplate
 
 
 def find_template(name: str, custom: Path | None = None) -> Path:
@@ -37,10 +84,8 @@ def find_template(name: str, custom: Path | None = None) -> Path:
 
 def render_docx(template: Path, context: dict[str, Any], out: Path) -> None:
     """Render `template` with `context` into `out`, atomically."""
-    from docxtpl import DocxTemplate  # local: heavy import
-
     try:
-        doc = DocxTemplate(template)
+        doc = _template_class()(template)
         doc.render(context, jinja_env=environment(), autoescape=True)
     except SecurityError as exc:
         raise TemplateProblem(f"Modèle {template.name} : opération interdite ({exc}).") from exc
