@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Iterator, Protocol
 
 from . import documents
 from .config import Settings
@@ -23,6 +24,7 @@ from .workbook import rapports_dir, resolve_input
 MANIFEST = "manifest.json"
 BUILD_REPORT = "rapport-de-construction.txt"
 MANIFEST_VERSION = 1
+PARALLEL_RENDER_MIN = 24  # below this, starting worker processes costs more than it saves
 
 
 class Progress(Protocol):
@@ -90,11 +92,30 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.unlink(tmp)
 
 
+def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:
+    """Render one document; the French error, or None. Runs in worker processes."""
+    template, context, out = args
+    try:
+        render_docx(template, context, out)
+        return None
+    except (TemplateProblem, OSError) as exc:
+        return str(exc)
+
+
+@functools.lru_cache(maxsize=64)
+def _template_sha(path: Path, mtime: float) -> str:
+    return sha256_file(path)
+
+
+def template_sha(path: Path) -> str:
+    return _template_sha(path, path.stat().st_mtime)
+
+
 def fingerprint(context: dict[str, Any], template: Path, pdfa: bool) -> str:
     """What a document depends on; the generation date alone does not make it new."""
     stable = {k: v for k, v in context.items() if k != "genere_le"}
     text = json.dumps(stable, sort_keys=True, ensure_ascii=False, default=str)
-    return sha256_bytes(f"{text}|{sha256_file(template)}|{pdfa}".encode())
+    return sha256_bytes(f"{text}|{template_sha(template)}|{pdfa}".encode())
 
 
 class Builder:
@@ -162,41 +183,60 @@ class Builder:
         return path
 
     def _render_all(self, units: list[Unit], result: BuildResult) -> list[tuple[Unit, Path]]:
-        """Render what changed; return the DOCX files that need a PDF."""
-        pending = []
-        self.progress.start("Documents Word", len(units))
+        """Render what changed (in parallel when worth it); return the DOCX files that need a PDF."""
+        jobs: list[tuple[Unit, Outcome, Path, Path]] = []
         for unit in units:
-            self.progress.advance(unit.label)
-            outcome, docx = self.render_unit(unit)
+            outcome, job = self._plan(unit)
             result.outcomes.append(outcome)
-            if outcome.status == "written" and docx is not None:
-                pending.append((unit, docx))
+            if job is not None:
+                jobs.append((unit, outcome, *job))
+        self.progress.start("Documents Word", len(jobs))
+        pending = []
+        for (unit, outcome, _template, docx), error in zip(jobs, self._render_jobs(jobs), strict=True):
+            self.progress.advance(unit.label)
+            rel = str(unit.path)
+            if error is not None:
+                outcome.status, outcome.error = "failed", error
+                self.files.pop(rel, None)
+                continue
+            self.files[rel]["docx"] = {"path": f"{rel}.docx", "sha256": sha256_file(docx)}
+            pending.append((unit, docx))
         self.progress.finish()
         return pending
 
-    def render_unit(self, unit: Unit) -> tuple[Outcome, Path | None]:
+    def _render_jobs(self, jobs: list[tuple[Unit, Outcome, Path, Path]]) -> Iterator[str | None]:
+        args = [(template, unit.context, docx) for unit, _, template, docx in jobs]
+        if self.s.workers > 1 and len(args) >= PARALLEL_RENDER_MIN:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=self.s.workers, mp_context=context) as pool:
+                yield from pool.map(_render_job, args, chunksize=8)
+        else:
+            yield from map(_render_job, args)
+
+    def _plan(self, unit: Unit) -> tuple[Outcome, tuple[Path, Path] | None]:
+        """Decide whether `unit` must be rendered; record its manifest entry."""
         rel = str(unit.path)
         outcome = Outcome(unit.label, rel, "written", family=unit.family)
         try:
             template = find_template(FAMILIES[unit.family].template, self.s.templates)
             docx, pdf = self.target(rel, ".docx"), self.target(rel, ".pdf")
-            fp = fingerprint(unit.context, template, self.s.pdfa)
-            entry = self._entry(unit, template, fp)
-            previous = self.old.get(rel)
-            if (not self.s.force and previous and previous.get("fingerprint") == fp and docx.exists()
-                    and (not self.s.pdf or pdf.exists())):
-                self.files[rel] = previous
-                outcome.status = "skipped"
-                return outcome, None
-            render_docx(template, unit.context, docx)
-            if pdf.exists():
-                pdf.unlink()  # stale: a new one is converted below, or none with --no-pdf
-            entry["docx"] = {"path": f"{rel}.docx", "sha256": sha256_file(docx)}
-            self.files[rel] = entry
-            return outcome, docx
-        except (TemplateProblem, CoparError, OSError) as exc:
+        except CoparError as exc:
             outcome.status, outcome.error = "failed", str(exc)
             return outcome, None
+        fp = fingerprint(unit.context, template, self.s.pdfa)
+        previous = self.old.get(rel)
+        if (not self.s.force and previous and previous.get("fingerprint") == fp and docx.exists()
+                and (not self.s.pdf or pdf.exists())):
+            self.files[rel] = previous
+            outcome.status = "skipped"
+            return outcome, None
+        if pdf.exists():
+            pdf.unlink()  # stale: a new one is converted below, or none with --no-pdf
+        self.files[rel] = self._entry(unit, template, fp)
+        return outcome, (template, docx)
 
     def _entry(self, unit: Unit, template: Path, fp: str) -> dict[str, Any]:
         return {
@@ -204,7 +244,7 @@ class Builder:
             "label": unit.label,
             "student": unit.numero,
             "template": template.name,
-            "template_sha256": sha256_file(template),
+            "template_sha256": template_sha(template),
             "custom_template": self.s.templates is not None and template.parent == self.s.templates,
             "inputs": sorted(self.input_hashes),
             "fingerprint": fp,
