@@ -1,0 +1,435 @@
+"""pypdf: jury packets — covers, bookmarks, page labels — and checks of PDF inputs.
+
+A packet is the front matter (cover + sommaire, already a PDF) followed by one
+section per student, each made of parts (grille, compte rendu, livret, rapport).
+
+Decisions:
+
+- Page labels: the front matter is numbered i, ii, … and the content restarts at 1,
+  so the page numbers printed in the sommaire (`section_start_pages`) do not depend
+  on how many pages the cover and sommaire take.
+- Form fields: every part's fields are grouped under a parent field `p{j}` and each
+  section's under `s{i}`, so a field "nom" of the second part of the first student
+  becomes "s1.p2.nom": two students' filled forms never share a value.
+- Encryption: a PDF that opens with the empty user password (it only restricts
+  permissions, or its user password is empty) is usable — anyone can read it — and
+  is copied unencrypted. Any other encrypted PDF is "protégé par un mot de passe".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.constants import PageLabelStyle
+from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfStreamError
+from pypdf.generic import (
+    ArrayObject,
+    BooleanObject,
+    DictionaryObject,
+    NameObject,
+    TextStringObject,
+)
+
+from .errors import AssemblyError
+
+FRONT_TITLE = "Couverture et sommaire"
+ENCRYPTED = "PDF protégé par un mot de passe"
+NO_PAGE = "PDF sans aucune page"
+AES_MISSING = "PDF chiffré (AES) : illisible sans le paquet Python « cryptography »"
+
+
+@dataclass(frozen=True)
+class PacketPart:
+    """One document of a section, e.g. "Grille d'évaluation"."""
+
+    title: str
+    pdf: Path
+
+
+@dataclass(frozen=True)
+class PacketSection:
+    """One student's documents, e.g. "9 h 00 — Aïssatou N'Diaye"."""
+
+    title: str
+    parts: tuple[PacketPart, ...]
+
+
+@dataclass(frozen=True)
+class PacketInfo:
+    """A written packet. `outline` items are (level from 1, title, 0-based page index)."""
+
+    path: Path
+    pages: int
+    size: int
+    outline: list[tuple[int, str, int]]
+
+
+class _Unusable(Exception):
+    """A PDF that cannot go into a packet; args[0] is the French reason."""
+
+
+# ---------------------------------------------------------------- probing
+
+
+def probe_pdf(path: Path) -> str | None:
+    """None when `path` can go into a packet, else a short French reason. Never raises."""
+    try:
+        with _quiet_pypdf():
+            reader = _load(path)
+            _trial_copy(reader)
+    except _Unusable as exc:
+        return str(exc)
+    except Exception as exc:  # any failure of a hostile file is a reason
+        return _damaged(exc)
+    return None
+
+
+def page_count(pdf: Path) -> int:
+    """Number of pages of a usable PDF; AssemblyError (French) otherwise."""
+    with _quiet_pypdf():
+        return len(_load_or_raise(pdf).pages)
+
+
+def _load(path: Path) -> PdfReader:
+    """A decrypted reader with at least one page, or _Unusable with the reason."""
+    head = _head(path)
+    if b"%PDF-" not in head:
+        raise _Unusable(f"ce n'est pas un PDF ({_kind(head, path.suffix.lower())})")
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise _Unusable(ENCRYPTED)
+        if len(reader.pages) == 0:
+            raise _Unusable(NO_PAGE)
+    except _Unusable:
+        raise
+    except Exception as exc:  # see probe_pdf
+        raise _Unusable(_damaged(exc)) from exc
+    return reader
+
+
+def _load_or_raise(pdf: Path) -> PdfReader:
+    try:
+        return _load(pdf)
+    except _Unusable as exc:
+        raise AssemblyError(f"{pdf} : {exc}") from None
+
+
+def _head(path: Path) -> bytes:
+    try:
+        if not path.is_file():
+            raise _Unusable("fichier absent")
+        if path.stat().st_size == 0:
+            raise _Unusable("fichier vide")
+        with path.open("rb") as fh:
+            return fh.read(1024)
+    except OSError as exc:
+        reason = "accès refusé" if isinstance(exc, PermissionError) else "erreur de lecture"
+        raise _Unusable(f"fichier illisible ({reason})") from exc
+
+
+def _kind(head: bytes, suffix: str) -> str:
+    """What a file that is not a PDF seems to be, from its first bytes."""
+    if head.startswith(b"PK\x03\x04"):
+        return {".docx": "document Word", ".odt": "document OpenDocument"}.get(suffix, "archive ZIP")
+    signatures = {
+        b"\xd0\xcf\x11\xe0": "ancien document Microsoft Office",
+        b"{\\rtf": "document RTF",
+        b"\x89PNG": "image PNG",
+        b"\xff\xd8\xff": "image JPEG",
+        b"GIF8": "image GIF",
+        b"<": "page web ou fichier XML",
+    }
+    for signature, kind in signatures.items():
+        if head.lstrip().startswith(signature):
+            return kind
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a character cut by the 1024-byte window is fine
+        if exc.start < len(head) - 3:
+            return "contenu non reconnu"
+        text = head[: exc.start].decode("utf-8")
+    return "fichier texte" if "".join(text.split()).isprintable() else "contenu non reconnu"
+
+
+def _trial_copy(reader: PdfReader) -> None:
+    """Copy every page into a throw-away writer: what assembling will do."""
+    writer = PdfWriter()
+    writer.append(reader, import_outline=False)
+    with open(os.devnull, "wb") as sink:
+        writer.write(sink)
+
+
+def _damaged(exc: BaseException) -> str:
+    if isinstance(exc, FileNotDecryptedError):
+        return ENCRYPTED
+    if isinstance(exc, DependencyError):
+        return AES_MISSING
+    if isinstance(exc, LimitReachedError):
+        detail = "structure trop profonde ou trop volumineuse"
+    elif isinstance(exc, PdfStreamError):
+        detail = "données tronquées ou corrompues"
+    elif "cyclic" in str(exc).lower():
+        detail = "arborescence des pages en boucle"
+    elif isinstance(exc, RecursionError):
+        detail = "imbrication sans fin"
+    else:
+        detail = "structure interne invalide"
+    return f"PDF endommagé, illisible ({detail})"
+
+
+_quiet_lock = threading.Lock()
+_quiet_users = 0
+_quiet_saved_level = logging.NOTSET
+
+
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs a warning per oddity of a damaged file: keep them off the terminal.
+
+    Conversion workers probe PDFs in parallel, hence the count of users: the
+    logger's level is restored when the last one leaves.
+    """
+    global _quiet_users, _quiet_saved_level
+    logger = logging.getLogger("pypdf")
+    with _quiet_lock:
+        if _quiet_users == 0:
+            _quiet_saved_level = logger.level
+            logger.setLevel(logging.ERROR)
+        _quiet_users += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_users -= 1
+            if _quiet_users == 0:
+                logger.setLevel(_quiet_saved_level)
+
+
+# ---------------------------------------------------------------- packets
+
+
+def section_start_pages(sections: Sequence[PacketSection], front_pages: int) -> list[int]:
+    """The page label (1-based, content numbering) where each section starts.
+
+    Content pages are labelled from 1 after the roman-numbered front matter, so the
+    result does not depend on `front_pages`; it is accepted so that callers state
+    the layout they build and fails fast on a negative count.
+    """
+    if front_pages < 0:
+        raise ValueError("front_pages must be >= 0")
+    starts: list[int] = []
+    label = 1
+    for section in sections:
+        starts.append(label)
+        label += sum(page_count(part.pdf) for part in section.parts)
+    return starts
+
+
+def assemble_packet(front: Path, sections: Sequence[PacketSection], out: Path, *, title: str) -> PacketInfo:
+    """Write the packet `out` atomically: front matter, then each section's parts."""
+    with _quiet_pypdf():
+        readers = _load_all(front, sections, title)
+        writer = PdfWriter()
+        outline = _build(writer, readers, sections)
+        _finish(writer, len(readers[0].pages), title)
+        _write(writer, out, title)
+    return PacketInfo(out, len(writer.pages), out.stat().st_size, outline)
+
+
+def _write(writer: PdfWriter, out: Path, title: str) -> None:
+    """Deduplicate identical objects and write `out` atomically."""
+    try:
+        writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+        write_atomically(out, lambda tmp: writer.write(tmp))
+    except OSError as exc:
+        raise AssemblyError(f"Impossible d'écrire le dossier « {title} » ({out}) : {exc.strerror or exc}") from exc
+    except Exception as exc:  # a damaged part found while writing
+        raise AssemblyError(f"Impossible d'écrire le dossier « {title} » : {_damaged(exc)}") from exc
+
+
+def _load_all(front: Path, sections: Sequence[PacketSection], title: str) -> list[PdfReader]:
+    """Readers for the front then every part, in order; every problem in one error."""
+    readers: list[PdfReader] = []
+    problems: list[str] = []
+    labelled = [(FRONT_TITLE, front)] + [
+        (f"{section.title} — {part.title}", part.pdf) for section in sections for part in section.parts
+    ]
+    problems += [f"la section « {s.title} » ne contient aucun document" for s in sections if not s.parts]
+    for label, path in labelled:
+        try:
+            readers.append(_load(path))
+        except _Unusable as exc:
+            problems.append(f"{label} : {exc} ({path})")
+    if problems:
+        raise AssemblyError(
+            f"Impossible d'assembler le dossier « {title} » : "
+            + " ; ".join(problems)
+            + ". Remplacez chaque document inutilisable par une page qui le signale."
+        )
+    return readers
+
+
+def _build(
+    writer: PdfWriter, readers: list[PdfReader], sections: Sequence[PacketSection]
+) -> list[tuple[int, str, int]]:
+    """Append every reader, group form fields and add the bookmarks."""
+    _append(writer, readers[0], FRONT_TITLE)
+    writer.add_outline_item(title=FRONT_TITLE, page_number=0)
+    outline = [(1, FRONT_TITLE, 0)]
+    parts = iter(readers[1:])
+    for i, section in enumerate(sections, start=1):
+        section_fields = len(_fields(writer))
+        starts: list[int] = []
+        for j, part in enumerate(section.parts, start=1):
+            starts.append(len(writer.pages))
+            part_fields = len(_fields(writer))
+            _append(writer, next(parts), f"{section.title} — {part.title}")
+            _group_fields(writer, part_fields, f"p{j}")
+        _group_fields(writer, section_fields, f"s{i}")
+        outline += _bookmark_section(writer, section, starts)
+    return outline
+
+
+def _bookmark_section(writer: PdfWriter, section: PacketSection, starts: list[int]) -> list[tuple[int, str, int]]:
+    parent = writer.add_outline_item(title=section.title, page_number=starts[0])
+    items = [(1, section.title, starts[0])]
+    for part, start in zip(section.parts, starts, strict=True):
+        writer.add_outline_item(title=part.title, page_number=start, parent=parent)
+        items.append((2, part.title, start))
+    return items
+
+
+def _append(writer: PdfWriter, reader: PdfReader, label: str) -> None:
+    try:
+        writer.append(reader, import_outline=False)
+        _merge_form_settings(writer, reader)
+    except Exception as exc:  # a damaged part found late
+        raise AssemblyError(f"{label} : {_damaged(exc)}") from exc
+
+
+def _fields(writer: PdfWriter) -> ArrayObject:
+    form = writer.root_object.get("/AcroForm")
+    fields = form.get_object().get("/Fields") if form is not None else None
+    return fields.get_object() if fields is not None else ArrayObject()
+
+
+def _group_fields(writer: PdfWriter, start: int, name: str) -> None:
+    """Put the top-level fields added since `start` under one new parent field `name`."""
+    fields = _fields(writer)
+    kids = ArrayObject(fields[start:])
+    if not kids:
+        return
+    parent = DictionaryObject({NameObject("/T"): TextStringObject(name), NameObject("/Kids"): kids})
+    # pypdf has no public call to add a new indirect object to a writer.
+    reference = writer._add_object(parent)
+    for kid in kids:
+        kid.get_object()[NameObject("/Parent")] = reference
+    del fields[start:]
+    fields.append(reference)
+
+
+def _merge_form_settings(writer: PdfWriter, reader: PdfReader) -> None:
+    """pypdf keeps the first document's /AcroForm settings: add the others' needs."""
+    source = reader.root_object.get("/AcroForm")
+    target = writer.root_object.get("/AcroForm")
+    if source is None or target is None:
+        return
+    source, target = source.get_object(), target.get_object()
+    if not isinstance(source, DictionaryObject) or not isinstance(target, DictionaryObject):
+        return
+    target.pop("/XFA", None)  # an XFA form would describe only one of the documents
+    if source.get("/NeedAppearances"):
+        target[NameObject("/NeedAppearances")] = BooleanObject(True)
+    fonts = _get_dict(_get_dict(source, "/DR"), "/Font")
+    if fonts:
+        target_fonts = _set_dict(_set_dict(target, "/DR"), "/Font")
+        for name, font in fonts.items():
+            if name not in target_fonts:
+                target_fonts[NameObject(name)] = font.clone(writer)
+
+
+def _get_dict(parent: DictionaryObject, key: str) -> DictionaryObject:
+    value = parent.get(key)
+    value = value.get_object() if value is not None else None
+    return value if isinstance(value, DictionaryObject) else DictionaryObject()
+
+
+def _set_dict(parent: DictionaryObject, key: str) -> DictionaryObject:
+    value = parent.get(key)
+    value = value.get_object() if value is not None else None
+    if not isinstance(value, DictionaryObject):
+        value = DictionaryObject()
+        parent[NameObject(key)] = value
+    return value
+
+
+def _finish(writer: PdfWriter, front_pages: int, title: str) -> None:
+    """Page labels, metadata, bookmarks panel."""
+    writer.set_page_label(0, front_pages - 1, style=PageLabelStyle.LOWERCASE_ROMAN, start=1)
+    if len(writer.pages) > front_pages:
+        writer.set_page_label(front_pages, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL, start=1)
+    writer.add_metadata({"/Title": title, "/Creator": "copar"})
+    writer.page_mode = "/UseOutlines"
+    writer.create_viewer_preferences()[NameObject("/DisplayDocTitle")] = BooleanObject(True)
+    writer.root_object[NameObject("/Lang")] = TextStringObject("fr-FR")
+
+
+def write_atomically(target: Path, write: Callable[[Path], Any]) -> None:
+    """Call `write` on a temporary file beside `target`, then move it into place.
+
+    `target` is either its old self or complete: never half-written.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        write(temporary)
+        with temporary.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- rapports
+
+
+def find_rapports(folder: Path, numeros: Iterable[str]) -> dict[str, list[Path]]:
+    """Files of `folder` whose name holds each N° étudiant as a whole token.
+
+    Every N° gets a list, empty when nothing matches. PDFs (any case of ".pdf")
+    come first; other files are listed too so that the caller can report them.
+    Hidden files and Office lock files ("~$…") are ignored.
+    """
+    files = (
+        sorted(
+            (p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))),
+            key=lambda p: (p.suffix.lower() != ".pdf", p.name.casefold()),
+        )
+        if folder.is_dir()
+        else []
+    )
+    found: dict[str, list[Path]] = {}
+    for numero in numeros:
+        pattern = _token(numero.strip())
+        found[numero] = [p for p in files if pattern and pattern.search(p.name)]
+    return found
+
+
+def _token(numero: str) -> re.Pattern[str] | None:
+    """`numero` not glued to another digit (or, at a letter end, another letter)."""
+    if not numero:
+        return None
+    before = r"(?<!\d)" if numero[0].isdigit() else r"(?<![^\W_])"
+    after = r"(?!\d)" if numero[-1].isdigit() else r"(?![^\W_])"
+    return re.compile(before + re.escape(numero) + after, re.IGNORECASE)

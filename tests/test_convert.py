@@ -1,0 +1,236 @@
+"""pipeline.convert against the real LibreOffice, and against stand-in `soffice`
+scripts that hang, fail or write garbage."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+
+import docx
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DictionaryObject, NameObject
+
+from pipeline import convert
+from pipeline.convert import ConversionResult, convert_many, find_soffice, fonts_embedded, pdfa_claim
+from pipeline.errors import SofficeNotFound
+
+ODD_TEXT = 'R&D <Centre> "Les Îlots" — l\'étudiant·e {{ x }}'
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    return find_soffice()
+
+
+def make_docx(path: Path, *paragraphs: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+def pdf_text(path: Path) -> str:
+    return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(path).pages).split())
+
+
+def stand_in(tmp_path: Path, body: str) -> str:
+    """A fake `soffice`: finds --outdir in its arguments, logs each call, runs `body`."""
+    script = tmp_path / "fake-soffice"
+    script.write_text(
+        "#!/bin/sh\n"
+        'outdir=""; prev=""\n'
+        'for a in "$@"; do [ "$prev" = "--outdir" ] && outdir="$a"; prev="$a"; done\n'
+        f'echo "$*" >> "{tmp_path / "calls.log"}"\n' + body
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return str(script)
+
+
+def calls(tmp_path: Path) -> int:
+    return len((tmp_path / "calls.log").read_text().splitlines())
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A killed child nobody has reaped yet is a zombie: dead for our purpose.
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return state != "Z"
+
+
+def test_find_soffice_prefers_explicit_path_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = stand_in(tmp_path, "exit 0\n")
+    assert find_soffice(fake) == fake
+    monkeypatch.setenv("COPAR_SOFFICE", fake)
+    assert find_soffice() == fake
+
+
+def test_find_soffice_says_how_to_install_libreoffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COPAR_SOFFICE", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(convert, "FALLBACK_SOFFICE", str(tmp_path / "absent"))
+    with pytest.raises(SofficeNotFound, match="apt-get install libreoffice-writer-nogui"):
+        find_soffice()
+    with pytest.raises(SofficeNotFound, match="« /nulle/part/soffice »"):
+        find_soffice("/nulle/part/soffice")
+
+
+def test_converts_each_document_beside_its_source(tmp_path: Path, soffice: str) -> None:
+    # Two documents with the same name must not share a batch (same output name).
+    sources = [
+        make_docx(tmp_path / "a" / "fiche.docx", "Fiche de Aïssatou N'Diaye", ODD_TEXT),
+        make_docx(tmp_path / "b" / "fiche.docx", "Fiche de Jean Dupont"),
+        make_docx(tmp_path / "a" / "bilan-p1.docx", "Bilan de la période 1"),
+        make_docx(tmp_path / "b" / "bilan-p2.docx", "Bilan de la période 2"),
+    ]
+    seen: list[ConversionResult] = []
+    results = convert_many(sources, soffice=soffice, workers=2, on_done=seen.append)
+
+    assert [r.source for r in results] == sources
+    assert [(r.pdf, r.error) for r in results] == [(s.with_suffix(".pdf"), None) for s in sources]
+    assert sorted(map(str, (r.source for r in seen))) == sorted(map(str, sources))
+    assert "Fiche de Aïssatou N'Diaye" in pdf_text(sources[0].with_suffix(".pdf"))
+    assert ODD_TEXT in pdf_text(sources[0].with_suffix(".pdf"))
+    assert "Fiche de Jean Dupont" in pdf_text(sources[1].with_suffix(".pdf"))
+    assert "Bilan de la période 2" in pdf_text(sources[3].with_suffix(".pdf"))
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
+        "bilan-p1.docx",
+        "bilan-p1.pdf",
+        "fiche.docx",
+        "fiche.pdf",
+    ]
+
+
+def test_pdfa_conversion_claims_2b_and_embeds_fonts(tmp_path: Path, soffice: str) -> None:
+    plain, archived = make_docx(tmp_path / "plain.docx", ODD_TEXT), make_docx(tmp_path / "pdfa" / "a.docx", ODD_TEXT)
+    assert convert_many([plain], soffice=soffice)[0].error is None
+    assert convert_many([archived], soffice=soffice, pdfa=True)[0].error is None
+    assert pdfa_claim(archived.with_suffix(".pdf")) == "2B"
+    assert fonts_embedded(archived.with_suffix(".pdf"))
+    assert pdfa_claim(plain.with_suffix(".pdf")) is None
+
+
+def test_fonts_embedded_is_false_for_a_standard_font(tmp_path: Path) -> None:
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    helvetica = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): helvetica})}
+    )
+    writer.write(tmp_path / "helvetica.pdf")
+    assert not fonts_embedded(tmp_path / "helvetica.pdf")
+
+
+def test_a_bad_document_does_not_lose_the_others(tmp_path: Path, soffice: str) -> None:
+    good = [make_docx(tmp_path / f"bon-{i}.docx", f"Document {i}") for i in (1, 2)]
+    corrupt = tmp_path / "corrompu.docx"
+    corrupt.write_bytes(b"PK\x03\x04 not really a zip archive")
+    results = convert_many([good[0], corrupt, good[1]], soffice=soffice)
+
+    assert [r.error for r in results][::2] == [None, None]
+    assert "Document 2" in pdf_text(good[1].with_suffix(".pdf"))
+    assert results[1].pdf is None
+    assert results[1].error is not None
+    assert results[1].error.startswith("LibreOffice n'a pas produit de PDF pour corrompu.docx (code ")
+    assert not corrupt.with_suffix(".pdf").exists()
+
+
+def test_missing_source_is_reported_without_calling_libreoffice(tmp_path: Path) -> None:
+    fake = stand_in(tmp_path, "exit 0\n")
+    [result] = convert_many([tmp_path / "absent.docx"], soffice=fake)
+    assert result.error == f"fichier introuvable : {tmp_path / 'absent.docx'}"
+    assert not (tmp_path / "calls.log").exists()
+
+
+def test_hanging_libreoffice_is_killed_with_its_children(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    fake = stand_in(tmp_path, f'sleep 300 &\necho $! > "{pid_file}"\nwait\n')
+    source = make_docx(tmp_path / "lent.docx", "x")
+    started = time.monotonic()
+    [result] = convert_many([source], soffice=fake, timeout=1)
+
+    assert time.monotonic() - started < 10
+    assert result.error == "délai de 1 s dépassé pour lent.docx : LibreOffice a été arrêté"
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(child)
+
+
+def test_interrupted_conversion_kills_running_calls(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    body = (  # the quick call fails once the slow one has started its child
+        f'case "$*" in *rapide*) while [ ! -s "{pid_file}" ]; do sleep 0.05; done; exit 1;; esac\n'
+        f'sleep 300 &\necho $! > "{pid_file}"\nwait\n'
+    )
+    fake = stand_in(tmp_path, body)
+    sources = [make_docx(tmp_path / "lent.docx", "x"), make_docx(tmp_path / "rapide.docx", "x")]
+
+    def interrupt(result: ConversionResult) -> None:
+        raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        convert_many(sources, soffice=fake, timeout=120, workers=2, on_done=interrupt)
+    assert time.monotonic() - started < 10
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(child)
+
+
+def test_failing_batch_is_retried_file_by_file(tmp_path: Path) -> None:
+    fake = stand_in(tmp_path, 'echo "Warning: failed to launch javaldx" >&2\necho "Error: plantage" >&2\nexit 1\n')
+    sources = [make_docx(tmp_path / f"bilan-p{i}.docx", "x") for i in (1, 2)]
+    results = convert_many(sources, soffice=fake)
+
+    assert [r.error for r in results] == [
+        "LibreOffice n'a pas produit de PDF pour bilan-p1.docx (code 1) : Error: plantage",
+        "LibreOffice n'a pas produit de PDF pour bilan-p2.docx (code 1) : Error: plantage",
+    ]
+    assert calls(tmp_path) == 3  # the batch, then each file alone
+
+
+def test_silent_failure_gives_an_error_per_file(tmp_path: Path) -> None:
+    fake = stand_in(tmp_path, "exit 1\n")
+    sources = [make_docx(tmp_path / f"f{i}.docx", "x") for i in (1, 2)]
+    assert [r.error for r in convert_many(sources, soffice=fake)] == [
+        "LibreOffice n'a pas produit de PDF pour f1.docx (code 1)",
+        "LibreOffice n'a pas produit de PDF pour f2.docx (code 1)",
+    ]
+
+
+def test_garbage_pdf_is_rejected_and_the_old_pdf_kept(tmp_path: Path) -> None:
+    body = (
+        'mkdir -p "$outdir"\n'
+        'for a in "$@"; do case "$a" in *.docx) n=$(basename "$a" .docx); '
+        'echo "not a pdf" > "$outdir/$n.pdf";; esac; done\n'
+        "exit 0\n"
+    )
+    fake = stand_in(tmp_path, body)
+    folder = tmp_path / "sortie"
+    source = make_docx(folder / "grille.docx", "x")
+    (folder / "grille.pdf").write_bytes(b"%PDF-1.4 previous good version")
+    [result] = convert_many([source], soffice=fake)
+
+    assert result.pdf is None
+    assert result.error == (
+        "LibreOffice a produit un fichier inutilisable pour grille.docx : ce n'est pas un PDF (fichier texte)"
+    )
+    assert (folder / "grille.pdf").read_bytes() == b"%PDF-1.4 previous good version"
+    assert sorted(p.name for p in folder.iterdir()) == ["grille.docx", "grille.pdf"]
