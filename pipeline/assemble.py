@@ -21,13 +21,11 @@ from __future__ import annotations
 import logging
 import os
 import re
-import secrets
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.constants import PageLabelStyle
@@ -41,6 +39,7 @@ from pypdf.generic import (
 )
 
 from .errors import AssemblyError
+from .files import write_atomically
 
 FRONT_TITLE = "Couverture et sommaire"
 ENCRYPTED = "PDF protégé par un mot de passe"
@@ -383,22 +382,6 @@ def _finish(writer: PdfWriter, front_pages: int, title: str) -> None:
     writer.page_mode = "/UseOutlines"
     writer.create_viewer_preferences()[NameObject("/DisplayDocTitle")] = BooleanObject(True)
     writer.root_object[NameObject("/Lang")] = TextStringObject("fr-FR")
-
-
-def write_atomically(target: Path, write: Callable[[Path], Any]) -> None:
-    """Call `write` on a temporary file beside `target`, then move it into place.
-
-    `target` is either its old self or complete: never half-written.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        write(temporary)
-        with temporary.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- rapports

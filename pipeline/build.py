@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Protocol
@@ -15,6 +13,7 @@ from . import documents
 from .config import Settings
 from .documents import FAMILIES, Layout, Unit
 from .errors import CoparError, TemplateProblem, ValidationFailed
+from .files import write_bytes_atomically
 from .model import Dataset
 from .render import find_template, render_docx
 from .report import Report
@@ -78,18 +77,6 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 16), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:
@@ -313,8 +300,8 @@ class Builder:
             "templates": str(self.s.templates) if self.s.templates else "défaut",
             "files": dict(sorted(files.items())),
         }
-        write_atomic(self.manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
-        write_atomic(self.out / BUILD_REPORT, build_report(result).encode("utf-8"))
+        write_bytes_atomically(self.manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+        write_bytes_atomically(self.out / BUILD_REPORT, build_report(result).encode("utf-8"))
 
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildResult:

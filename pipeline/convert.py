@@ -29,8 +29,9 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from .assemble import probe_pdf, write_atomically
+from .assemble import probe_pdf
 from .errors import ConversionError, SofficeNotFound
+from .files import write_atomically
 
 FALLBACK_SOFFICE = "/usr/lib/libreoffice/program/soffice"
 INSTALL_HINT = (

@@ -6,8 +6,6 @@ the sample promotion comes from `pipeline.sample`.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import schema
 from .errors import OutputExists
+from .files import write_atomically
 
 INSTRUCTIONS = "Instructions"
 LISTS = "Listes"  # hidden sheet, only created when a list does not fit inline
@@ -80,17 +79,7 @@ def write_workbook(path: Path, *, example: bool = False, force: bool = False) ->
             "Relancez avec --force pour le remplacer."
         )
     workbook = build_workbook(example=example)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        workbook.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda tmp: workbook.save(tmp))
     return path
 
 

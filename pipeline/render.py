@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import TemplateProblem
+from .files import write_atomically
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates_docx"
 XML_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes)\.xml$")
@@ -97,15 +96,7 @@ def render_docx(template: Path, context: dict[str, Any], out: Path) -> None:
         raise TemplateProblem(f"Modèle {template.name} : {exc}" + (f" — près de : {where}" if where else "")) from exc
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise TemplateProblem(f"Modèle {template.name} illisible : ce n'est pas un document Word (.docx) valide.") from exc
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=".docx")
-    os.close(fd)
-    try:
-        doc.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomically(out, lambda tmp: doc.save(str(tmp)))
 
 
 # --- lint -----------------------------------------------------------------------------
