@@ -37,7 +37,7 @@ def parse_date(value: Any) -> dt.date:
     if m := _ISO.match(text):
         year, month, day = (int(g) for g in m.groups())
         return _make_date(year, month, day, text)
-    raise ValueError("date illisible : écrivez-la JJ/MM/AAAA, par exemple 22/01/2024")
+    raise ValueError("date illisible")
 
 
 def _make_date(year: int, month: int, day: int, text: str) -> dt.date:
@@ -60,7 +60,7 @@ def parse_time(value: Any) -> dt.time:
         hour, minute = int(m.group(1)), int(m.group(2) or 0)
         if hour < 24 and minute < 60:
             return dt.time(hour, minute)
-    raise ValueError("heure illisible : écrivez-la HH:MM ou 14h30")
+    raise ValueError("heure illisible")
 
 
 def parse_number(value: Any) -> float:

@@ -89,6 +89,8 @@ class Report:
             if p.column:
                 col = f"{p.column} ({p.letter})" if p.letter else p.column
                 where += f", colonne {col}"
+            elif p.letter:  # a column without header
+                where += f", colonne {p.letter}"
             value = "" if p.value in (None, "") else f" — valeur : {_show(p.value)}"
             lines.append(f"[{LABELS[p.severity]}] {where}{value}\n    {p.message}")
         lines.append("")

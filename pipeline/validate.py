@@ -83,6 +83,7 @@ class _Validator:
         self.raw = raw
         self.report = Report()
         self.student_numeros: set[str] = set()
+        self.jury_names: set[str] = set()
 
     # --- reporting ---------------------------------------------------------------
 
@@ -104,11 +105,13 @@ class _Validator:
         calendar = self._calendar(sheets.get("calendrier"))
         students = self._students(sheets.get("etudiants"))
         # every N° typed in Étudiant·es, even on a row with errors: one cause, one problem
-        numeros = self.student_numeros
+        numeros = self.student_numeros if _has_column(sheets.get("etudiants"), "numero") else None
         reviews = self._reviews(sheets.get("bilans"), numeros)
         tripartites = self._tripartites(sheets.get("tripartites"), numeros)
         juries = self._juries(sheets.get("jurys"))
-        defenses = self._defenses(sheets.get("soutenances"), numeros, {j.jury for j in juries})
+        # likewise every jury named in Jurys (an absent Jurys sheet leaves every jury unknown)
+        jury_names = self.jury_names if "jurys" not in sheets or _has_column(sheets["jurys"], "jury") else None
+        defenses = self._defenses(sheets.get("soutenances"), numeros, jury_names)
         criteria = self._criteria(sheets.get("grille"))
         if promotion is None:
             return None
@@ -139,6 +142,9 @@ class _Validator:
             "formula-without-value": (ERROR, "Formule sans valeur calculée : ouvrez le classeur dans Excel ou "
                                       "LibreOffice, laissez-le recalculer et enregistrez-le, ou remplacez la "
                                       "formule par sa valeur."),
+            "formula-error": (ERROR, f"Cellule en erreur ({issue.value}) : la formule ne donne pas de valeur "
+                              "(référence introuvable, division par zéro, date hors limites…). Corrigez la formule "
+                              "ou remplacez-la par la valeur voulue."),
             "duplicate-column": (ERROR, f"Colonne en double : elle désigne la même donnée que « {issue.detail} ». "
                                  "Supprimez ou renommez l'une des deux."),
             "duplicate-sheet": (ERROR, f"Deux feuilles désignent la même donnée (« {issue.detail} » et "
@@ -177,6 +183,8 @@ class _Validator:
     def cell(self, sheet: RawSheet, row: Row, column: Column) -> tuple[Any, bool]:
         raw = row.value(column.key)
         if raw is None:
+            if column.key in sheet.columns and sheet.already_reported(row.number, sheet.columns[column.key][1]):
+                return None, False  # merged cell or formula: reported once by the reader
             if column.required and column.key in sheet.columns:
                 self.at(ERROR, "required", sheet, row, column.key, None,
                         f"Valeur obligatoire manquante : renseignez la colonne « {column.header} ».")
@@ -188,7 +196,7 @@ class _Validator:
             value = parser(raw)
         except ValueError as exc:
             self.at(ERROR, code, sheet, row, column.key, parse.text(raw),
-                    f"{str(exc).capitalize()}. {_HOW_TO_FIX[code]}")
+                    f"{_sentence(exc)} {_HOW_TO_FIX[code]}")
             return None, False
         if column.kind == PERIODE and not 1 <= value <= 6:
             self.at(ERROR, code, sheet, row, column.key, raw, f"Période {value} hors limites. {_HOW_TO_FIX[code]}")
@@ -203,8 +211,8 @@ class _Validator:
             return False
         return True
 
-    def known_student(self, sheet: RawSheet, row: Row, numero: str | None, numeros: set[str]) -> bool:
-        if numero is not None and numero not in numeros:
+    def known_student(self, sheet: RawSheet, row: Row, numero: str | None, numeros: set[str] | None) -> bool:
+        if numero is not None and numeros is not None and numero not in numeros:
             self.at(ERROR, "unknown-student", sheet, row, "numero", numero,
                     f"Aucun·e étudiant·e n° {numero} dans la feuille Étudiant·es : corrigez le numéro ou "
                     "ajoutez l'étudiant·e.")
@@ -218,9 +226,10 @@ class _Validator:
     # --- sheets --------------------------------------------------------------------
 
     def _promotion(self, sheet: RawSheet | None) -> Promotion | None:
-        if sheet is None:
-            return None
+        if sheet is None or not (_has_column(sheet, "parametre") and _has_column(sheet, "valeur")):
+            return None  # the missing sheet or column is reported once, not once per parameter
         found: dict[str, Any] = {}
+        rows: dict[str, Row] = {}
         by_name = {n: c for c in PROMOTION_PARAMETERS for n in c.names()}
         for row in sheet.rows:
             name = row.value("parametre")
@@ -239,11 +248,15 @@ class _Validator:
                         f"Paramètre « {param.header} » en double : gardez une seule ligne.")
                 continue
             found[param.key] = self._parameter(sheet, row, param)
+            rows[param.key] = row
         for param in PROMOTION_PARAMETERS:
-            if param.required and not found.get(param.key):
-                self.problem(ERROR, "missing-parameter", sheet.name, None, "Valeur", "", param.header,
-                             f"Paramètre obligatoire « {param.header} » absent ou vide : ajoutez une ligne "
-                             f"« {param.header} » avec sa valeur.")
+            if param.required and param.key in rows and not found[param.key]:
+                self.at(ERROR, "required", sheet, rows[param.key], "valeur", None,
+                        f"Paramètre obligatoire « {param.header} » sans valeur : renseignez sa colonne Valeur.")
+            elif param.required and not found.get(param.key):
+                self.at(ERROR, "missing-parameter", sheet, None, "parametre", param.header,
+                        f"Paramètre obligatoire « {param.header} » absent : ajoutez une ligne "
+                        f"« {param.header} » avec sa valeur.")
         if any(param.required and not found.get(param.key) for param in PROMOTION_PARAMETERS):
             return None
         return Promotion(**{k: v or "" for k, v in found.items()})
@@ -256,33 +269,36 @@ class _Validator:
             try:
                 return parse.parse_email(raw)
             except ValueError as exc:
-                self.at(ERROR, "bad-email", sheet, row, "valeur", raw, f"{str(exc).capitalize()}. {_HOW_TO_FIX['bad-email']}")
+                self.at(ERROR, "bad-email", sheet, row, "valeur", raw, f"{_sentence(exc)} {_HOW_TO_FIX['bad-email']}")
                 return ""
         return parse.text(raw)
 
     def _calendar(self, sheet: RawSheet | None) -> dict[str, Event]:
         events: dict[str, Event] = {}
         first: dict[str, Row] = {}
+        written: set[str] = set()  # keys typed, even on rows with errors: those are reported already
         if sheet is None:
             return events
         for row in sheet.rows:
             v, ok = self.fields(sheet, row)
             ok = self.dates_in_order(sheet, row, v["debut"], v["fin"]) and ok
-            if not ok:
+            key = _calendar_key(v["cle"]) if v["cle"] is not None else None
+            if key is not None:
+                written.add(key)
+            if not ok or key is None:
                 continue
-            key = normalize(v["cle"]) and str(v["cle"]).strip().lower()
             if key in first:
                 self.duplicate(sheet, row, "cle", v["cle"], first[key], f"Clé « {v['cle']} »")
                 continue
             first[key] = row
             events[key] = Event(key, v["evenement"], v["debut"], v["fin"], v["horaire"] or "", v["lieu"] or "",
                                 v["public"] or "tous", row.number)
-        missing = [key for key in CALENDAR_KEYS if key not in events]
+        missing = [key for key in CALENDAR_KEYS if key not in written]
         if missing and sheet.rows:
-            self.problem(WARNING, "missing-calendar-key", sheet.name, None, "Clé", "", ", ".join(missing),
-                         f"Clé{'s' if len(missing) > 1 else ''} absente{'s' if len(missing) > 1 else ''} du "
-                         f"calendrier : {', '.join(missing)}. Les documents qui citent ces échéances laisseront "
-                         "la date en blanc ; ajoutez une ligne par clé si la date est connue.")
+            self.at(WARNING, "missing-calendar-key", sheet, None, "cle", ", ".join(missing),
+                    f"Clé{'s' if len(missing) > 1 else ''} absente{'s' if len(missing) > 1 else ''} du "
+                    f"calendrier : {', '.join(missing)}. Les documents qui citent ces échéances laisseront "
+                    "la date en blanc ; ajoutez une ligne par clé si la date est connue.")
         return events
 
     def _students(self, sheet: RawSheet | None) -> list[Student]:
@@ -326,7 +342,7 @@ class _Validator:
                     f"({other.nom_complet} / {tutor.nom_complet}) : une seule invitation sera faite, au nom "
                     f"de {other.nom_complet}. Corrigez le nom ou le courriel.")
 
-    def _reviews(self, sheet: RawSheet | None, numeros: set[str]) -> list[PeriodReview]:
+    def _reviews(self, sheet: RawSheet | None, numeros: set[str] | None) -> list[PeriodReview]:
         reviews: list[PeriodReview] = []
         if sheet is None:
             return reviews
@@ -347,7 +363,7 @@ class _Validator:
             reviews.append(PeriodReview(v["numero"], v["periode"], v["date"], **texts, row=row.number))
         return reviews
 
-    def _tripartites(self, sheet: RawSheet | None, numeros: set[str]) -> list[TripartiteReview]:
+    def _tripartites(self, sheet: RawSheet | None, numeros: set[str] | None) -> list[TripartiteReview]:
         items: list[TripartiteReview] = []
         if sheet is None:
             return items
@@ -374,6 +390,8 @@ class _Validator:
         first: dict[str, Row] = {}
         for row in sheet.rows:
             v, ok = self.fields(sheet, row)
+            if v["jury"] is not None:
+                self.jury_names.add(v["jury"])
             if not ok:
                 continue
             if v["jury"] in first:
@@ -384,7 +402,7 @@ class _Validator:
                                parse.split_list(v["membres"] or ""), row.number))
         return juries
 
-    def _defenses(self, sheet: RawSheet | None, numeros: set[str], juries: set[str]) -> list[Defense]:
+    def _defenses(self, sheet: RawSheet | None, numeros: set[str] | None, juries: set[str] | None) -> list[Defense]:
         defenses: list[Defense] = []
         if sheet is None:
             return defenses
@@ -393,7 +411,7 @@ class _Validator:
         for row in sheet.rows:
             v, ok = self.fields(sheet, row)
             ok = self.known_student(sheet, row, v["numero"], numeros) and ok
-            if v["jury"] is not None and v["jury"] not in juries:
+            if v["jury"] is not None and juries is not None and v["jury"] not in juries:
                 self.at(ERROR, "unknown-jury", sheet, row, "jury", v["jury"],
                         f"Jury « {v['jury']} » absent de la feuille Jurys : corrigez le nom du jury ou "
                         "ajoutez-le dans Jurys.")
@@ -419,13 +437,13 @@ class _Validator:
         ok = True
         for key in ("note_rapport", "note_soutenance"):
             if v[key] is not None and not 0 <= v[key] <= GRILLE_TOTAL:
-                self.at(ERROR, "note-range", sheet, row, key, v[key],
+                self.at(ERROR, "note-range", sheet, row, key, parse.text(row.value(key)),
                         f"Note {v[key]:g} hors de l'échelle : une note va de 0 à {GRILLE_TOTAL:g}.")
                 ok = False
         if ok and v["note_rapport"] is not None and v["note_soutenance"] is not None:
             total = v["note_rapport"] + v["note_soutenance"]
             if total > GRILLE_TOTAL:
-                self.at(ERROR, "note-range", sheet, row, "note_soutenance", v["note_soutenance"],
+                self.at(ERROR, "note-range", sheet, row, "note_soutenance", parse.text(row.value("note_soutenance")),
                         f"Le total des notes ({total:g}) dépasse {GRILLE_TOTAL:g} : la note finale est sur "
                         f"{GRILLE_TOTAL:g}, corrigez les notes.")
                 ok = False
@@ -439,7 +457,7 @@ class _Validator:
         for row in sheet.rows:
             v, ok = self.fields(sheet, row)
             if ok and v["points"] <= 0:
-                self.at(ERROR, "bad-points", sheet, row, "points", v["points"],
+                self.at(ERROR, "bad-points", sheet, row, "points", parse.text(row.value("points")),
                         "Les points d'un critère doivent être positifs : corrigez la colonne Points.")
                 ok = False
             if not ok:
@@ -453,6 +471,23 @@ class _Validator:
                          f"Les points de la grille font {total:g} au lieu de {GRILLE_TOTAL:g} : ajustez la "
                          "colonne Points pour que le total fasse 20.")
         return criteria
+
+
+def _calendar_key(value: str) -> str:
+    """The key as the documents know it: « Période 1 » or « PERIODE-1 » is periode_1."""
+    return next((k for k in CALENDAR_KEYS if normalize(k) == normalize(value)), value.strip().lower())
+
+
+def _sentence(exc: ValueError) -> str:
+    """A parser's reason as the start of a message: first letter up, the rest as written (JJ/MM/AAAA)."""
+    reason = str(exc)
+    return f"{reason[:1].upper()}{reason[1:]}."
+
+
+def _has_column(sheet: RawSheet | None, key: str) -> bool:
+    """False when the sheet or its column is missing: that is reported once, and references to it
+    are then not checked (else every row of every other sheet would be reported too)."""
+    return sheet is not None and key in sheet.columns
 
 
 __all__ = ["check", "validate"]

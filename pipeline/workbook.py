@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
 from .errors import InputError
 from .schema import SHEETS, Column, Sheet, normalize
@@ -65,6 +66,21 @@ class RawSheet:
     columns: dict[str, tuple[str, str]]  # key -> (header as written, letter)
     rows: list[Row]
     extra_columns: list[tuple[str, str]]  # (header, letter)
+    # Empty cells whose cause the reader already reported, so that validate.py does not report
+    # them a second time as missing: (row, letter) of formulas, bounds of merged ranges.
+    reported: set[tuple[int, str]] = field(default_factory=set)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_col, min_row, max_col, max_row
+
+    def already_reported(self, row: int, letter: str) -> bool:
+        if (row, letter) in self.reported:
+            return True
+        col = column_index_from_string(letter)
+        return any(c0 <= col <= c1 and r0 <= row <= r1 and (row, col) != (r0, c0) for c0, r0, c1, r1 in self.merged)
+
+    def header_at(self, letter: str) -> str:
+        """The header of the column at `letter`, known or extra ("" when none)."""
+        headers = [*self.columns.values(), *self.extra_columns]
+        return next((header for header, at in headers if at == letter), "")
 
 
 @dataclass
@@ -82,6 +98,11 @@ def resolve_input(path: Path) -> Path:
     """The workbook or CSV folder designated by ENTRÉES (a file or a folder)."""
     if not path.exists():
         raise InputError(f"Entrée introuvable : {path}. Indiquez un classeur .xlsx ou un dossier (par défaut inputs/).")
+    if path.is_file() and path.suffix.lower() == ".csv":
+        raise InputError(
+            f"{path.name} est un fichier CSV seul : indiquez le dossier qui le contient, avec un fichier CSV "
+            "par feuille (Promotion.csv, Calendrier.csv, Étudiant·es.csv…)."
+        )
     if path.is_file():
         return path
     candidate = path / DEFAULT_WORKBOOK
@@ -115,59 +136,92 @@ def load(path: Path) -> RawWorkbook:
     if source.is_dir():
         tables = dict(_read_csv_folder(source))
         merged: dict[str, list[str]] = {}
-        formulas: dict[str, set[tuple[int, int]]] = {}
+        broken: Broken = {}
     else:
-        tables, merged, formulas = _read_xlsx(source)
-    return _locate(source, tables, merged, formulas)
+        tables, merged, broken = _read_xlsx(source)
+    return _locate(source, tables, merged, broken)
 
 
 # --- xlsx ----------------------------------------------------------------------------
 
-Table = list[tuple[int, list[Any]]]  # (row number, values)
+Table = list[tuple[int, list[Any]]]  # (row number, values); rows without any value may be left out
+# sheet -> {(row, column index from 0): error value, or None for a formula that was never calculated}
+Broken = dict[str, dict[tuple[int, int], Any]]
 
 
-def _read_xlsx(path: Path) -> tuple[dict[str, Table], dict[str, list[str]], dict[str, set[tuple[int, int]]]]:
+def _read_xlsx(path: Path) -> tuple[dict[str, Table], dict[str, list[str]], Broken]:
     import openpyxl  # local: keeps `copar --help` fast
 
     _sniff_xlsx(path)
     try:
-        values_wb = openpyxl.load_workbook(path, data_only=True)
-        formula_wb = openpyxl.load_workbook(path, data_only=False, read_only=True)
+        # Our own file object: closed even when openpyxl fails half-way.
+        with warnings.catch_warnings(), path.open("rb") as stream:
+            # openpyxl warns about extensions, styles or dates it drops: nothing staff could act on.
+            warnings.simplefilter("ignore")
+            values_wb = openpyxl.load_workbook(stream, data_only=True)
+            stream.seek(0)
+            formula_wb = openpyxl.load_workbook(stream, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on damaged files
         raise InputError(
             f"Impossible de lire le classeur {path.name} : il est endommagé ou n'est pas un classeur Excel "
             f"({type(exc).__name__}: {exc}). Ouvrez-le dans Excel ou LibreOffice et enregistrez-le "
             "à nouveau au format .xlsx."
         ) from exc
+    if not values_wb.worksheets:
+        raise InputError(
+            f"Aucune feuille lisible dans le classeur {path.name} (format « Strict Open XML » ou feuilles "
+            "de graphique seulement) : ouvrez-le dans Excel ou LibreOffice et enregistrez-le au format "
+            "« Classeur Excel (.xlsx) »."
+        )
     tables: dict[str, Table] = {}
     merged: dict[str, list[str]] = {}
-    formulas: dict[str, set[tuple[int, int]]] = {}
-    try:
-        for ws in values_wb.worksheets:
-            tables[ws.title] = [
-                (i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)
-            ]
-            merged[ws.title] = [str(r) for r in ws.merged_cells.ranges]
-            formulas[ws.title] = _formulas_without_value(formula_wb[ws.title], tables[ws.title])
-    finally:
-        formula_wb.close()
-    return tables, merged, formulas
+    broken: Broken = {}
+    for ws in values_wb.worksheets:
+        broken[ws.title] = _broken_cells(ws, formula_wb[ws.title])
+        tables[ws.title] = _table(ws, broken[ws.title])
+        merged[ws.title] = [str(r) for r in ws.merged_cells.ranges]
+    return tables, merged, broken
 
 
-def _formulas_without_value(ws: Any, table: Table) -> set[tuple[int, int]]:
-    """(row, column index) of formula cells whose cached value is missing."""
-    found = set()
-    for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        for c, value in enumerate(row):
-            if isinstance(value, str) and value.startswith("="):
-                cached = table[r - 1][1][c] if r - 1 < len(table) and c < len(table[r - 1][1]) else None
-                if cached is None:
-                    found.add((r, c))
+def _table(ws: Any, broken: dict[tuple[int, int], Any]) -> Table:
+    """The rows that hold a value, each up to its last value.
+
+    Built from the cells stored in the file, not from ws.iter_rows(): a sheet whose empty
+    formatted cells reach XFD1048576 would otherwise mean 17 billion values to go through.
+    """
+    filled: dict[int, dict[int, Any]] = {}
+    for (r, c), cell in ws._cells.items():
+        if cell.value is not None and (r, c - 1) not in broken:
+            filled.setdefault(r, {})[c - 1] = cell.value
+    return [(r, [cells.get(c) for c in range(max(cells) + 1)]) for r, cells in sorted(filled.items())]
+
+
+def _broken_cells(values_ws: Any, formula_ws: Any) -> dict[tuple[int, int], Any]:
+    """Cells whose value can't be used: formula errors (#N/A…) and formulas never calculated."""
+    found: dict[tuple[int, int], Any] = {}
+    for (r, c), cell in formula_ws._cells.items():
+        if cell.data_type != "f":
+            continue
+        cached = values_ws._cells.get((r, c))
+        # A formula calculated to "" is stored as an empty string result (t="str"); one that was
+        # never calculated (written by a program) has no result type at all.
+        if cached is None or (cached.value is None and cached.data_type == "n"):
+            found[(r, c - 1)] = None
+    for (r, c), cell in values_ws._cells.items():
+        if cell.data_type == "e" and cell.value is not None:
+            found[(r, c - 1)] = str(cell.value)
     return found
 
 
 def _sniff_xlsx(path: Path) -> None:
-    head = path.read_bytes()[:8] if path.stat().st_size else b""
+    try:
+        with path.open("rb") as file:
+            head = file.read(8)
+    except OSError as exc:  # on Windows, a workbook open in Excel is locked
+        raise InputError(
+            f"Impossible d'ouvrir {path.name} ({exc.strerror}) : s'il est ouvert dans Excel, fermez-le, "
+            "puis relancez la commande."
+        ) from exc
     if not head:
         raise InputError(f"Le fichier {path.name} est vide (0 octet) : ce n'est pas un classeur.")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -186,6 +240,19 @@ def _sniff_xlsx(path: Path) -> None:
             f"{path.name} n'est pas un classeur Excel (.xlsx) : indiquez le classeur de la promotion "
             "ou un dossier de fichiers CSV."
         )
+    if _is_opendocument(path):
+        raise InputError(
+            f"{path.name} est un classeur LibreOffice (.ods) : enregistrez-le au format Excel "
+            "(Fichier > Enregistrer sous > Excel 2007-365 .xlsx)."
+        )
+
+
+def _is_opendocument(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "mimetype" in archive.namelist() and archive.read("mimetype").startswith(b"application/vnd.oasis")
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False  # openpyxl will say what is wrong
 
 
 # --- CSV -----------------------------------------------------------------------------
@@ -266,12 +333,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _locate(
-    source: Path,
-    tables: dict[str, Table],
-    merged: dict[str, list[str]],
-    formulas: dict[str, set[tuple[int, int]]],
-) -> RawWorkbook:
+def _locate(source: Path, tables: dict[str, Table], merged: dict[str, list[str]], broken: Broken) -> RawWorkbook:
     sheets: dict[str, RawSheet] = {}
     issues: list[Issue] = []
     unknown: list[str] = []
@@ -286,17 +348,31 @@ def _locate(
             continue
         sheet = _read_sheet(spec, name, table, issues)
         sheets[spec.key] = sheet
-        for rng in merged.get(name, []):
-            issues.append(Issue("merged-cells", name, _range_row(rng), "", rng.split(":")[0].rstrip("0123456789"), rng))
-        for r, c in sorted(formulas.get(name, set())):
-            header = next((h for h, letter in sheet.columns.values() if letter == get_column_letter(c + 1)), "")
-            issues.append(Issue("formula-without-value", name, r, header, get_column_letter(c + 1), None))
+        issues.extend(_merged_issues(sheet, merged.get(name, [])))
+        for (r, c), error in sorted(broken.get(name, {}).items()):
+            letter = get_column_letter(c + 1)
+            code = "formula-without-value" if error is None else "formula-error"
+            issues.append(Issue(code, name, r, sheet.header_at(letter), letter, error))
+            sheet.reported.add((r, letter))
     return RawWorkbook(source, sheets, issues, unknown)
 
 
-def _range_row(rng: str) -> int | None:
-    digits = "".join(ch for ch in rng.split(":")[0] if ch.isdigit())
-    return int(digits) if digits else None
+def _merged_issues(sheet: RawSheet, ranges: list[str]) -> list[Issue]:
+    """One issue per merged range that reaches the header row or the data.
+
+    A merged title above the header row is harmless and is not reported. The cells a range
+    hides are remembered so that validate.py does not also report them as missing.
+    """
+    issues = []
+    for rng in ranges:
+        bounds = range_boundaries(rng)
+        min_col, min_row, _, max_row = bounds
+        if max_row < sheet.header_row:
+            continue
+        letter = get_column_letter(min_col)
+        issues.append(Issue("merged-cells", sheet.name, min_row, sheet.header_at(letter), letter, rng))
+        sheet.merged.append(bounds)
+    return issues
 
 
 def _read_sheet(spec: Sheet, name: str, table: Table, issues: list[Issue]) -> RawSheet:
