@@ -35,6 +35,7 @@ from pypdf.generic import (
     BooleanObject,
     DictionaryObject,
     NameObject,
+    StreamObject,
     TextStringObject,
 )
 
@@ -235,15 +236,61 @@ def section_start_pages(sections: Sequence[PacketSection], front_pages: int) -> 
     return starts
 
 
-def assemble_packet(front: Path, sections: Sequence[PacketSection], out: Path, *, title: str) -> PacketInfo:
-    """Write the packet `out` atomically: front matter, then each section's parts."""
+def assemble_packet(
+    front: Path, sections: Sequence[PacketSection], out: Path, *, title: str, pdfa: bool = False
+) -> PacketInfo:
+    """Write the packet `out` atomically: front matter, then each section's parts.
+
+    `pdfa=True` makes the packet claim PDF/A-2b (XMP identification and the front's
+    output intent); the caller asks for it only when every part is PDF/A-2b itself.
+    """
     with _quiet_pypdf():
         readers = _load_all(front, sections, title)
         writer = PdfWriter()
         outline = _build(writer, readers, sections)
         _finish(writer, len(readers[0].pages), title)
+        if pdfa:
+            _claim_pdfa(writer, readers[0], title)
         _write(writer, out, title)
     return PacketInfo(out, len(writer.pages), out.stat().st_size, outline)
+
+
+XMP_PDFA = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
+   <pdfaid:part>2</pdfaid:part>
+   <pdfaid:conformance>B</pdfaid:conformance>
+  </rdf:Description>
+  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>
+  </rdf:Description>
+  <rdf:Description rdf:about="" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
+   <pdf:Producer>{producer}</pdf:Producer>
+  </rdf:Description>
+  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/">
+   <xmp:CreatorTool>copar</xmp:CreatorTool>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"""
+PRODUCER = "copar (pypdf)"
+
+
+def _claim_pdfa(writer: PdfWriter, front: PdfReader, title: str) -> None:
+    """XMP identification matching the document information, and the front's output intent."""
+    from xml.sax.saxutils import escape
+
+    intents = front.root_object.get("/OutputIntents")
+    if intents is None:
+        raise AssemblyError(f"Dossier « {title} » : la couverture n'est pas au format PDF/A (pas d'OutputIntent).")
+    writer.root_object[NameObject("/OutputIntents")] = intents.clone(writer)
+    stream = StreamObject()
+    stream.set_data(XMP_PDFA.format(title=escape(title), producer=PRODUCER).encode("utf-8"))
+    stream[NameObject("/Type")] = NameObject("/Metadata")
+    stream[NameObject("/Subtype")] = NameObject("/XML")
+    writer.root_object[NameObject("/Metadata")] = writer._add_object(stream)
+    writer.add_metadata({"/Producer": PRODUCER})
 
 
 def _write(writer: PdfWriter, out: Path, title: str) -> None:

@@ -23,6 +23,7 @@ from .workbook import rapports_dir, resolve_input
 MANIFEST = "manifest.json"
 BUILD_REPORT = "rapport-de-construction.txt"
 MANIFEST_VERSION = 1
+PACKET_TITLE = "Dossier de jury (PDF)"
 PARALLEL_RENDER_MIN = 24  # below this, starting worker processes costs more than it saves
 
 
@@ -320,11 +321,13 @@ def summary_lines(result: BuildResult) -> list[str]:
     for o in written + skipped:
         by_family[o.family] = by_family.get(o.family, 0) + 1
     for name, count in by_family.items():
-        title = FAMILIES[name].title if name in FAMILIES else name
+        title = FAMILIES[name].title if name in FAMILIES else PACKET_TITLE
         lines.append(f"  - {title} : {count}")
     for o in failed:
         lines.append(f"ÉCHEC : {o.label} ({o.path}) — {o.error}")
-    lines.extend(result.notes)
+    if result.notes:
+        lines.append("À noter :")
+        lines.extend(f"  - {note}" for note in result.notes)
     return lines
 
 

@@ -41,7 +41,7 @@ class Layout:
         return cls(
             students=_unique({s.numero: f"{slug(s.numero, 20)}-{slug(s.nom, 30)}-{slug(s.prenom, 30)}" for s in ds.students}),
             tutors=_unique({t.key: f"invitation-{slug(t.nom, 30)}-{slug(t.prenom, 30)}" for t, _ in ds.tutors()}),
-            juries=_unique({j.jury: f"jury-{slug(j.jury, 40)}" for j in ds.juries}),
+            juries=_unique({j.jury: _jury_folder(j.jury) for j in ds.juries}),
         )
 
     def student_dir(self, s: Student) -> PurePosixPath:
@@ -49,6 +49,12 @@ class Layout:
 
     def jury_dir(self, name: str) -> PurePosixPath:
         return PurePosixPath("jurys", self.juries[name])
+
+
+def _jury_folder(name: str) -> str:
+    """"Jury A" → "jury-a"; "Septembre 1" → "jury-septembre-1"."""
+    base = slug(name, 40)
+    return base if base.startswith("jury") else f"jury-{base}"
 
 
 def _unique(names: dict[str, str]) -> dict[str, str]:

@@ -72,6 +72,7 @@ class Student:
     type_mission: str = ""  # a key of schema.MISSION_TYPES, or ""
     heures: float | None = None
     question_professionnelle: str = ""
+    service_civique: bool = False  # counts as a stage (handbook), printed as such
     row: int = 0
 
     @property
@@ -80,7 +81,7 @@ class Student:
 
     @property
     def statut_libelle(self) -> str:
-        return STATUTS[self.statut]
+        return "Stage (service civique)" if self.service_civique else STATUTS[self.statut]
 
     @property
     def type_mission_libelle(self) -> str:

@@ -54,7 +54,8 @@ def build_packets(builder: Builder, ds: Dataset, layout: Layout, result: BuildRe
         if not defenses:
             result.notes.append(f"{jury.jury} : aucune soutenance inscrite, pas de dossier.")
             continue
-        rel = str(layout.jury_dir(jury.jury) / f"dossier-{slug(jury.jury, 40)}")
+        folder = layout.jury_dir(jury.jury)
+        rel = str(folder / f"dossier-{folder.name}")
         from .build import Outcome
 
         outcome = Outcome(f"Dossier du jury {jury.jury}", rel, "written", family="dossier_jury")
@@ -79,7 +80,9 @@ def _packet(builder: Builder, ds: Dataset, layout: Layout, jury: Jury, defenses:
         for d, s, plan in zip(defenses, students, plans, strict=True)
     ]
     front = _front(builder, ds, jury, defenses, students, sections, folder)
-    info = assemble_packet(front, sections, builder.target(rel, ".pdf"), title=f"Dossier du jury {jury.jury}")
+    pdfa = builder.s.pdfa and _all_pdfa(sections, jury, result)
+    info = assemble_packet(front, sections, builder.target(rel, ".pdf"), title=f"Dossier du jury {jury.jury}",
+                           pdfa=pdfa)
     builder.files[rel] = {
         "family": "dossier_jury",
         "label": f"Dossier du jury {jury.jury}",
@@ -88,6 +91,18 @@ def _packet(builder: Builder, ds: Dataset, layout: Layout, jury: Jury, defenses:
                 "pages": info.pages, "bytes": info.size},
         "parts": [str(p.pdf) for sec in sections for p in sec.parts],
     }
+
+
+def _all_pdfa(sections: list[PacketSection], jury: Jury, result: BuildResult) -> bool:
+    """Whether every part is PDF/A-2b with embedded fonts; notes the parts that are not."""
+    from .convert import fonts_embedded, pdfa_claim
+
+    others = [f"{section.title} — {part.title}" for section in sections for part in section.parts
+              if pdfa_claim(part.pdf) not in ("2B", "2U", "2A") or not fonts_embedded(part.pdf)]
+    if others:
+        result.notes.append(f"Dossier du jury {jury.jury} non déclaré PDF/A : ces documents ne sont pas au "
+                            f"format PDF/A-2 ({', '.join(others)}).")
+    return not others
 
 
 def _slots(builder: Builder, layout: Layout, s: Student, files: list[Path], result: BuildResult) -> list[_Slot]:
@@ -99,14 +114,14 @@ def _slots(builder: Builder, layout: Layout, s: Student, files: list[Path], resu
         else:
             slots.append(_Slot(title, None, f"le document « {title} » n'a pas pu être produit (voir le rapport de "
                                             "construction)", pdf.name))
-    slots.append(_rapport_slot(s, files, result))
+    slots.append(_rapport_slot(s, files, rapports_dir(builder.source), result))
     return slots
 
 
-def _rapport_slot(s: Student, files: list[Path], result: BuildResult) -> _Slot:
+def _rapport_slot(s: Student, files: list[Path], folder: Path, result: BuildResult) -> _Slot:
     who = f"{s.nom_complet} (n° {s.numero})"
     if not files:
-        motif = f"aucun fichier dont le nom contient le n° {s.numero} dans inputs/rapports/"
+        motif = f"aucun fichier dont le nom contient le n° {s.numero} dans le dossier {folder}"
         result.notes.append(f"Rapport de mission absent : {who}.")
         return _Slot(RAPPORT_TITLE, None, motif, "")
     if len(files) > 1:

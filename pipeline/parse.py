@@ -92,6 +92,11 @@ def parse_email(value: Any) -> str:
     return text
 
 
+def is_service_civique(value: Any) -> bool:
+    """A service civique is a stage for the programme, but documents say which."""
+    return "servicecivique" in normalize(value)
+
+
 def parse_statut(value: Any) -> str:
     key = STATUT_ALIASES.get(normalize(value))
     if key is None:

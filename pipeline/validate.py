@@ -125,8 +125,12 @@ class _Validator:
                          f"Feuille « {name} » inconnue : elle est ignorée. Renommez-la si elle devait "
                          "correspondre à une feuille attendue (voir la feuille Instructions).")
         for key in SHEETS_BY_KEY:
-            if key in self.raw.sheets:
-                self._columns(self.raw.sheets[key])
+            sheet = self.raw.sheets.get(key)
+            if sheet is not None and not sheet.columns and not sheet.extra_columns and not sheet.rows:
+                del self.raw.sheets[key]  # a blank sheet: the same as no sheet at all
+                sheet = None
+            if sheet is not None:
+                self._columns(sheet)
             else:
                 spec = SHEETS_BY_KEY[key]
                 severity = ERROR if key in REQUIRED_SHEETS else WARNING
@@ -328,7 +332,9 @@ class _Validator:
                         "minimum sur 6 mois. Vérifiez la durée avec la structure.")
             student_fields = {k: v[k] for k in ("numero", "nom", "prenom", "courriel", "statut", "structure", "mission", "debut", "fin")}
             optional = {k: v[k] or "" for k in ("adresse_structure", "tuteur_memoire", "type_mission", "question_professionnelle")}
-            students.append(Student(**student_fields, **optional, tuteur=tutor, heures=v["heures"], row=row.number))
+            civique = parse.is_service_civique(row.value("statut"))
+            students.append(Student(**student_fields, **optional, tuteur=tutor, heures=v["heures"],
+                                    service_civique=civique, row=row.number))
         return students
 
     def _same_tutor(self, sheet: RawSheet, row: Row, tutor: Tutor, seen: dict[str, tuple[Tutor, Row]]) -> None:

@@ -174,3 +174,22 @@ def test_parse_number(value: object, expected: float) -> None:
 )
 def test_parse_statut(value: str, expected: str) -> None:
     assert parse.parse_statut(value) == expected
+
+
+def test_service_civique_is_a_stage_that_says_so(tmp_path: Path) -> None:
+    dataset, report = check(WORKBOOKS / "valid.xlsx")
+    assert dataset is not None
+    civique = [s for s in dataset.students if s.service_civique]
+    assert civique and all(s.statut == "stage" for s in civique)
+    assert civique[0].statut_libelle == "Stage (service civique)"
+
+
+def test_a_blank_optional_sheet_counts_as_absent(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(WORKBOOKS / "valid.xlsx")
+    wb.remove(wb["Bilans tripartites"])
+    wb.create_sheet("Bilans tripartites")  # present but empty: no header row at all
+    wb.save(tmp_path / "blank.xlsx")
+    _, report = check(tmp_path / "blank.xlsx")
+    assert report.flatten(["severity", "sheet", "code"]) == [[WARNING, "Bilans tripartites", "missing-sheet"]]
