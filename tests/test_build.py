@@ -183,3 +183,123 @@ def test_one_failed_conversion_does_not_lose_the_others(tmp_path: Path, monkeypa
     pdfs = list(out.rglob("fiche-alternance.pdf"))
     assert len(pdfs) == 25
     assert not (folder_of(out, "22004512") / "fiche-alternance.pdf").exists()
+
+
+# --- every family, as a reader of its PDF would check it -------------------------------
+
+
+def test_invitation_names_both_students_of_a_tutor(built, sample) -> None:
+    out, _ = built
+    tutor, students = next((t, ss) for t, ss in sample.tutors() if len(ss) == 2)
+    from pipeline.documents import Layout
+
+    stem = Layout.of(sample).tutors[tutor.key]
+    assert stem == "invitation-l-hote-gaelle"
+    pdf = out / "reunion-tuteurs" / "invitations" / f"{stem}.pdf"
+    text = pdf_text(pdf)
+    assert tutor.nom_complet in text
+    for s in students:
+        assert s.nom_complet in text
+    assert "mardi 5 décembre 2023" in text and "14h–16h30" in text
+    assert "réunion des tuteurs et tutrices" in text.lower()
+    assert "échanges réguliers" in text and "bilans intermédiaires" in text
+    assert "entretien de bilan" in text and "soutenance du rapport de mission" in text
+    assert "lundi 22 janvier 2024" in text and "vendredi 24 mai 2024" in text  # deliverables
+    assert len(list((out / "reunion-tuteurs" / "invitations").glob("*.pdf"))) == len(sample.tutors())
+
+
+def test_attendance_sheet_lists_everyone(built, sample) -> None:
+    out, _ = built
+    text = pdf_text(out / "reunion-tuteurs" / "feuille-emargement.pdf")
+    assert "Feuille d'émargement" in text and "Signature" in text
+    for s in sample.students:
+        assert s.nom_complet in text
+        assert s.tuteur.nom_complet in text
+    assert HOSTILE_STRUCTURE in text
+    assert sample.promotion.responsable in text
+
+
+def test_fiche_states_statut_hours_and_rhythm(built, sample) -> None:
+    out, _ = built
+    stage = pdf_text(folder_of(out, "22001843") / "fiche-alternance.pdf")
+    assert "Fiche d'alternance" in stage and "Inès Moreau" in stage
+    assert "420 heures minimum sur 6 mois" in stage and "deux semaines par mois" in stage
+    assert "une semaine par mois (stage)" in stage
+    apprenti = next(s for s in sample.students if s.statut == "apprentissage")
+    text = pdf_text(folder_of(out, apprenti.numero) / "fiche-alternance.pdf")
+    assert "Contrat d'apprentissage" in text and "deux jours par mois" in text
+    assert "420 heures minimum" not in text
+    civique = next(s for s in sample.students if s.service_civique)
+    assert "Stage (service civique)" in pdf_text(folder_of(out, civique.numero) / "fiche-alternance.pdf")
+
+
+def test_cahier_des_charges_has_the_seven_sections(built) -> None:
+    out, _ = built
+    text = pdf_text(folder_of(out, "22001843") / "cahier-des-charges.pdf")
+    assert "À transmettre au plus tard le lundi 22 janvier 2024" in text
+    for heading in (
+        "La structure et son environnement",
+        "La contextualisation et la problématisation de la mission",
+        "Le système d'acteurs et leurs enjeux respectifs",
+        "Les objectifs de travail",
+        "La démarche ou la méthodologie conçue et sa justification argumentée",
+        "Le plan d'intervention étape par étape ou le calendrier prévisionnel",
+        "Anticipation de la fin de l'intervention",
+    ):
+        assert heading in text, heading
+    assert "Baptiste Ferrand" in text
+
+
+def test_feuille_de_route_carries_the_question_professionnelle(built, sample) -> None:
+    out, _ = built
+    student = next(s for s in sample.students if s.en_emploi)
+    text = pdf_text(folder_of(out, student.numero) / "feuille-de-route.pdf")
+    assert "Feuille de route" in text and student.nom_complet in text
+    assert " ".join(student.question_professionnelle.split()) in text
+    assert "Les espaces où la question sera mise en travail" in text
+    assert "Ce que j'envisage d'expérimenter" in text
+
+
+def test_compte_rendu_filled_and_blank(built, sample) -> None:
+    out, _ = built
+    filled = pdf_text(folder_of(out, "22004512") / "compte-rendu-bilan-tripartite.pdf")
+    for heading in ("Réalisations, résultats et impact", "Processus", "Apprentissages",
+                    "Processus d'apprentissage", "Retours et suites"):
+        assert heading in filled
+    assert "jeudi 6 juin 2024" in filled and "environ 45 min" in filled
+    assert "Diagnostic de la participation remis au conseil d'administration" in filled
+    assert "transmis au jury" in filled
+    blank_student = next(s for s in sample.students if sample.tripartite_of(s.numero) is None)
+    blank = pdf_text(folder_of(out, blank_student.numero) / "compte-rendu-bilan-tripartite.pdf")
+    assert blank_student.nom_complet in blank and "Retours et suites" in blank
+
+
+def test_grille_prints_criteria_and_notes(built, sample) -> None:
+    out, _ = built
+    text = pdf_text(folder_of(out, "22004512") / "grille-evaluation.pdf")
+    assert "Grille d'évaluation du jury" in text and "Jury A" in text and "9 h 00" in text
+    for criterion in sample.criteria:
+        assert " ".join(criterion.critere.split()) in text
+    noted = next(d for d in sample.defenses if d.note_rapport is not None and d.note_soutenance is not None)
+    from pipeline.formats import number_fr
+
+    text = pdf_text(folder_of(out, noted.numero) / "grille-evaluation.pdf")
+    assert f"{number_fr(noted.note_rapport + noted.note_soutenance)} / 20" in text
+
+
+def test_university_templates_replace_the_defaults(tmp_path: Path) -> None:
+    mine = tmp_path / "modeles"
+    mine.mkdir()
+    document = docx.Document()
+    document.add_paragraph("Fiche maison de {{ etudiant.nom_complet }} ({{ etudiant.structure }})")
+    document.save(mine / "fiche.docx")
+    out = tmp_path / "out"
+    code, stdout, stderr = run("build", str(INPUTS), "-o", str(out), "--only", "fiche,livret",
+                               "--etudiant", "22001843", "--templates", str(mine))
+    assert code == 0, stdout + stderr
+    folder = folder_of(out, "22001843")
+    assert pdf_text(folder / "fiche-alternance.pdf") == f"Fiche maison de Inès Moreau ({HOSTILE_STRUCTURE})"
+    assert "Livret de bilans" in pdf_text(folder / "livret-de-bilans.pdf")  # the default template
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["files"]["etudiants/" + folder.name + "/fiche-alternance"]
+    assert entry["custom_template"] is True
