@@ -9,9 +9,11 @@ from typing import Any
 
 import click
 
+from . import cli_fr
 from .config import DEFAULT_INPUT, DEFAULT_OUTPUT, Settings
 from .errors import CoparError, InputError, ValidationFailed
 
+cli_fr.install()  # before the decorators below: some of click's help texts are built at decoration time
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE, EXIT_BUG = 0, 1, 2, 3
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -65,7 +67,7 @@ def _guard(ctx: click.Context, func: Any, *args: Any, **kwargs: Any) -> Any:
               "et transmettez le message complet à l'équipe technique.", EXIT_BUG)
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...", options_metavar="[OPTIONS]")
 @click.option("--debug", is_flag=True, help="Affiche la trace complète des erreurs inattendues.")
 @click.version_option(package_name="copar", message="copar %(version)s")
 @click.pass_context
@@ -131,12 +133,12 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
 @click.option("--etudiant", "student", metavar="N°", help="Ne produit que les documents de cet·te étudiant·e.")
 @click.option("--no-pdf", "no_pdf", is_flag=True, help="N'écrit que les documents Word, sans conversion PDF.")
 @click.option("--pdfa", is_flag=True, help="PDF/A-2b (archivage) pour tous les PDF.")
-@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True, metavar="N",
               help="Conversions LibreOffice en parallèle.")
 @click.option("--force", is_flag=True, help="Régénère aussi les documents inchangés.")
 @click.option("--templates", "templates", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Dossier de modèles de l'université, utilisés à la place des modèles par défaut.")
-@click.option("--timeout", type=click.FloatRange(5, 3600), default=180, show_default=True,
+@click.option("--timeout", type=click.FloatRange(5, 3600), default=180, show_default=True, metavar="SECONDES",
               help="Délai maximal (secondes) d'un appel à LibreOffice.")
 @click.pass_context
 def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...], student: str | None,
@@ -163,7 +165,7 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
     sys.exit(EXIT_OK if result.ok else EXIT_PROBLEMS)
 
 
-@cli.group()
+@cli.group(subcommand_metavar="COMMANDE [ARGUMENTS]...")
 def templates() -> None:
     """Modèles Word : variables disponibles et vérification."""
 

@@ -1,0 +1,72 @@
+"""French for click's own words ("Usage:", "Options", "Show this message and exit.", errors).
+
+Click translates through `gettext`; the project ships no .mo catalogue, so the few
+strings a user of copar can meet are mapped here and the modules' `_` rebound.
+"""
+
+from __future__ import annotations
+
+import gettext
+from typing import Any
+
+FRENCH = {
+    "Usage:": "Utilisation :",
+    "Options": "Options",
+    "Commands": "Commandes",
+    "Show this message and exit.": "Affiche cette aide et quitte.",
+    "Show the version and exit.": "Affiche la version et quitte.",
+    "%(prog)s, version %(version)s": "%(prog)s, version %(version)s",
+    "Error: {message}": "Erreur : {message}",
+    "Try '{command} {option}' for help.": "Essayez « {command} {option} » pour l'aide.",
+    "No such command {name!r}.": "Commande inconnue : {name!r}.",
+    "No such option {name!r}.": "Option inconnue : {name!r}.",
+    "Missing argument": "Argument manquant",
+    "Missing option": "Option manquante",
+    "Missing parameter": "Paramètre manquant",
+    "Missing command.": "Commande manquante.",
+    "Invalid value for {param_hint}: {message}": "Valeur invalide pour {param_hint} : {message}",
+    "Invalid value: {message}": "Valeur invalide : {message}",
+    "Aborted!": "Interrompu.",
+    "default: {default}": "par défaut : {default}",
+    "{name} {filename!r} does not exist.": "{name} {filename!r} n'existe pas.",
+    "{name} {filename!r} is a directory.": "{name} {filename!r} est un dossier.",
+    "{name} {filename!r} is a file.": "{name} {filename!r} est un fichier.",
+    "{value!r} is not a valid {number_type}.": "{value!r} n'est pas un nombre valide.",
+    "{value} is not in the range {range}.": "{value} n'est pas dans l'intervalle {range}.",
+    "{value!r} is not one of {choices}.": "{value!r} ne fait pas partie de : {choices}.",
+    "{value!r} is not {choice}.": "{value!r} n'est pas {choice}.",
+    "file": "fichier",
+    "directory": "dossier",
+    "path": "chemin",
+    "Got unexpected extra argument ({args})": "Argument en trop : {args}",
+    "Got unexpected extra arguments ({args})": "Arguments en trop : {args}",
+    "Did you mean {possibility}?": "Vouliez-vous dire {possibility} ?",
+    "(Did you mean one of: {possibilities}?)": "(Vouliez-vous dire l'une de : {possibilities} ?)",
+    "Option {name!r} requires an argument.": "L'option {name!r} demande une valeur.",
+    "Option {name!r} requires {nargs} arguments.": "L'option {name!r} demande {nargs} valeurs.",
+}
+
+
+def _french(message: str) -> str:
+    return FRENCH.get(message, gettext.gettext(message))
+
+
+def _nfrench(singular: str, plural: str, n: int) -> str:
+    return _french(singular if n == 1 else plural)
+
+
+def install() -> None:
+    """Rebind click's translation functions to the French table."""
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.types
+
+    modules: list[Any] = [click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types]
+    for module in modules:
+        if hasattr(module, "_"):
+            module._ = _french
+        if hasattr(module, "ngettext"):
+            module.ngettext = _nfrench

@@ -1,0 +1,49 @@
+"""The documentation is tested: every command has French help and appears in the README."""
+
+from __future__ import annotations
+
+import re
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+
+from .helpers import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def commands(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        found.append(path)
+        if isinstance(command, click.Group):
+            found.extend(commands(command, path))
+    return found
+
+
+@pytest.mark.parametrize("path", commands(), ids=lambda p: " ".join(p))
+def test_every_command_has_french_help_and_is_documented(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"], obj={}, prog_name="copar")
+    assert result.exit_code == 0
+    assert result.output.startswith("Utilisation : copar " + " ".join(path))
+    assert "Show this message" not in result.output
+    assert f"copar {' '.join(path)}" in README
+
+
+def test_readme_starts_with_the_two_setup_commands() -> None:
+    blocks = re.findall(r"```\n(.*?)```", README, flags=re.S)
+    first = [line.split("#")[0].strip() for line in blocks[0].splitlines() if line.strip()]
+    assert first == ["scripts/demo.sh", "scripts/test.sh"]
+    assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_readme_shows_a_preview_of_every_family() -> None:
+    from pipeline.documents import CATALOGUE
+
+    for family in CATALOGUE:
+        assert f"docs/preview-{family.name}.png" in README
+        assert (ROOT / "docs" / f"preview-{family.name}.png").is_file()
