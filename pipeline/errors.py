@@ -4,6 +4,14 @@ Messages are French: the CLI prints them as they are.
 """
 
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .report import Report
+
+
 class CoparError(Exception):
     """Base class of every error copar raises on purpose."""
 
@@ -15,7 +23,7 @@ class InputError(CoparError):
 class ValidationFailed(CoparError):
     """Raised when a build is asked for while the workbook still has errors."""
 
-    def __init__(self, report):  # type: ignore[no-untyped-def]
+    def __init__(self, report: Report) -> None:
         self.report = report
         n = len(report.errors)
         super().__init__(

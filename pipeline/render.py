@@ -58,7 +58,7 @@ _PATCHED: dict[str, str] = {}
 def _template_class() -> Any:
     from docxtpl import DocxTemplate
 
-    class CachedDocxTemplate(DocxTemplate):  # type: ignore[misc]
+    class CachedDocxTemplate(DocxTemplate):
         """docxtpl's template with its (pure) XML patching memoised per source."""
 
         def patch_xml(self, src_xml: str) -> str:

@@ -531,7 +531,7 @@ _BILAN_ROWS: tuple[tuple[Any, ...], ...] = (
     ("22001843", 3, _P3,
      "Passation de 38 questionnaires et de 6 entretiens approfondis.\n"
      "Premier rendu au conseil d'administration de l'association.",
-     "Rencontre avec le bailleur social partenaire.",
+     "Rencontre avec le bailleur social partenaire : accueil très positif 🙂",
      "Intervention sociale et vieillissement ; Problématiques et concepts de l'intervention sociale.",
      "Travailler l'articulation entre faisabilité technique et attentes des habitant·es."),
     # 22006120 Linh Nguyen — accès aux droits numérique

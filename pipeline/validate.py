@@ -331,7 +331,8 @@ class _Validator:
                         f"Stage de {v['heures']:g} heures : le livret demande {STAGE_MIN_HOURS} heures au "
                         "minimum sur 6 mois. Vérifiez la durée avec la structure.")
             student_fields = {k: v[k] for k in ("numero", "nom", "prenom", "courriel", "statut", "structure", "mission", "debut", "fin")}
-            optional = {k: v[k] or "" for k in ("adresse_structure", "tuteur_memoire", "type_mission", "question_professionnelle")}
+            optional: dict[str, Any] = {k: v[k] or "" for k in ("adresse_structure", "tuteur_memoire", "type_mission",
+                                                                "question_professionnelle")}
             civique = parse.is_service_civique(row.value("statut"))
             students.append(Student(**student_fields, **optional, tuteur=tutor, heures=v["heures"],
                                     service_civique=civique, row=row.number))

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
-APT_PACKAGES="libreoffice-writer-nogui fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea poppler-utils"
+# fonts-symbola: emoji and rare symbols typed in the workbook, which Carlito lacks
+APT_PACKAGES="libreoffice-writer-nogui fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-symbola poppler-utils"
 
 missing=""
 for pkg in $APT_PACKAGES; do

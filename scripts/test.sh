@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/ruff check pipeline tests tools
+.venv/bin/mypy
 .venv/bin/pytest -q "$@"

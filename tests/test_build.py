@@ -303,3 +303,9 @@ def test_university_templates_replace_the_defaults(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     entry = manifest["files"]["etudiants/" + folder.name + "/fiche-alternance"]
     assert entry["custom_template"] is True
+
+
+def test_emoji_typed_in_the_workbook_reach_the_pdf(built) -> None:
+    out, _ = built
+    text = pdf_text(folder_of(out, "22001843") / "bilan-periode-3.pdf")
+    assert "accueil très positif" in text and "🙂" in text
