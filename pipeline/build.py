@@ -1,30 +1,37 @@
-"""Orchestration of a build: validate, render, convert, assemble, record. No click here."""
+"""Orchestration of a build: validate, render, convert, assemble, record. No click here.
+
+Outputs are recorded in outputs/manifest.json with a fingerprint of what each one depends
+on (its context, its template, --pdfa). A later build skips what is unchanged, rewrites
+what changed, removes the outputs of a document it could not rebuild (no stale file is
+left beside a failure) and, when it builds everything, deletes the outputs of people and
+juries no longer in the workbook.
+"""
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-from dataclasses import dataclass, field
+import os
+import shutil
 from pathlib import Path
 from typing import Any, Iterator, Protocol
 
 from . import documents
 from .config import Settings
 from .documents import FAMILIES, Layout, Unit
-from .errors import CoparError, TemplateProblem, ValidationFailed
+from .errors import CoparError, ValidationFailed
 from .files import write_bytes_atomically
 from .model import Dataset
 from .render import find_template, render_docx
-from .report import Report
+from .results import FAILED, SKIPPED, WRITTEN, BuildResult, Outcome, build_report, sha256_file, sha256_text
 from .validate import check
 from .workbook import rapports_dir, resolve_input
 
 MANIFEST = "manifest.json"
 BUILD_REPORT = "rapport-de-construction.txt"
 MANIFEST_VERSION = 1
-PACKET_TITLE = "Dossier de jury (PDF)"
 PARALLEL_RENDER_MIN = 24  # below this, starting worker processes costs more than it saves
+SUFFIXES = (".docx", ".pdf")
 
 
 class Progress(Protocol):
@@ -44,50 +51,16 @@ class _Silent:
         pass
 
 
-@dataclass
-class Outcome:
-    label: str
-    path: str  # relative to the output folder, without suffix for documents
-    status: str  # "written", "skipped", "failed"
-    error: str = ""
-    family: str = ""
-
-
-@dataclass
-class BuildResult:
-    output: Path
-    report: Report
-    outcomes: list[Outcome] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # French remarks: rapports missing, packets skipped…
-
-    def with_status(self, status: str) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == status]
-
-    @property
-    def ok(self) -> bool:
-        return not self.with_status("failed")
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 16), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:
     """Render one document; the French error, or None. Runs in worker processes."""
     template, context, out = args
     try:
         render_docx(template, context, out)
         return None
-    except (TemplateProblem, OSError) as exc:
+    except CoparError as exc:
         return str(exc)
+    except Exception as exc:  # last line of defence: one document never stops the others
+        return f"erreur inattendue en remplissant le modèle {template.name} ({type(exc).__name__} : {exc})"
 
 
 @functools.lru_cache(maxsize=64)
@@ -99,11 +72,14 @@ def template_sha(path: Path) -> str:
     return _template_sha(path, path.stat().st_mtime)
 
 
+def stable_json(context: dict[str, Any]) -> str:
+    """The context as text, without the generation date (which alone does not make a document new)."""
+    return json.dumps({k: v for k, v in context.items() if k != "genere_le"}, sort_keys=True, ensure_ascii=False,
+                      default=str)
+
+
 def fingerprint(context: dict[str, Any], template: Path, pdfa: bool) -> str:
-    """What a document depends on; the generation date alone does not make it new."""
-    stable = {k: v for k, v in context.items() if k != "genere_le"}
-    text = json.dumps(stable, sort_keys=True, ensure_ascii=False, default=str)
-    return sha256_bytes(f"{text}|{template_sha(template)}|{pdfa}".encode())
+    return sha256_text(f"{stable_json(context)}|{template_sha(template)}|{pdfa}")
 
 
 class Builder:
@@ -111,23 +87,41 @@ class Builder:
         self.s = settings
         self.progress = progress or _Silent()
         self.out = settings.output
+        self.source: Path = resolve_input(settings.input)
         self.manifest_path = self.out / MANIFEST
         self.old = self._load_manifest()
-        self.files: dict[str, dict[str, Any]] = {}
-        self.source: Path = resolve_input(settings.input)
+        self.files: dict[str, dict[str, Any]] = {}  # what the manifest will say, by output path
+        self.attempted: set[str] = set()  # paths this build tried to (re)write
         self.input_hashes: dict[str, str] = {}
+
+    def _check_output(self) -> None:
+        if self.out.exists() and not self.out.is_dir():
+            raise CoparError(f"Dossier de sortie inutilisable : {self.out} est un fichier. Indiquez un dossier avec -o.")
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CoparError(f"Dossier de sortie inutilisable : {self.out} ({exc.strerror}). "
+                             "Indiquez un dossier où vous pouvez écrire, avec -o.") from exc
+        if not os.access(self.out, os.W_OK | os.X_OK):
+            raise CoparError(f"Dossier de sortie en lecture seule : {self.out}. Indiquez un autre dossier avec -o.")
 
     def _load_manifest(self) -> dict[str, Any]:
         try:
             data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
             return data.get("files", {}) if data.get("version") == MANIFEST_VERSION else {}
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):
             return {}
+
+    @property
+    def complete(self) -> bool:
+        """Whether this build covers every document (so anything else is obsolete)."""
+        return not self.s.only and self.s.student is None
 
     def run(self) -> BuildResult:
         dataset, report = check(self.s.input)
         if dataset is None or not report.valid:
             raise ValidationFailed(report)
+        self._check_output()  # only now: a refused build leaves no trace
         self.input_hashes = self._hash_inputs()
         result = BuildResult(self.out, report)
         families, packets = documents.resolve_only(self.s.only)
@@ -136,15 +130,28 @@ class Builder:
         pending = self._render_all(units, result)
         if self.s.pdf:
             self._convert(pending, result)
-        if packets and self.s.student is None:
-            if self.s.pdf:
-                from .packets import build_packets
+        self._packets(dataset, layout, result, requested=packets)
+        try:
+            self._remove_obsolete(result)
+            self._write_manifest(result)
+        except OSError as exc:
+            raise CoparError(f"Impossible d'écrire le manifeste ou le rapport dans {self.out} : {exc.strerror}.") from exc
+        return result
 
-                build_packets(self, dataset, layout, result)
+    def _packets(self, ds: Dataset, layout: Layout, result: BuildResult, requested: bool) -> None:
+        existing = any(v.get("family") == "dossier_jury" for v in self.old.values())
+        if not (requested or existing):
+            return
+        if not self.s.pdf:
+            if existing:
+                result.notes.append("Dossiers de jury non mis à jour (option --no-pdf) : relancez « copar build » "
+                                    "sans --no-pdf avant de les transmettre.")
             else:
                 result.notes.append("Dossiers de jury non assemblés : ils demandent les PDF (option --no-pdf).")
-        self._write_manifest(result)
-        return result
+            return
+        from .packets import build_packets
+
+        build_packets(self, ds, layout, result, only_existing=not requested or self.s.student is not None)
 
     # --- selection and rendering -----------------------------------------------------
 
@@ -156,13 +163,8 @@ class Builder:
         except KeyError:
             raise CoparError(f"Aucun·e étudiant·e n° {self.s.student} dans le classeur : vérifiez le numéro "
                              "(colonne « N° étudiant » de la feuille Étudiant·es).") from None
-        keep = []
-        for u in units:
-            if u.numero == student.numero:
-                keep.append(u)
-            elif u.family == "invitation" and u.context["tuteur"]["courriel"] == student.tuteur.courriel:
-                keep.append(u)
-        return keep
+        return [u for u in units if u.numero == student.numero
+                or (u.family == "invitation" and u.context["tuteur"]["courriel"].lower() == student.tuteur.key)]
 
     def target(self, rel: str, suffix: str) -> Path:
         path = (self.out / f"{rel}{suffix}").resolve()
@@ -183,8 +185,10 @@ class Builder:
         for (unit, outcome, _template, docx), error in zip(jobs, self._render_jobs(jobs), strict=True):
             self.progress.advance(unit.label)
             rel = str(unit.path)
+            self.discard(rel, ".pdf")  # stale: converted again below, or none with --no-pdf
             if error is not None:
-                outcome.status, outcome.error = "failed", error
+                outcome.status, outcome.error = FAILED, error
+                self.discard(rel, ".docx")
                 self.files.pop(rel, None)
                 continue
             self.files[rel]["docx"] = {"path": f"{rel}.docx", "sha256": sha256_file(docx)}
@@ -207,22 +211,21 @@ class Builder:
     def _plan(self, unit: Unit) -> tuple[Outcome, tuple[Path, Path] | None]:
         """Decide whether `unit` must be rendered; record its manifest entry."""
         rel = str(unit.path)
-        outcome = Outcome(unit.label, rel, "written", family=unit.family)
+        self.attempted.add(rel)
+        outcome = Outcome(unit.label, rel, WRITTEN, family=unit.family)
         try:
             template = find_template(FAMILIES[unit.family].template, self.s.templates)
             docx, pdf = self.target(rel, ".docx"), self.target(rel, ".pdf")
         except CoparError as exc:
-            outcome.status, outcome.error = "failed", str(exc)
+            outcome.status, outcome.error = FAILED, str(exc)
             return outcome, None
         fp = fingerprint(unit.context, template, self.s.pdfa)
         previous = self.old.get(rel)
         if (not self.s.force and previous and previous.get("fingerprint") == fp and docx.exists()
                 and (not self.s.pdf or pdf.exists())):
             self.files[rel] = previous
-            outcome.status = "skipped"
+            outcome.status = SKIPPED
             return outcome, None
-        if pdf.exists():
-            pdf.unlink()  # stale: a new one is converted below, or none with --no-pdf
         self.files[rel] = self._entry(unit, template, fp)
         return outcome, (template, docx)
 
@@ -234,50 +237,50 @@ class Builder:
             "template": template.name,
             "template_sha256": template_sha(template),
             "custom_template": self.s.templates is not None and template.parent == self.s.templates,
-            "inputs": sorted(self.input_hashes),
+            "inputs": [str(self.source)],
             "fingerprint": fp,
         }
+
+    def discard(self, rel: str, suffix: str) -> None:
+        """Delete one output file (stale or obsolete) and forget it in the manifest entry."""
+        path = self.target(rel, suffix)
+        path.unlink(missing_ok=True)
+        entry = self.files.get(rel)
+        if entry is not None:
+            entry.pop(suffix.lstrip("."), None)
 
     # --- conversion ----------------------------------------------------------------------
 
     def _convert(self, pending: list[tuple[Unit, Path]], result: BuildResult) -> None:
         if not pending:
             return
-        from .convert import convert_many, find_soffice
-
         by_docx = {docx: unit for unit, docx in pending}
-        try:
-            soffice = find_soffice(self.s.soffice)
-        except CoparError as exc:
-            for unit in by_docx.values():
-                self._fail(result, str(unit.path), str(exc))
-            return
         self.progress.start("Conversion PDF", len(pending))
-        results = convert_many(list(by_docx), soffice=soffice, timeout=self.s.timeout, workers=self.s.workers,
-                               pdfa=self.s.pdfa, on_done=lambda r: self.progress.advance(r.source.name))
+        try:
+            errors = self.convert_files(list(by_docx), on_done=lambda name: self.progress.advance(name))
+        except CoparError as exc:  # no LibreOffice at all
+            errors = {docx: str(exc) for docx in by_docx}
         self.progress.finish()
-        for r in results:
-            rel = str(by_docx[r.source].path)
-            if r.pdf is None:
-                self._fail(result, rel, r.error or "conversion PDF impossible")
-            else:
-                self.files[rel]["pdf"] = {"path": f"{rel}.pdf", "sha256": sha256_file(r.pdf)}
+        outcomes = {o.path: o for o in result.outcomes}
+        for docx, error in errors.items():
+            rel = str(by_docx[docx].path)
+            if error is None:
+                self.files[rel]["pdf"] = {"path": f"{rel}.pdf", "sha256": sha256_file(docx.with_suffix(".pdf"))}
+            else:  # the DOCX is current and kept; the next build converts it again
+                outcomes[rel].status, outcomes[rel].error = FAILED, error
+                self.files[rel]["fingerprint"] = "pdf-manquant"
 
-    def convert_files(self, docx: list[Path]) -> dict[Path, str | None]:
-        """Convert loose files (packet pages); map each DOCX to an error or None."""
+    def convert_files(self, docx: list[Path], on_done: Any = None) -> dict[Path, str | None]:
+        """Convert DOCX files beside themselves; map each to its French error, or None."""
         from .convert import convert_many, find_soffice
 
         soffice = find_soffice(self.s.soffice)
-        results = convert_many(docx, soffice=soffice, timeout=self.s.timeout, workers=self.s.workers, pdfa=self.s.pdfa)
-        return {r.source: (r.error if r.pdf is None else None) for r in results}
+        callback = (lambda r: on_done(r.source.name)) if on_done else None
+        results = convert_many(docx, soffice=soffice, timeout=self.s.timeout, workers=self.s.workers,
+                               pdfa=self.s.pdfa, on_done=callback)
+        return {r.source: (r.error or "conversion PDF impossible") if r.pdf is None else None for r in results}
 
-    def _fail(self, result: BuildResult, rel: str, error: str) -> None:
-        for o in result.outcomes:
-            if o.path == rel:
-                o.status, o.error = "failed", error
-        self.files.pop(rel, None)  # never recorded as done: the next build retries it
-
-    # --- manifest and report ---------------------------------------------------------------
+    # --- manifest, obsolete outputs, report ------------------------------------------------
 
     def _hash_inputs(self) -> dict[str, str]:
         paths = [self.source] if self.source.is_file() else sorted(self.source.glob("*.csv"))
@@ -286,20 +289,51 @@ class Builder:
             paths += sorted(p for p in folder.iterdir() if p.is_file())
         return {str(p): sha256_file(p) for p in paths}
 
+    def _remove_obsolete(self, result: BuildResult) -> None:
+        """On a complete build, delete what earlier builds wrote for people or juries now gone."""
+        if not self.complete:
+            return
+        for rel, entry in self.old.items():
+            if rel in self.files:
+                continue
+            for extra in entry.get("extra", []):
+                self._remove(extra, result)
+            for suffix in SUFFIXES:
+                self._remove(f"{rel}{suffix}", result)
+        self._prune_empty_dirs()
+
+    def _remove(self, rel_file: str, result: BuildResult) -> None:
+        try:
+            path = self.target(rel_file, "")
+        except CoparError:  # a manifest edited by hand: never delete outside the output folder
+            return
+        if path.is_file():
+            path.unlink()
+            result.removed.append(rel_file)
+        elif path.is_dir():
+            shutil.rmtree(path)
+            result.removed.append(rel_file + "/")
+
+    def _prune_empty_dirs(self) -> None:
+        for folder in sorted((p for p in self.out.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+            if not any(folder.iterdir()):
+                folder.rmdir()
+
     def _write_manifest(self, result: BuildResult) -> None:
         from . import __version__
 
-        # keep entries of documents not part of this (restricted) build
-        files = {**{k: v for k, v in self.old.items()
-                    if (self.out / f"{k}.docx").exists() or (self.out / f"{k}.pdf").exists()},
-                 **self.files}
+        # a restricted build keeps the entries of documents it did not touch
+        kept = {} if self.complete else {
+            k: v for k, v in self.old.items()
+            if k not in self.attempted and any(self.target(k, s).exists() for s in SUFFIXES)
+        }
         manifest = {
             "version": MANIFEST_VERSION,
             "copar": __version__,
             "generated": self.s.today.isoformat(),
             "inputs": self.input_hashes,
             "templates": str(self.s.templates) if self.s.templates else "défaut",
-            "files": dict(sorted(files.items())),
+            "files": dict(sorted({**kept, **self.files}.items())),
         }
         write_bytes_atomically(self.manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
         write_bytes_atomically(self.out / BUILD_REPORT, build_report(result).encode("utf-8"))
@@ -308,35 +342,3 @@ class Builder:
 def build(settings: Settings, progress: Progress | None = None) -> BuildResult:
     """Validate the inputs and write every requested document under settings.output."""
     return Builder(settings, progress).run()
-
-
-def summary_lines(result: BuildResult) -> list[str]:
-    written, skipped, failed = (result.with_status(s) for s in ("written", "skipped", "failed"))
-    lines = [
-        f"{len(written)} document{'s' if len(written) > 1 else ''} écrit{'s' if len(written) > 1 else ''}, "
-        f"{len(skipped)} inchangé{'s' if len(skipped) > 1 else ''} (non régénéré{'s' if len(skipped) > 1 else ''}), "
-        f"{len(failed)} en échec.",
-    ]
-    by_family: dict[str, int] = {}
-    for o in written + skipped:
-        by_family[o.family] = by_family.get(o.family, 0) + 1
-    for name, count in by_family.items():
-        title = FAMILIES[name].title if name in FAMILIES else PACKET_TITLE
-        lines.append(f"  - {title} : {count}")
-    for o in failed:
-        lines.append(f"ÉCHEC : {o.label} ({o.path}) — {o.error}")
-    if result.notes:
-        lines.append("À noter :")
-        lines.extend(f"  - {note}" for note in result.notes)
-    return lines
-
-
-def build_report(result: BuildResult) -> str:
-    lines = ["Rapport de construction copar", "=" * 29, "", *summary_lines(result), ""]
-    if result.report.warnings:
-        lines += ["Avertissements du classeur :", result.report.to_table()]
-    lines.append("Documents :")
-    for o in result.outcomes:
-        status = {"written": "écrit", "skipped": "inchangé", "failed": "ÉCHEC"}[o.status]
-        lines.append(f"  [{status}] {o.path} — {o.label}" + (f" : {o.error}" if o.error else ""))
-    return "\n".join(lines) + "\n"

@@ -149,7 +149,7 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
     """
     from . import documents
     from .build import build as run_build
-    from .build import summary_lines
+    from .results import summary_lines
 
     try:
         documents.resolve_only(only)

@@ -1,7 +1,8 @@
 """`copar init`: write a new promotion workbook, empty or filled with the sample.
 
 Every sheet name, header, help text and value list comes from `pipeline.schema`;
-the sample promotion comes from `pipeline.sample`.
+the text of the Instructions sheet from `pipeline.instructions`; the sample promotion
+comes from `pipeline.sample`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import schema
+from . import instructions, schema
 from .errors import OutputExists
 from .files import write_atomically
+from .instructions import KIND_FORMATS, PERIODES, Section
 
 INSTRUCTIONS = "Instructions"
 LISTS = "Listes"  # hidden sheet, only created when a list does not fit inline
@@ -35,32 +37,6 @@ _TABLE_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
-
-_KIND_FORMATS = {
-    schema.TEXT: "texte",
-    schema.LONGTEXT: "texte (les retours à la ligne sont conservés)",
-    schema.DATE: "date JJ/MM/AAAA",
-    schema.TIME: "heure HH:MM",
-    schema.INT: "nombre entier",
-    schema.NUMBER: "nombre",
-    schema.EMAIL: "adresse électronique",
-    schema.STATUT: "liste : statut (voir plus bas)",
-    schema.MISSION_TYPE: "liste : type de mission (voir plus bas)",
-    schema.PERIODE: "liste : nombre de 1 à 6",
-    schema.PUBLIC: "liste : " + ", ".join(schema.PUBLICS.values()),
-}
-
-_CALENDAR_USES = {
-    "reunion_tuteurs": "Réunion des tuteur·rices du mardi 5 décembre : invitations et feuille d'émargement.",
-    "cahier_des_charges": "Date de remise du cahier des charges ou de la feuille de route.",
-    "point_etape": "Point d'étape individuel avec l'équipe pédagogique.",
-    "rapport_mission": "Date de remise du rapport de mission.",
-    "bilan_tripartite": "Entretiens tripartites de bilan de l'alternance.",
-    "jury": "Jurys de soutenance.",
-}
-
-_PERIODES = [str(n) for n in range(1, 7)]
-
 
 # --- public API ----------------------------------------------------------------------
 
@@ -132,7 +108,7 @@ def _column_note(column: schema.Column) -> str:
     if column.help:
         parts.append(column.help)
     elif column.kind in (schema.DATE, schema.TIME):
-        parts.append(f"Format : {_KIND_FORMATS[column.kind]}.")
+        parts.append(f"Format : {KIND_FORMATS[column.kind]}.")
     return "\n".join(parts)
 
 
@@ -264,7 +240,7 @@ def _column_validation(wb: Workbook, sheet: schema.Sheet, column: schema.Column)
         )
     if column.kind == schema.PERIODE:
         return _validation(
-            _list_formula(wb, column.header, _PERIODES),
+            _list_formula(wb, column.header, PERIODES),
             strict=True,
             title="Période",
             prompt="Numéro de la période d'alternance, de 1 à 6.",
@@ -293,23 +269,40 @@ def _column_validation(wb: Workbook, sheet: schema.Sheet, column: schema.Column)
 
 # --- Instructions ------------------------------------------------------------------------
 
-_INTRO = (
-    "Ce classeur rassemble les données d'une promotion : paramètres de la formation, calendrier de "
-    "l'alternance, étudiant·es et tuteur·rices, bilans, jurys et grille d'évaluation.",
-    "« copar check » vérifie le classeur et indique chaque problème (feuille, ligne, colonne, correction "
-    "à apporter) ; « copar build » produit ensuite les documents Word et PDF.",
-    "Une ligne par enregistrement, à partir de la ligne 2. Ne renommez pas les feuilles ni les en-têtes. "
-    "Une ligne entièrement vide est ignorée ; une colonne ajoutée est conservée et signalée.",
-    "Colonnes obligatoires : en-tête bleu foncé, « oui » et * dans le tableau ci-dessous. Les colonnes à "
-    "en-tête bleu clair peuvent rester vides. Survolez un en-tête pour lire son aide.",
-    "Dates au format JJ/MM/AAAA (05/12/2023), heures au format HH:MM (14:30). Listes déroulantes : "
-    "Statut, Type de mission, Période, Public, Jury.",
-    "Les rapports de mission se déposent en PDF dans le dossier inputs/rapports/, un fichier par "
-    "étudiant·e dont le nom contient le N° étudiant (par exemple 22004512-rapport-mission.pdf).",
-)
-
-
 _INSTRUCTION_WIDTHS = (24, 30, 13, 26, 60, 44)
+
+
+def _write_instructions(ws: Worksheet) -> None:
+    """The Instructions sheet: the text of `pipeline.instructions`, laid out."""
+    for c, width in enumerate(_INSTRUCTION_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    _title(ws, 1, instructions.TITLE, size=14)
+    row = 2
+    for line in instructions.INTRO:
+        ws.cell(row=row, column=1, value=line)
+        row += 1
+    for section in instructions.sections():
+        row = _write_section(ws, row + 1, section)
+    ws.sheet_view.showGridLines = False
+
+
+def _write_section(ws: Worksheet, row: int, section: Section) -> int:
+    """Title, header, rows and note of one table from `row` on; returns the first row after it."""
+    _title(ws, row, section.title)
+    row += 1
+    _table_header(ws, row, section.header, merge_to=section.merge_to)
+    for line in section.lines:
+        row += 1
+        _table_row(ws, row, line.values, merge_to=section.merge_to, bold=line.bold)
+    if section.note:
+        row += 1
+        ws.cell(row=row, column=1, value=section.note)
+    return row + 1
+
+
+def _title(ws: Worksheet, row: int, text: str, size: int = 12) -> None:
+    ws.cell(row=row, column=1, value=text).font = Font(bold=True, size=size, color="1F4E79")
+    ws.row_dimensions[row].height = 2 * size
 
 
 def _table_header(ws: Worksheet, row: int, labels: Sequence[str], *, merge_to: int = 0) -> None:
@@ -322,8 +315,8 @@ def _table_header(ws: Worksheet, row: int, labels: Sequence[str], *, merge_to: i
         ws.merge_cells(start_row=row, start_column=len(labels), end_row=row, end_column=merge_to)
 
 
-def _table_row(ws: Worksheet, row: int, values: Sequence[Any], *, merge_to: int = 0) -> None:
-    """One table row; the last value spans up to column `merge_to` when given.
+def _table_row(ws: Worksheet, row: int, values: Sequence[Any], *, merge_to: int = 0, bold: int = 1) -> None:
+    """One table row; the last value spans up to column `merge_to` when given; column `bold` in bold.
 
     The row height is set from the text length: spreadsheet programs do not
     always fit wrapped or merged cells by themselves.
@@ -338,99 +331,8 @@ def _table_row(ws: Worksheet, row: int, values: Sequence[Any], *, merge_to: int 
         lines = max(lines, sum(max(1, -(-len(part) // max(width - 2, 1))) for part in text.split("\n")))
     if merge_to:
         ws.merge_cells(start_row=row, start_column=len(values), end_row=row, end_column=merge_to)
-    ws.cell(row=row, column=1).font = Font(bold=True)
+    ws.cell(row=row, column=1).font = Font(bold=True) if bold == 1 else Font()
+    if bold > 1:
+        ws.cell(row=row, column=bold).font = Font(bold=True)
     if lines > 1:
         ws.row_dimensions[row].height = 15 * lines + 2
-
-
-def _title(ws: Worksheet, row: int, text: str, size: int = 12) -> None:
-    ws.cell(row=row, column=1, value=text).font = Font(bold=True, size=size, color="1F4E79")
-    ws.row_dimensions[row].height = 2 * size
-
-
-def _format_of(sheet: schema.Sheet, column: schema.Column) -> str:
-    if sheet.key == schema.SOUTENANCES.key and column.key == "jury":
-        return f"liste : un jury de la feuille {schema.JURYS.name}"
-    return _KIND_FORMATS.get(column.kind, "texte")
-
-
-def _write_instructions(ws: Worksheet) -> None:
-    for c, width in enumerate(_INSTRUCTION_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = width
-    _title(ws, 1, "Classeur de la promotion — mode d'emploi", size=14)
-    row = 2
-    for line in _INTRO:
-        ws.cell(row=row, column=1, value=line)
-        row += 1
-
-    row += 1
-    _title(ws, row, "Les feuilles")
-    row += 1
-    _table_header(ws, row, ("Feuille", "Autres noms acceptés", "Contenu"), merge_to=6)
-    for sheet in schema.SHEETS:
-        row += 1
-        _table_row(ws, row, (sheet.name, ", ".join(sheet.aliases), sheet.help), merge_to=6)
-
-    row += 2
-    _title(ws, row, "Les colonnes (* = obligatoire)")
-    row += 1
-    _table_header(ws, row, ("Feuille", "Colonne", "Obligatoire", "Format", "Aide", "Autres intitulés acceptés"))
-    for sheet in schema.SHEETS:
-        columns = schema.PROMOTION_PARAMETERS if sheet.key_value else sheet.columns
-        for column in columns:
-            row += 1
-            name = column.header + (" *" if column.required else "")
-            if sheet.key_value:
-                name = f"{name} (paramètre)"
-            _table_row(
-                ws,
-                row,
-                (
-                    sheet.name,
-                    name,
-                    "oui" if column.required else "non",
-                    _format_of(sheet, column),
-                    column.help,
-                    ", ".join(column.aliases),
-                ),
-            )
-            ws.cell(row=row, column=1).font = Font()
-            if column.required:
-                ws.cell(row=row, column=2).font = Font(bold=True)
-
-    row += 2
-    _title(ws, row, f"Feuille {schema.CALENDRIER.name} : clés attendues")
-    row += 1
-    _table_header(ws, row, ("Clé", "Utilisation dans les documents"), merge_to=5)
-    for key in schema.CALENDAR_KEYS:
-        row += 1
-        use = _CALENDAR_USES.get(key)
-        if use is None and key.startswith("periode_"):
-            use = f"Dates de la période {key.removeprefix('periode_')} d'alternance (bilans intermédiaires)."
-        _table_row(ws, row, (key, use or ""), merge_to=5)
-    row += 1
-    ws.cell(
-        row=row,
-        column=1,
-        value="D'autres clés peuvent être ajoutées : elles figurent dans les calendriers des documents.",
-    )
-
-    row += 2
-    _title(ws, row, "Valeurs des listes")
-    row += 1
-    _table_header(ws, row, ("Liste", "Valeurs acceptées"), merge_to=5)
-    lists = (
-        (
-            schema.ETUDIANTS.column("statut").header,
-            " ; ".join(schema.STATUTS.values())
-            + ". Un service civique compte comme un stage ; les variantes courantes "
-            "(« contrat pro », « apprenti·e », « service civique »…) sont reconnues.",
-        ),
-        (schema.ETUDIANTS.column("type_mission").header, " ; ".join(schema.MISSION_TYPES.values())),
-        (schema.BILANS.column("periode").header, " ; ".join(_PERIODES)),
-        (schema.CALENDRIER.column("public").header, " ; ".join(schema.PUBLICS.values()) + " (vide = tous)"),
-    )
-    for name, values in lists:
-        row += 1
-        _table_row(ws, row, (name, values), merge_to=5)
-    ws.sheet_view.showGridLines = False

@@ -1,7 +1,12 @@
-"""Jury packets: one bookmarked PDF per jury session, built from converted documents."""
+"""Jury packets: one bookmarked PDF per jury session, built from converted documents.
+
+A packet is rebuilt when what it is made of changed (its parts' PDFs, the rapports, the
+jury, the cover and placeholder templates, --pdfa); otherwise it is left as it is.
+"""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -20,10 +25,12 @@ from .documents import STUDENT_FILES
 from .errors import CoparError
 from .formats import slug
 from .model import Dataset, Defense, Jury, Student
+from .render import find_template, render_docx
+from .results import FAILED, PACKET_FAMILY, SKIPPED, WRITTEN, BuildResult, Outcome, sha256_file, sha256_text
 from .workbook import rapports_dir
 
 if TYPE_CHECKING:
-    from .build import Builder, BuildResult
+    from .build import Builder
     from .documents import Layout
 
 # (family, part title) of each student's documents, in packet order.
@@ -33,8 +40,8 @@ STUDENT_PARTS = (
     ("livret", "Livret de bilans"),
 )
 RAPPORT_TITLE = "Rapport de mission"
-FRONT_TITLE = "Couverture et sommaire"
-MAX_FRONT_ATTEMPTS = 3
+COVER = "couverture-et-sommaire"
+PAGES = "pages"  # placeholder pages, per jury
 
 
 @dataclass
@@ -46,55 +53,107 @@ class _Slot:
     motif: str = ""
     fichier: str = ""
 
+    def identity(self) -> str:
+        return f"{self.title}|{sha256_file(self.pdf) if self.pdf else 'absent'}|{self.motif}|{self.fichier}"
 
-def build_packets(builder: Builder, ds: Dataset, layout: Layout, result: BuildResult) -> None:
+
+@dataclass
+class _Packet:
+    jury: Jury
+    defenses: list[Defense]
+    students: list[Student]
+    plans: list[list[_Slot]]
+    folder: PurePosixPath
+    rel: str
+
+
+def build_packets(builder: Builder, ds: Dataset, layout: Layout, result: BuildResult, *, only_existing: bool) -> None:
+    """Build (or bring up to date) each jury's packet.
+
+    only_existing: update the packets an earlier build wrote, create none (restricted builds).
+    """
     rapports = find_rapports(rapports_dir(builder.source), [s.numero for s in ds.students])
     for jury in ds.juries:
         defenses = ds.defenses_of(jury.jury)
+        folder = layout.jury_dir(jury.jury)
+        rel = str(folder / f"dossier-{folder.name}")
+        if only_existing and rel not in builder.old:
+            continue
+        if builder.s.student is not None and builder.s.student not in {d.numero for d in defenses}:
+            continue
         if not defenses:
             result.notes.append(f"{jury.jury} : aucune soutenance inscrite, pas de dossier.")
             continue
-        folder = layout.jury_dir(jury.jury)
-        rel = str(folder / f"dossier-{folder.name}")
-        from .build import Outcome
-
-        outcome = Outcome(f"Dossier du jury {jury.jury}", rel, "written", family="dossier_jury")
-        result.outcomes.append(outcome)
-        try:
-            _packet(builder, ds, layout, jury, defenses, rapports, rel, result)
-        except (CoparError, OSError) as exc:
-            outcome.status, outcome.error = "failed", str(exc)
+        students = [ds.student(d.numero) for d in defenses]
+        plans = [_slots(builder, layout, s, rapports.get(s.numero, []), result) for s in students]
+        _one_packet(builder, ds, _Packet(jury, defenses, students, plans, folder, rel), result)
 
 
-def _packet(builder: Builder, ds: Dataset, layout: Layout, jury: Jury, defenses: list[Defense],
-            rapports: dict[str, list[Path]], rel: str, result: BuildResult) -> None:
-    from .build import sha256_file
+def _one_packet(builder: Builder, ds: Dataset, packet: _Packet, result: BuildResult) -> None:
+    outcome = Outcome(f"Dossier du jury {packet.jury.jury}", packet.rel, WRITTEN, family=PACKET_FAMILY)
+    result.outcomes.append(outcome)
+    builder.attempted.add(packet.rel)
+    fp = _fingerprint(builder, ds, packet)
+    previous = builder.old.get(packet.rel)
+    if (not builder.s.force and previous and previous.get("fingerprint") == fp
+            and builder.target(packet.rel, ".pdf").exists()):
+        builder.files[packet.rel] = previous
+        outcome.status = SKIPPED
+        return
+    try:
+        builder.files[packet.rel] = _assemble(builder, ds, packet, fp, result)
+    except (CoparError, OSError) as exc:
+        outcome.status, outcome.error = FAILED, f"{exc} (l'ancien dossier, périmé, a été retiré)"
+        builder.target(packet.rel, ".pdf").unlink(missing_ok=True)
 
-    folder = layout.jury_dir(jury.jury)
-    students = [ds.student(d.numero) for d in defenses]
-    plans = [_slots(builder, layout, s, rapports.get(s.numero, []), result) for s in students]
-    _render_placeholders(builder, ds, folder, students, plans)
+
+def _fingerprint(builder: Builder, ds: Dataset, packet: _Packet) -> str:
+    parts = [slot.identity() for plan in packet.plans for slot in plan]
+    passages = [cx.passage(d, s, ds) for d, s in zip(packet.defenses, packet.students, strict=True)]
+    templates = [sha256_file(find_template(name, builder.s.templates))
+                 for name in ("couverture_jury.docx", "rapport_indisponible.docx")]
+    text = "|".join([*parts, str(cx.jury(packet.jury)), str(passages), *templates, str(builder.s.pdfa)])
+    return sha256_text(text)
+
+
+def _assemble(builder: Builder, ds: Dataset, packet: _Packet, fp: str, result: BuildResult) -> dict[str, Any]:
+    pages = builder.target(str(packet.folder / PAGES), "")
+    if pages.is_dir():
+        shutil.rmtree(pages)  # placeholders of an earlier build (a rapport may have arrived since)
+    _render_placeholders(builder, ds, packet)
     sections = [
         PacketSection(f"{cx.fmt.time_fr(d.heure)} — {s.nom_complet}",
                       tuple(PacketPart(slot.title, slot.pdf) for slot in plan if slot.pdf is not None))
-        for d, s, plan in zip(defenses, students, plans, strict=True)
+        for d, s, plan in zip(packet.defenses, packet.students, packet.plans, strict=True)
     ]
-    front = _front(builder, ds, jury, defenses, students, sections, folder)
-    pdfa = builder.s.pdfa and _all_pdfa(sections, jury, result)
-    info = assemble_packet(front, sections, builder.target(rel, ".pdf"), title=f"Dossier du jury {jury.jury}",
-                           pdfa=pdfa)
-    builder.files[rel] = {
-        "family": "dossier_jury",
-        "label": f"Dossier du jury {jury.jury}",
-        "students": [s.numero for s in students],
-        "pdf": {"path": f"{rel}.pdf", "sha256": sha256_file(info.path),
-                "pages": info.pages, "bytes": info.size},
-        "parts": [str(p.pdf) for sec in sections for p in sec.parts],
+    front = _front(builder, ds, packet, sections)
+    pdfa = builder.s.pdfa and _all_pdfa(sections, packet.jury, result)
+    title = f"Dossier du jury {packet.jury.jury}"
+    info = assemble_packet(front, sections, builder.target(packet.rel, ".pdf"), title=title, pdfa=pdfa)
+    out = builder.out.resolve()
+    return {
+        "family": PACKET_FAMILY,
+        "label": title,
+        "students": [s.numero for s in packet.students],
+        "fingerprint": fp,
+        "pdf": {"path": f"{packet.rel}.pdf", "sha256": sha256_file(info.path), "pages": info.pages,
+                "bytes": info.size},
+        "pdfa": pdfa,
+        "parts": [{"path": _relative(p.pdf, out), "sha256": sha256_file(p.pdf)}
+                  for sec in sections for p in sec.parts],
+        "extra": [f"{packet.folder}/{COVER}.docx", f"{packet.folder}/{COVER}.pdf", f"{packet.folder}/{PAGES}"],
     }
 
 
+def _relative(path: Path, out: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(out))
+    except ValueError:  # a rapport from the inputs
+        return str(path)
+
+
 def _all_pdfa(sections: list[PacketSection], jury: Jury, result: BuildResult) -> bool:
-    """Whether every part is PDF/A-2b with embedded fonts; notes the parts that are not."""
+    """Whether every part is PDF/A-2 with embedded fonts; notes the parts that are not."""
     from .convert import fonts_embedded, pdfa_claim
 
     others = [f"{section.title} — {part.title}" for section in sections for part in section.parts
@@ -120,33 +179,36 @@ def _slots(builder: Builder, layout: Layout, s: Student, files: list[Path], resu
 
 def _rapport_slot(s: Student, files: list[Path], folder: Path, result: BuildResult) -> _Slot:
     who = f"{s.nom_complet} (n° {s.numero})"
+    pdfs = [f for f in files if f.suffix.lower() == ".pdf"]
     if not files:
-        motif = f"aucun fichier dont le nom contient le n° {s.numero} dans le dossier {folder}"
         result.notes.append(f"Rapport de mission absent : {who}.")
-        return _Slot(RAPPORT_TITLE, None, motif, "")
-    if len(files) > 1:
-        names = ", ".join(p.name for p in files)
+        return _Slot(RAPPORT_TITLE, None, f"aucun fichier dont le nom contient le n° {s.numero} dans le dossier "
+                                          f"{folder}", "")
+    if len(pdfs) > 1:
+        names = ", ".join(p.name for p in pdfs)
         result.notes.append(f"Plusieurs rapports pour {who} : {names} — gardez-en un seul.")
-        return _Slot(RAPPORT_TITLE, None, f"plusieurs fichiers trouvés ({names}) : le programme doit indiquer "
-                                          "lequel est le bon", names)
-    reason = probe_pdf(files[0])
+        return _Slot(RAPPORT_TITLE, None, "plusieurs versions du rapport ont été déposées ; l'équipe pédagogique "
+                                          "transmettra la bonne version", names)
+    chosen = pdfs[0] if pdfs else files[0]
+    ignored = [f.name for f in files if f != chosen]
+    if ignored:
+        result.notes.append(f"Rapport de {who} : {chosen.name} utilisé, ignoré : {', '.join(ignored)}.")
+    reason = probe_pdf(chosen)
     if reason is not None:
-        result.notes.append(f"Rapport de mission inutilisable : {who}, {files[0].name} — {reason}.")
-        return _Slot(RAPPORT_TITLE, None, reason, files[0].name)
-    return _Slot(RAPPORT_TITLE, files[0])
+        result.notes.append(f"Rapport de mission inutilisable : {who}, {chosen.name} — {reason}.")
+        return _Slot(RAPPORT_TITLE, None, reason, chosen.name)
+    return _Slot(RAPPORT_TITLE, chosen)
 
 
-def _render_placeholders(builder: Builder, ds: Dataset, folder: PurePosixPath, students: list[Student],
-                         plans: list[list[_Slot]]) -> None:
-    from .render import find_template, render_docx
-
+def _render_placeholders(builder: Builder, ds: Dataset, packet: _Packet) -> None:
     template = find_template("rapport_indisponible.docx", builder.s.templates)
     common = cx.common(ds, builder.s.today)
     todo: dict[Path, _Slot] = {}
-    for s, plan in zip(students, plans, strict=True):
+    for s, plan in zip(packet.students, packet.plans, strict=True):
         for i, slot in enumerate(plan):
             if slot.pdf is None:
-                docx = builder.target(str(folder / "pages" / f"{slug(s.numero, 20)}-{i + 1}-indisponible"), ".docx")
+                docx = builder.target(str(packet.folder / PAGES / f"{slug(s.numero, 20)}-{i + 1}-indisponible"),
+                                      ".docx")
                 context = {**common, "etudiant": cx.student(s, ds), "motif": slot.motif, "fichier": slot.fichier,
                            "document": slot.title}
                 render_docx(template, context, docx)
@@ -155,33 +217,23 @@ def _render_placeholders(builder: Builder, ds: Dataset, folder: PurePosixPath, s
         return
     for docx, error in builder.convert_files(list(todo)).items():
         if error:
-            raise CoparError(f"Page de remplacement non convertie ({docx.name}) : {error}")
+            raise CoparError(f"page de remplacement non convertie ({docx.name}) : {error}")
         todo[docx].pdf = docx.with_suffix(".pdf")
 
 
-def _front(builder: Builder, ds: Dataset, jury: Jury, defenses: list[Defense], students: list[Student],
-           sections: list[PacketSection], folder: PurePosixPath) -> Path:
-    """Cover + table of contents, re-rendered until its own page count is the one assumed."""
-    from .render import find_template, render_docx
-
+def _front(builder: Builder, ds: Dataset, packet: _Packet, sections: list[PacketSection]) -> Path:
+    """Cover and table of contents; content pages are numbered from 1, whatever the cover's length."""
     template = find_template("couverture_jury.docx", builder.s.templates)
-    docx = builder.target(str(folder / "couverture-et-sommaire"), ".docx")
-    front_pages = 2
-    for _ in range(MAX_FRONT_ATTEMPTS):
-        starts = section_start_pages(sections, front_pages)
-        context = _cover_context(builder, ds, jury, defenses, students, starts)
-        render_docx(template, context, docx)
-        error = builder.convert_files([docx])[docx]
-        if error:
-            raise CoparError(f"Couverture du jury {jury.jury} non convertie : {error}")
-        actual = page_count(docx.with_suffix(".pdf"))
-        if actual == front_pages:
-            return docx.with_suffix(".pdf")
-        front_pages = actual
-    raise CoparError(f"Couverture du jury {jury.jury} : le sommaire ne se stabilise pas ({front_pages} pages).")
-
-
-def _cover_context(builder: Builder, ds: Dataset, jury: Jury, defenses: list[Defense], students: list[Student],
-                   starts: list[int]) -> dict[str, Any]:
-    passages = [cx.passage(d, s, ds, page=start) for d, s, start in zip(defenses, students, starts, strict=True)]
-    return {**cx.common(ds, builder.s.today), "jury": cx.jury(jury), "passages": passages, "sommaire": passages}
+    docx = builder.target(str(packet.folder / COVER), ".docx")
+    starts = section_start_pages(sections, 0)
+    passages = [cx.passage(d, s, ds, page=start)
+                for d, s, start in zip(packet.defenses, packet.students, starts, strict=True)]
+    context = {**cx.common(ds, builder.s.today), "jury": cx.jury(packet.jury), "passages": passages,
+               "sommaire": passages}
+    render_docx(template, context, docx)
+    error = builder.convert_files([docx])[docx]
+    if error:
+        raise CoparError(f"couverture du jury {packet.jury.jury} non convertie : {error}")
+    pdf = docx.with_suffix(".pdf")
+    page_count(pdf)  # fails clearly if LibreOffice produced something unreadable
+    return pdf

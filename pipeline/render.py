@@ -82,9 +82,14 @@ def find_template(name: str, custom: Path | None = None) -> Path:
 
 
 def render_docx(template: Path, context: dict[str, Any], out: Path) -> None:
-    """Render `template` with `context` into `out`, atomically."""
+    """Render `template` with `context` into `out`, atomically; any failure is a TemplateProblem."""
+    doc = _template_class()(template)
     try:
-        doc = _template_class()(template)
+        doc.init_docx()
+    except Exception as exc:  # python-docx raises many kinds on a damaged file
+        raise TemplateProblem(f"Modèle {template.name} illisible : ce n'est pas un document Word (.docx) valide "
+                              f"({type(exc).__name__}).") from exc
+    try:
         doc.render(context, jinja_env=environment(), autoescape=True)
     except SecurityError as exc:
         raise TemplateProblem(f"Modèle {template.name} : opération interdite ({exc}).") from exc
@@ -94,8 +99,9 @@ def render_docx(template: Path, context: dict[str, Any], out: Path) -> None:
     except TemplateError as exc:
         where = " / ".join(line for line in getattr(exc, "docx_context", []) if line.strip())
         raise TemplateProblem(f"Modèle {template.name} : {exc}" + (f" — près de : {where}" if where else "")) from exc
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise TemplateProblem(f"Modèle {template.name} illisible : ce n'est pas un document Word (.docx) valide.") from exc
+    except Exception as exc:  # e.g. {{ nom / 2 }}: a type error inside the template's expressions
+        raise TemplateProblem(f"Modèle {template.name} : erreur en remplissant le modèle "
+                              f"({type(exc).__name__} : {exc}).") from exc
     write_atomically(out, lambda tmp: doc.save(str(tmp)))
 
 
@@ -108,10 +114,6 @@ class TemplateIssue:
     kind: str  # "syntax", "split-tag", "unknown-variable", "unreadable", "forbidden"
     message: str  # French
     context: str = ""  # surrounding document text
-
-    @property
-    def blocking(self) -> bool:
-        return True
 
 
 def _xml_parts(path: Path) -> list[tuple[str, str]]:

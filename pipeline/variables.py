@@ -10,9 +10,9 @@ from typing import Any
 from . import contexts as cx
 from . import documents
 from .documents import CATALOGUE, FAMILIES, Layout
-from .errors import CoparError
+from .errors import CoparError, TemplateProblem
 from .model import Dataset
-from .render import PACKAGE_TEMPLATES, lint
+from .render import PACKAGE_TEMPLATES, TemplateIssue, lint, render_docx
 from .validate import check
 
 # One French line per variable path; list items are written `liste[].champ`.
@@ -212,6 +212,16 @@ def _example(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
+def _trial_render(path: Path, context: dict[str, Any]) -> TemplateIssue | None:
+    """Render once with the sample's values: catches what only shows with data (e.g. {{ nom / 2 }})."""
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            render_docx(path, context, Path(tmp) / path.name)
+        except TemplateProblem as exc:
+            return TemplateIssue(path.name, "render", f"Échec d'un essai avec la promotion d'exemple : {exc}")
+    return None
+
+
 def check_templates(folder: Path | None = None) -> tuple[list[str], bool]:
     """Lint every template of `folder` (default: the shipped ones); lines to print and broken?"""
     folder = folder or PACKAGE_TEMPLATES
@@ -233,8 +243,11 @@ def check_templates(folder: Path | None = None) -> tuple[list[str], bool]:
             continue
         issues = lint(path, contexts.get(name, {}))
         if not issues:
-            lines.append(f"{path.name} : OK")
-            continue
+            trial = _trial_render(path, contexts.get(name, {}))
+            if trial is None:
+                lines.append(f"{path.name} : OK")
+                continue
+            issues = [trial]
         broken = True
         lines.append(f"{path.name} : {len(issues)} problème{'s' if len(issues) > 1 else ''}")
         for issue in issues:

@@ -7,17 +7,16 @@ exactly where a problem is.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
+from .csvfiles import read_csv_folder
 from .errors import InputError
 from .schema import SHEETS, Column, Sheet, normalize
 
@@ -134,7 +133,7 @@ def rapports_dir(source: Path) -> Path:
 def load(path: Path) -> RawWorkbook:
     source = resolve_input(path)
     if source.is_dir():
-        tables = dict(_read_csv_folder(source))
+        tables = dict(read_csv_folder(source))
         merged: dict[str, list[str]] = {}
         broken: Broken = {}
     else:
@@ -253,46 +252,6 @@ def _is_opendocument(path: Path) -> bool:
             return "mimetype" in archive.namelist() and archive.read("mimetype").startswith(b"application/vnd.oasis")
     except (zipfile.BadZipFile, OSError, KeyError):
         return False  # openpyxl will say what is wrong
-
-
-# --- CSV -----------------------------------------------------------------------------
-
-
-def _read_csv_folder(folder: Path) -> Iterable[tuple[str, Table]]:
-    for path in sorted(folder.glob("*.csv")):
-        yield path.stem, read_csv(path)
-
-
-def decode(data: bytes) -> str:
-    """Text of a CSV export: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def sniff_delimiter(text: str) -> str:
-    """`;`, `,` or tab, whichever splits the header line (outside quotes) the most."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    best, count = ";", -1
-    for delim in (";", ",", "\t"):
-        n = len(next(csv.reader([first], delimiter=delim), [])) - 1
-        if n > count:
-            best, count = delim, n
-    return best
-
-
-def read_csv(path: Path) -> Table:
-    try:
-        text = decode(path.read_bytes()).replace("\x00", "")
-    except OSError as exc:
-        raise InputError(f"Impossible de lire {path.name} : {exc.strerror}.") from exc
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    return [(i, list(record)) for i, record in enumerate(reader, start=1)]
 
 
 # --- locating sheets and columns ------------------------------------------------------

@@ -124,7 +124,9 @@ def test_second_build_skips_unchanged_documents(built, tmp_path: Path) -> None:
     shutil.copytree(out, copy)
     code, stdout, _ = run("build", str(INPUTS), "-o", str(copy), "--only", "fiche")
     assert code == 0
-    assert stdout.startswith("0 document écrit, 26 inchangés")
+    assert stdout.startswith("0 document écrit, 29 inchangés (déjà à jour), 0 en échec.\n"
+                             "  - Fiche d'alternance : 0 écrit, 26 inchangés\n"
+                             "  - Dossier de jury (PDF) : 0 écrit, 3 inchangés\n")  # packets checked, up to date
 
 
 def test_build_refuses_an_invalid_workbook(tmp_path: Path) -> None:
@@ -179,7 +181,7 @@ def test_one_failed_conversion_does_not_lose_the_others(tmp_path: Path, monkeypa
     code, stdout, _ = run("build", str(INPUTS), "-o", str(out), "--only", "fiche")
     assert code == 1
     assert "ÉCHEC : Fiche d'alternance — Aïssatou N'Diaye" in stdout
-    assert "25 documents écrits, 0 inchangé (non régénéré), 1 en échec." in stdout
+    assert "25 documents écrits, 0 inchangé, 1 en échec." in stdout
     pdfs = list(out.rglob("fiche-alternance.pdf"))
     assert len(pdfs) == 25
     assert not (folder_of(out, "22004512") / "fiche-alternance.pdf").exists()

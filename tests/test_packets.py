@@ -141,7 +141,7 @@ def test_unusable_rapports_get_a_placeholder_page(packets, sample) -> None:
         "chiffré": "mot de passe",
         "pas un PDF": "pas un PDF",
         "absent": "aucun fichier dont le nom contient le n°",
-        "deux fichiers": "plusieurs fichiers trouvés",
+        "deux fichiers": "plusieurs versions du rapport ont été déposées",
     }
     section = None
     for level, title, target in outline:
@@ -204,3 +204,22 @@ def test_pdfa_packets(tmp_path: Path) -> None:
     reader = PdfReader(packet)
     assert "/OutputIntents" in reader.root_object
     assert reader.metadata.title == "Dossier du jury Jury B"
+
+
+def test_one_pdf_beside_another_file_is_used(tmp_path: Path) -> None:
+    """A rapport PDF plus its Word source: the PDF is used, the other file noted."""
+    from pipeline.packets import _rapport_slot
+    from pipeline.report import Report
+    from pipeline.results import BuildResult
+
+    dataset, _ = check(INPUTS)
+    student = dataset.student("22004512")
+    pdf = tmp_path / "22004512-rapport.pdf"
+    shutil.copy(INPUTS / "rapports" / "22004512-rapport-mission.pdf", pdf)
+    word = tmp_path / "22004512-rapport.docx"
+    word.write_bytes(b"PK")
+    result = BuildResult(tmp_path, Report())
+    slot = _rapport_slot(student, [pdf, word], tmp_path, result)
+    assert slot.pdf == pdf
+    assert result.notes == ["Rapport de Aïssatou N'Diaye (n° 22004512) : 22004512-rapport.pdf utilisé, "
+                            "ignoré : 22004512-rapport.docx."]

@@ -1,4 +1,4 @@
-"""workbook.py: finding sheets, headers and rows in an .xlsx or a folder of CSV files."""
+"""workbook.py and csvfiles.py: finding sheets, headers and rows in an .xlsx or a folder of CSV files."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.csvfiles import decode, read_csv, sniff_delimiter
 from pipeline.errors import InputError
 from pipeline.validate import check
-from pipeline.workbook import decode, load, read_csv, resolve_input, sniff_delimiter
+from pipeline.workbook import load, resolve_input
 
 DATA = Path(__file__).resolve().parent / "data"
 WORKBOOKS = DATA / "workbooks"

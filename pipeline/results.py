@@ -1,0 +1,107 @@
+"""What a build did: outcomes, hashes, and their French summary and report."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .documents import CATALOGUE
+from .report import Report
+
+WRITTEN, SKIPPED, FAILED = "written", "skipped", "failed"
+PACKET_FAMILY = "dossier_jury"
+PACKET_TITLE = "Dossier de jury (PDF)"
+STATUS_LABELS = {WRITTEN: "écrit", SKIPPED: "inchangé", FAILED: "ÉCHEC"}
+
+
+@dataclass
+class Outcome:
+    label: str
+    path: str  # relative to the output folder, without suffix
+    status: str  # WRITTEN, SKIPPED or FAILED
+    error: str = ""
+    family: str = ""
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    report: Report
+    outcomes: list[Outcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # French remarks: rapports missing, packets out of date…
+    removed: list[str] = field(default_factory=list)  # obsolete outputs deleted by this build
+
+    def with_status(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def ok(self) -> bool:
+        return not self.with_status(FAILED)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """"1 document", "3 documents", "0 document" (French: 0 and 1 are singular)."""
+    return f"{n} {word if n <= 1 else (words or word + 's')}"
+
+
+def summary_lines(result: BuildResult) -> list[str]:
+    written, skipped, failed = (result.with_status(s) for s in (WRITTEN, SKIPPED, FAILED))
+    unchanged = f"{len(skipped)} {'inchangé' if len(skipped) <= 1 else 'inchangés'}"
+    lines = [f"{plural(len(written), 'document')} {'écrit' if len(written) <= 1 else 'écrits'}, "
+             f"{unchanged}{' (déjà à jour)' if skipped else ''}, {len(failed)} en échec."]
+    titles = [(f.name, f.title) for f in CATALOGUE] + [(PACKET_FAMILY, PACKET_TITLE)]
+    for name, title in titles:
+        w = sum(1 for o in written if o.family == name)
+        s = sum(1 for o in skipped if o.family == name)
+        if w or s:
+            lines.append(f"  - {title} : {w} {'écrit' if w <= 1 else 'écrits'}"
+                         + (f", {s} {'inchangé' if s <= 1 else 'inchangés'}" if s else ""))
+    lines.extend(_failures(failed))
+    if result.removed:
+        lines.append(f"{plural(len(result.removed), 'fichier obsolète supprimé', 'fichiers obsolètes supprimés')} "
+                     "(documents de personnes ou de jurys qui ne sont plus dans le classeur).")
+    if result.notes:
+        lines.append("À noter :")
+        lines.extend(f"  - {note}" for note in result.notes)
+    return lines
+
+
+def _failures(failed: list[Outcome]) -> list[str]:
+    """One line per distinct error; identical errors (a broken template) grouped."""
+    groups: dict[str, list[Outcome]] = {}
+    for o in failed:
+        groups.setdefault(o.error, []).append(o)
+    lines = []
+    for error, items in groups.items():
+        if len(items) == 1:
+            lines.append(f"ÉCHEC : {items[0].label} ({items[0].path}) — {error}")
+        else:
+            names = ", ".join(o.label for o in items[:3]) + (", …" if len(items) > 3 else "")
+            lines.append(f"ÉCHEC ({len(items)} documents : {names}) — {error}")
+    return lines
+
+
+def build_report(result: BuildResult) -> str:
+    lines = ["Rapport de construction copar", "=" * 29, "", *summary_lines(result), ""]
+    if result.report.warnings:
+        lines += ["Avertissements du classeur :", result.report.to_table()]
+    lines.append("Documents :")
+    for o in result.outcomes:
+        lines.append(f"  [{STATUS_LABELS[o.status]}] {o.path} — {o.label}" + (f" : {o.error}" if o.error else ""))
+    if result.removed:
+        lines.append("Fichiers obsolètes supprimés :")
+        lines.extend(f"  {path}" for path in result.removed)
+    return "\n".join(lines) + "\n"

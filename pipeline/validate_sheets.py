@@ -1,0 +1,290 @@
+"""One function per sheet: its rows → typed records, each problem reported through the validator.
+
+validate.py drives them in order and holds what they share: reporting (`at`, `problem`) and
+cell parsing (`fields`, `parameter`, `dates_in_order`, `known_student`, `duplicate`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import parse
+from .model import (
+    Criterion,
+    Defense,
+    Event,
+    Jury,
+    PeriodReview,
+    Promotion,
+    Student,
+    TripartiteReview,
+    Tutor,
+)
+from .report import ERROR, WARNING
+from .schema import CALENDAR_KEYS, PROMOTION_PARAMETERS, normalize
+from .workbook import RawSheet, Row
+
+if TYPE_CHECKING:
+    from .validate import _Validator as Validator
+
+STAGE_MIN_HOURS = 420
+GRILLE_TOTAL = 20.0
+
+
+def promotion(validator: Validator, sheet: RawSheet | None) -> Promotion | None:
+    if sheet is None or not (has_column(sheet, "parametre") and has_column(sheet, "valeur")):
+        return None  # the missing sheet or column is reported once, not once per parameter
+    found: dict[str, Any] = {}
+    rows: dict[str, Row] = {}
+    by_name = {n: c for c in PROMOTION_PARAMETERS for n in c.names()}
+    for row in sheet.rows:
+        name = row.value("parametre")
+        if name is None:
+            validator.at(ERROR, "required", sheet, row, "parametre", None,
+                         "Paramètre sans nom : indiquez le nom du paramètre ou videz la ligne.")
+            continue
+        param = by_name.get(normalize(name))
+        if param is None:
+            validator.at(WARNING, "unknown-parameter", sheet, row, "parametre", name,
+                         f"Paramètre « {name} » inconnu : il est ignoré. Paramètres attendus : "
+                         + ", ".join(c.header for c in PROMOTION_PARAMETERS) + ".")
+            continue
+        if param.key in found:
+            validator.at(ERROR, "duplicate-parameter", sheet, row, "parametre", name,
+                         f"Paramètre « {param.header} » en double : gardez une seule ligne.")
+            continue
+        found[param.key] = validator.parameter(sheet, row, param)
+        rows[param.key] = row
+    for param in PROMOTION_PARAMETERS:
+        if param.required and param.key in rows and not found[param.key]:
+            validator.at(ERROR, "required", sheet, rows[param.key], "valeur", None,
+                         f"Paramètre obligatoire « {param.header} » sans valeur : renseignez sa colonne Valeur.")
+        elif param.required and not found.get(param.key):
+            validator.at(ERROR, "missing-parameter", sheet, None, "parametre", param.header,
+                         f"Paramètre obligatoire « {param.header} » absent : ajoutez une ligne "
+                         f"« {param.header} » avec sa valeur.")
+    if any(param.required and not found.get(param.key) for param in PROMOTION_PARAMETERS):
+        return None
+    return Promotion(**{k: v or "" for k, v in found.items()})
+
+
+def calendar(validator: Validator, sheet: RawSheet | None) -> dict[str, Event]:
+    events: dict[str, Event] = {}
+    first: dict[str, Row] = {}
+    written: set[str] = set()  # keys typed, even on rows with errors: those are reported already
+    if sheet is None:
+        return events
+    for row in sheet.rows:
+        v, ok = validator.fields(sheet, row)
+        ok = validator.dates_in_order(sheet, row, v["debut"], v["fin"]) and ok
+        key = _calendar_key(v["cle"]) if v["cle"] is not None else None
+        if key is not None:
+            written.add(key)
+        if not ok or key is None:
+            continue
+        if key in first:
+            validator.duplicate(sheet, row, "cle", v["cle"], first[key], f"Clé « {v['cle']} »")
+            continue
+        first[key] = row
+        events[key] = Event(key, v["evenement"], v["debut"], v["fin"], v["horaire"] or "", v["lieu"] or "",
+                            v["public"] or "tous", row.number)
+    missing = [key for key in CALENDAR_KEYS if key not in written]
+    if missing and sheet.rows:
+        validator.at(WARNING, "missing-calendar-key", sheet, None, "cle", ", ".join(missing),
+                     f"Clé{'s' if len(missing) > 1 else ''} absente{'s' if len(missing) > 1 else ''} du "
+                     f"calendrier : {', '.join(missing)}. Les documents qui citent ces échéances laisseront "
+                     "la date en blanc ; ajoutez une ligne par clé si la date est connue.")
+    return events
+
+
+def students(validator: Validator, sheet: RawSheet | None) -> list[Student]:
+    students: list[Student] = []
+    if sheet is None:
+        return students
+    first: dict[str, Row] = {}
+    tutors: dict[str, tuple[Tutor, Row]] = {}
+    for row in sheet.rows:
+        v, ok = validator.fields(sheet, row)
+        ok = validator.dates_in_order(sheet, row, v["debut"], v["fin"]) and ok
+        numero = v["numero"]
+        if numero is not None:
+            if numero in first:
+                validator.duplicate(sheet, row, "numero", numero, first[numero], f"N° étudiant {numero}")
+                continue
+            first[numero] = row
+            validator.student_numeros.add(numero)
+        if not ok:
+            continue
+        tutor = Tutor(v["tuteur_nom"], v["tuteur_prenom"], v["tuteur_courriel"], v["tuteur_fonction"] or "",
+                      v["tuteur_telephone"] or "", v["structure"])
+        _same_tutor(validator, sheet, row, tutor, tutors)
+        if v["statut"] == "stage" and v["heures"] is not None and v["heures"] < STAGE_MIN_HOURS:
+            validator.at(WARNING, "short-stage", sheet, row, "heures", parse.text(v["heures"]),
+                         f"Stage de {v['heures']:g} heures : le livret demande {STAGE_MIN_HOURS} heures au "
+                         "minimum sur 6 mois. Vérifiez la durée avec la structure.")
+        student_fields = {k: v[k] for k in ("numero", "nom", "prenom", "courriel", "statut", "structure", "mission", "debut", "fin")}
+        optional: dict[str, Any] = {k: v[k] or "" for k in ("adresse_structure", "tuteur_memoire", "type_mission",
+                                                            "question_professionnelle")}
+        civique = parse.is_service_civique(row.value("statut"))
+        students.append(Student(**student_fields, **optional, tuteur=tutor, heures=v["heures"],
+                                service_civique=civique, row=row.number))
+    return students
+
+
+def _same_tutor(validator: Validator, sheet: RawSheet, row: Row, tutor: Tutor, seen: dict[str, tuple[Tutor, Row]]) -> None:
+    if tutor.key not in seen:
+        seen[tutor.key] = (tutor, row)
+        return
+    other, other_row = seen[tutor.key]
+    if normalize(other.nom_complet) != normalize(tutor.nom_complet):
+        validator.at(WARNING, "tutor-mismatch", sheet, row, "tuteur_courriel", tutor.courriel,
+                     f"Même courriel de tuteur·rice qu'à la ligne {other_row.number} mais autre nom "
+                     f"({other.nom_complet} / {tutor.nom_complet}) : une seule invitation sera faite, au nom "
+                     f"de {other.nom_complet}. Corrigez le nom ou le courriel.")
+
+
+def reviews(validator: Validator, sheet: RawSheet | None, numeros: set[str] | None) -> list[PeriodReview]:
+    reviews: list[PeriodReview] = []
+    if sheet is None:
+        return reviews
+    first: dict[tuple[str, int], Row] = {}
+    for row in sheet.rows:
+        v, ok = validator.fields(sheet, row)
+        ok = validator.known_student(sheet, row, v["numero"], numeros) and ok
+        if not ok:
+            continue
+        key = (v["numero"], v["periode"])
+        if key in first:
+            validator.at(ERROR, "duplicate-review", sheet, row, "periode", v["periode"],
+                         f"Bilan de la période {v['periode']} de l'étudiant·e n° {v['numero']} déjà présent à la "
+                         f"ligne {first[key].number} : gardez une seule ligne par étudiant·e et par période.")
+            continue
+        first[key] = row
+        texts = {k: v[k] or "" for k in ("activites", "autres_actions", "apports", "attentes")}
+        reviews.append(PeriodReview(v["numero"], v["periode"], v["date"], **texts, row=row.number))
+    return reviews
+
+
+def tripartites(validator: Validator, sheet: RawSheet | None, numeros: set[str] | None) -> list[TripartiteReview]:
+    items: list[TripartiteReview] = []
+    if sheet is None:
+        return items
+    first: dict[str, Row] = {}
+    for row in sheet.rows:
+        v, ok = validator.fields(sheet, row)
+        ok = validator.known_student(sheet, row, v["numero"], numeros) and ok
+        if not ok:
+            continue
+        if v["numero"] in first:
+            validator.duplicate(sheet, row, "numero", v["numero"], first[v["numero"]],
+                                f"Bilan tripartite de l'étudiant·e n° {v['numero']}")
+            continue
+        first[v["numero"]] = row
+        texts = {k: v[k] or "" for k in ("participants", "realisations", "processus", "apprentissages",
+                                         "processus_apprentissage", "retours")}
+        items.append(TripartiteReview(v["numero"], v["date"], v["heure"], **texts, row=row.number))
+    return items
+
+
+def juries(validator: Validator, sheet: RawSheet | None) -> list[Jury]:
+    juries: list[Jury] = []
+    if sheet is None:
+        return juries
+    first: dict[str, Row] = {}
+    for row in sheet.rows:
+        v, ok = validator.fields(sheet, row)
+        if v["jury"] is not None:
+            validator.jury_names.add(v["jury"])
+        if not ok:
+            continue
+        if v["jury"] in first:
+            validator.duplicate(sheet, row, "jury", v["jury"], first[v["jury"]], f"Jury « {v['jury']} »")
+            continue
+        first[v["jury"]] = row
+        juries.append(Jury(v["jury"], v["date"], v["president"], v["lieu"] or "",
+                           parse.split_list(v["membres"] or ""), row.number))
+    return juries
+
+
+def defenses(validator: Validator, sheet: RawSheet | None, numeros: set[str] | None, juries: set[str] | None) -> list[Defense]:
+    defenses: list[Defense] = []
+    if sheet is None:
+        return defenses
+    first: dict[str, Row] = {}
+    slots: dict[tuple[str, Any], Row] = {}
+    for row in sheet.rows:
+        v, ok = validator.fields(sheet, row)
+        ok = validator.known_student(sheet, row, v["numero"], numeros) and ok
+        if v["jury"] is not None and juries is not None and v["jury"] not in juries:
+            validator.at(ERROR, "unknown-jury", sheet, row, "jury", v["jury"],
+                         f"Jury « {v['jury']} » absent de la feuille Jurys : corrigez le nom du jury ou "
+                         "ajoutez-le dans Jurys.")
+            ok = False
+        ok = _notes(validator, sheet, row, v) and ok
+        if not ok:
+            continue
+        if v["numero"] in first:
+            validator.duplicate(sheet, row, "numero", v["numero"], first[v["numero"]],
+                                f"Soutenance de l'étudiant·e n° {v['numero']}")
+            continue
+        first[v["numero"]] = row
+        slot = (v["jury"], v["heure"])
+        if slot in slots:
+            validator.at(WARNING, "time-clash", sheet, row, "heure", parse.text(row.value("heure")),
+                         f"Même jury et même heure qu'à la ligne {slots[slot].number} : vérifiez l'ordre de passage.")
+        slots.setdefault(slot, row)
+        defenses.append(Defense(v["numero"], v["jury"], v["heure"], v["note_rapport"], v["note_soutenance"],
+                                v["appreciation"] or "", row.number))
+    return defenses
+
+
+def _notes(validator: Validator, sheet: RawSheet, row: Row, v: dict[str, Any]) -> bool:
+    ok = True
+    for key in ("note_rapport", "note_soutenance"):
+        if v[key] is not None and not 0 <= v[key] <= GRILLE_TOTAL:
+            validator.at(ERROR, "note-range", sheet, row, key, parse.text(row.value(key)),
+                         f"Note {v[key]:g} hors de l'échelle : une note va de 0 à {GRILLE_TOTAL:g}.")
+            ok = False
+    if ok and v["note_rapport"] is not None and v["note_soutenance"] is not None:
+        total = v["note_rapport"] + v["note_soutenance"]
+        if total > GRILLE_TOTAL:
+            validator.at(ERROR, "note-range", sheet, row, "note_soutenance", parse.text(row.value("note_soutenance")),
+                         f"Le total des notes ({total:g}) dépasse {GRILLE_TOTAL:g} : la note finale est sur "
+                         f"{GRILLE_TOTAL:g}, corrigez les notes.")
+            ok = False
+    return ok
+
+
+def criteria(validator: Validator, sheet: RawSheet | None) -> list[Criterion]:
+    criteria: list[Criterion] = []
+    if sheet is None:
+        return criteria
+    bad = False
+    for row in sheet.rows:
+        v, ok = validator.fields(sheet, row)
+        if ok and v["points"] <= 0:
+            validator.at(ERROR, "bad-points", sheet, row, "points", parse.text(row.value("points")),
+                         "Les points d'un critère doivent être positifs : corrigez la colonne Points.")
+            ok = False
+        if not ok:
+            bad = True
+            continue
+        criteria.append(Criterion(v["section"], v["critere"], v["points"], row.number))
+    total = sum(c.points for c in criteria)
+    if criteria and not bad and abs(total - GRILLE_TOTAL) > 1e-9:
+        header, letter = sheet.columns.get("points", ("Points", ""))
+        validator.problem(ERROR, "grille-total", sheet.name, None, header, letter, f"{total:g}",
+                          f"Les points de la grille font {total:g} au lieu de {GRILLE_TOTAL:g} : ajustez la "
+                          "colonne Points pour que le total fasse 20.")
+    return criteria
+
+
+def _calendar_key(value: str) -> str:
+    """The key as the documents know it: « Période 1 » or « PERIODE-1 » is periode_1."""
+    return next((k for k in CALENDAR_KEYS if normalize(k) == normalize(value)), value.strip().lower())
+
+
+def has_column(sheet: RawSheet | None, key: str) -> bool:
+    """False when the sheet or its column is missing: that is reported once, and references to it
+    are then not checked (else every row of every other sheet would be reported too)."""
+    return sheet is not None and key in sheet.columns
