@@ -1,4 +1,4 @@
-"""pypdf: jury packets — covers, bookmarks, page labels — and checks of PDF inputs.
+"""pypdf: jury packets — covers, bookmarks, page labels.
 
 A packet is the front matter (cover + sommaire, already a PDF) followed by one
 section per student, each made of parts (grille, compte rendu, livret, rapport).
@@ -11,25 +11,17 @@ Decisions:
 - Form fields: every part's fields are grouped under a parent field `p{j}` and each
   section's under `s{i}`, so a field "nom" of the second part of the first student
   becomes "s1.p2.nom": two students' filled forms never share a value.
-- Encryption: a PDF that opens with the empty user password (it only restricts
-  permissions, or its user password is empty) is usable — anyone can read it — and
-  is copied unencrypted. Any other encrypted PDF is "protégé par un mot de passe".
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import re
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.constants import PageLabelStyle
-from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfStreamError
 from pypdf.generic import (
     ArrayObject,
     BooleanObject,
@@ -41,11 +33,9 @@ from pypdf.generic import (
 
 from .errors import AssemblyError
 from .files import write_atomically
+from .pdfinfo import _damaged, _load, _quiet_pypdf, _Unusable, page_count
 
 FRONT_TITLE = "Couverture et sommaire"
-ENCRYPTED = "PDF protégé par un mot de passe"
-NO_PAGE = "PDF sans aucune page"
-AES_MISSING = "PDF chiffré (AES) : illisible sans le paquet Python « cryptography »"
 
 
 @dataclass(frozen=True)
@@ -72,148 +62,6 @@ class PacketInfo:
     pages: int
     size: int
     outline: list[tuple[int, str, int]]
-
-
-class _Unusable(Exception):
-    """A PDF that cannot go into a packet; args[0] is the French reason."""
-
-
-# ---------------------------------------------------------------- probing
-
-
-def probe_pdf(path: Path) -> str | None:
-    """None when `path` can go into a packet, else a short French reason. Never raises."""
-    try:
-        with _quiet_pypdf():
-            reader = _load(path)
-            _trial_copy(reader)
-    except _Unusable as exc:
-        return str(exc)
-    except Exception as exc:  # any failure of a hostile file is a reason
-        return _damaged(exc)
-    return None
-
-
-def page_count(pdf: Path) -> int:
-    """Number of pages of a usable PDF; AssemblyError (French) otherwise."""
-    with _quiet_pypdf():
-        return len(_load_or_raise(pdf).pages)
-
-
-def _load(path: Path) -> PdfReader:
-    """A decrypted reader with at least one page, or _Unusable with the reason."""
-    head = _head(path)
-    if b"%PDF-" not in head:
-        raise _Unusable(f"ce n'est pas un PDF ({_kind(head, path.suffix.lower())})")
-    try:
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise _Unusable(ENCRYPTED)
-        if len(reader.pages) == 0:
-            raise _Unusable(NO_PAGE)
-    except _Unusable:
-        raise
-    except Exception as exc:  # see probe_pdf
-        raise _Unusable(_damaged(exc)) from exc
-    return reader
-
-
-def _load_or_raise(pdf: Path) -> PdfReader:
-    try:
-        return _load(pdf)
-    except _Unusable as exc:
-        raise AssemblyError(f"{pdf} : {exc}") from None
-
-
-def _head(path: Path) -> bytes:
-    try:
-        if not path.is_file():
-            raise _Unusable("fichier absent")
-        if path.stat().st_size == 0:
-            raise _Unusable("fichier vide")
-        with path.open("rb") as fh:
-            return fh.read(1024)
-    except OSError as exc:
-        reason = "accès refusé" if isinstance(exc, PermissionError) else "erreur de lecture"
-        raise _Unusable(f"fichier illisible ({reason})") from exc
-
-
-def _kind(head: bytes, suffix: str) -> str:
-    """What a file that is not a PDF seems to be, from its first bytes."""
-    if head.startswith(b"PK\x03\x04"):
-        return {".docx": "document Word", ".odt": "document OpenDocument"}.get(suffix, "archive ZIP")
-    signatures = {
-        b"\xd0\xcf\x11\xe0": "ancien document Microsoft Office",
-        b"{\\rtf": "document RTF",
-        b"\x89PNG": "image PNG",
-        b"\xff\xd8\xff": "image JPEG",
-        b"GIF8": "image GIF",
-        b"<": "page web ou fichier XML",
-    }
-    for signature, kind in signatures.items():
-        if head.lstrip().startswith(signature):
-            return kind
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:  # a character cut by the 1024-byte window is fine
-        if exc.start < len(head) - 3:
-            return "contenu non reconnu"
-        text = head[: exc.start].decode("utf-8")
-    return "fichier texte" if "".join(text.split()).isprintable() else "contenu non reconnu"
-
-
-def _trial_copy(reader: PdfReader) -> None:
-    """Copy every page into a throw-away writer: what assembling will do."""
-    writer = PdfWriter()
-    writer.append(reader, import_outline=False)
-    with open(os.devnull, "wb") as sink:
-        writer.write(sink)
-
-
-def _damaged(exc: BaseException) -> str:
-    if isinstance(exc, FileNotDecryptedError):
-        return ENCRYPTED
-    if isinstance(exc, DependencyError):
-        return AES_MISSING
-    if isinstance(exc, LimitReachedError):
-        detail = "structure trop profonde ou trop volumineuse"
-    elif isinstance(exc, PdfStreamError):
-        detail = "données tronquées ou corrompues"
-    elif "cyclic" in str(exc).lower():
-        detail = "arborescence des pages en boucle"
-    elif isinstance(exc, RecursionError):
-        detail = "imbrication sans fin"
-    else:
-        detail = "structure interne invalide"
-    return f"PDF endommagé, illisible ({detail})"
-
-
-_quiet_lock = threading.Lock()
-_quiet_users = 0
-_quiet_saved_level = logging.NOTSET
-
-
-@contextmanager
-def _quiet_pypdf() -> Iterator[None]:
-    """pypdf logs a warning per oddity of a damaged file: keep them off the terminal.
-
-    Conversion workers probe PDFs in parallel, hence the count of users: the
-    logger's level is restored when the last one leaves.
-    """
-    global _quiet_users, _quiet_saved_level
-    logger = logging.getLogger("pypdf")
-    with _quiet_lock:
-        if _quiet_users == 0:
-            _quiet_saved_level = logger.level
-            logger.setLevel(logging.ERROR)
-        _quiet_users += 1
-    try:
-        yield
-    finally:
-        with _quiet_lock:
-            _quiet_users -= 1
-            if _quiet_users == 0:
-                logger.setLevel(_quiet_saved_level)
 
 
 # ---------------------------------------------------------------- packets

@@ -20,18 +20,14 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-
-from .assemble import probe_pdf
-from .errors import ConversionError, SofficeNotFound
+from .errors import SofficeNotFound
 from .files import write_atomically
+from .pdfinfo import probe_pdf
 
 FALLBACK_SOFFICE = "/usr/lib/libreoffice/program/soffice"
 INSTALL_HINT = (
@@ -42,7 +38,6 @@ INSTALL_HINT = (
 # command line; only the typed JSON form of the filter data is honoured.
 PDF_TARGET = "pdf"
 PDFA_TARGET = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
-FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
 
 def find_soffice(explicit: str | None = None) -> str:
@@ -75,10 +70,6 @@ class ConversionResult:
     source: Path
     pdf: Path | None
     error: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.pdf is not None
 
 
 @dataclass(frozen=True)
@@ -292,53 +283,3 @@ def _no_pdf_message(source: Path, run: _Run) -> str:
         return f"délai de {run.limit:g} s dépassé pour {source.name} : LibreOffice a été arrêté"
     message = f"LibreOffice n'a pas produit de PDF pour {source.name} (code {run.code})"
     return f"{message} : {run.log}" if run.log else message
-
-
-def pdfa_claim(pdf: Path) -> str | None:
-    """The PDF/A level the file claims in its XMP metadata, e.g. "2B"; None if none."""
-    xmp = _reader(pdf).xmp_metadata
-    if xmp is None or not xmp.pdfaid_part:
-        return None
-    return f"{xmp.pdfaid_part}{(xmp.pdfaid_conformance or '').upper()}"
-
-
-def fonts_embedded(pdf: Path) -> bool:
-    """True when every font used on every page (and in its forms) is embedded."""
-    seen: set[int] = set()
-    for page in _reader(pdf).pages:
-        if not all(_font_embedded(font) for font in _fonts(page.get("/Resources"), seen)):
-            return False
-    return True
-
-
-def _reader(pdf: Path) -> PdfReader:
-    try:
-        return PdfReader(pdf)
-    except (OSError, PyPdfError) as exc:
-        raise ConversionError(f"PDF illisible : {pdf} ({exc})") from exc
-
-
-def _fonts(resources: Any, seen: set[int]) -> Iterator[Any]:
-    """Font dictionaries of a resource dictionary and of the form XObjects it uses."""
-    resources = resources.get_object() if resources is not None else None
-    if not hasattr(resources, "get") or id(resources) in seen:
-        return
-    seen.add(id(resources))
-    fonts = resources.get("/Font")
-    yield from (f.get_object() for f in (fonts.get_object().values() if fonts is not None else ()))
-    xobjects = resources.get("/XObject")
-    for xobject in xobjects.get_object().values() if xobjects is not None else ():
-        xobject = xobject.get_object()
-        if xobject.get("/Subtype") == "/Form":
-            yield from _fonts(xobject.get("/Resources"), seen)
-
-
-def _font_embedded(font: Any) -> bool:
-    if font.get("/Subtype") == "/Type3":  # glyphs are drawn by the PDF itself
-        return True
-    if font.get("/Subtype") == "/Type0":
-        descendants = font.get("/DescendantFonts")
-        return bool(descendants) and all(_font_embedded(d.get_object()) for d in descendants.get_object())
-    descriptor = font.get("/FontDescriptor")
-    descriptor = descriptor.get_object() if descriptor is not None else {}
-    return any(key in descriptor for key in FONT_FILES)

@@ -17,14 +17,13 @@ from .assemble import (
     PacketSection,
     assemble_packet,
     find_rapports,
-    page_count,
-    probe_pdf,
     section_start_pages,
 )
 from .documents import STUDENT_FILES
 from .errors import CoparError
 from .formats import slug
 from .model import Dataset, Defense, Jury, Student
+from .pdfinfo import page_count, probe_pdf
 from .render import find_template, render_docx
 from .results import FAILED, PACKET_FAMILY, SKIPPED, WRITTEN, BuildResult, Outcome, sha256_file, sha256_text
 from .workbook import rapports_dir
@@ -154,7 +153,7 @@ def _relative(path: Path, out: Path) -> str:
 
 def _all_pdfa(sections: list[PacketSection], jury: Jury, result: BuildResult) -> bool:
     """Whether every part is PDF/A-2 with embedded fonts; notes the parts that are not."""
-    from .convert import fonts_embedded, pdfa_claim
+    from .pdfinfo import fonts_embedded, pdfa_claim
 
     others = [f"{section.title} — {part.title}" for section in sections for part in section.parts
               if pdfa_claim(part.pdf) not in ("2B", "2U", "2A") or not fonts_embedded(part.pdf)]

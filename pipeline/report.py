@@ -62,9 +62,6 @@ class Report:
         keys = list(keys)
         return [[getattr(p, k) for k in keys] for p in self.problems]
 
-    def sorted(self) -> list[Problem]:
-        return sorted(self.problems, key=lambda p: (p.severity != ERROR,))
-
     def to_json(self) -> str:
         keys = ("severity", "sheet", "row", "column", "value", "message")
         rows = [{k: p.as_dict()[k] for k in keys} for p in self.problems]

@@ -19,12 +19,11 @@ from pipeline.assemble import (
     PacketSection,
     assemble_packet,
     find_rapports,
-    page_count,
-    probe_pdf,
     section_start_pages,
 )
 from pipeline.convert import convert_many, find_soffice
 from pipeline.errors import AssemblyError
+from pipeline.pdfinfo import page_count, probe_pdf
 
 DATA = Path(__file__).parent / "data" / "pdf"
 FORM = DATA / "form_libreoffice-9-widgets.pdf"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from pipeline.cli import cli
-from pipeline.convert import fonts_embedded, pdfa_claim
+from pipeline.pdfinfo import fonts_embedded, pdfa_claim
 from pipeline.validate import check
 
 from .helpers import DATA, INPUTS, pdf_text
