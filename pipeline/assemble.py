@@ -33,7 +33,7 @@ from pypdf.generic import (
 
 from .errors import AssemblyError
 from .files import write_atomically
-from .pdfinfo import _damaged, _load, _quiet_pypdf, _Unusable, page_count
+from .pdfinfo import UnusablePdf, damage_reason, load_pdf, page_count, quiet_pypdf
 
 FRONT_TITLE = "Couverture et sommaire"
 
@@ -92,7 +92,7 @@ def assemble_packet(
     `pdfa=True` makes the packet claim PDF/A-2b (XMP identification and the front's
     output intent); the caller asks for it only when every part is PDF/A-2b itself.
     """
-    with _quiet_pypdf():
+    with quiet_pypdf():
         readers = _load_all(front, sections, title)
         writer = PdfWriter()
         outline = _build(writer, readers, sections)
@@ -149,7 +149,7 @@ def _write(writer: PdfWriter, out: Path, title: str) -> None:
     except OSError as exc:
         raise AssemblyError(f"Impossible d'écrire le dossier « {title} » ({out}) : {exc.strerror or exc}") from exc
     except Exception as exc:  # a damaged part found while writing
-        raise AssemblyError(f"Impossible d'écrire le dossier « {title} » : {_damaged(exc)}") from exc
+        raise AssemblyError(f"Impossible d'écrire le dossier « {title} » : {damage_reason(exc)}") from exc
 
 
 def _load_all(front: Path, sections: Sequence[PacketSection], title: str) -> list[PdfReader]:
@@ -162,8 +162,8 @@ def _load_all(front: Path, sections: Sequence[PacketSection], title: str) -> lis
     problems += [f"la section « {s.title} » ne contient aucun document" for s in sections if not s.parts]
     for label, path in labelled:
         try:
-            readers.append(_load(path))
-        except _Unusable as exc:
+            readers.append(load_pdf(path))
+        except UnusablePdf as exc:
             problems.append(f"{label} : {exc} ({path})")
     if problems:
         raise AssemblyError(
@@ -209,7 +209,7 @@ def _append(writer: PdfWriter, reader: PdfReader, label: str) -> None:
         writer.append(reader, import_outline=False)
         _merge_form_settings(writer, reader)
     except Exception as exc:  # a damaged part found late
-        raise AssemblyError(f"{label} : {_damaged(exc)}") from exc
+        raise AssemblyError(f"{label} : {damage_reason(exc)}") from exc
 
 
 def _fields(writer: PdfWriter) -> ArrayObject:

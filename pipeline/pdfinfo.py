@@ -28,7 +28,7 @@ AES_MISSING = "PDF chiffré (AES) : illisible sans le paquet Python « cryptogra
 FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
 
-class _Unusable(Exception):
+class UnusablePdf(Exception):
     """A PDF that cannot go into a packet; args[0] is the French reason."""
 
 
@@ -38,58 +38,58 @@ class _Unusable(Exception):
 def probe_pdf(path: Path) -> str | None:
     """None when `path` can go into a packet, else a short French reason. Never raises."""
     try:
-        with _quiet_pypdf():
-            reader = _load(path)
+        with quiet_pypdf():
+            reader = load_pdf(path)
             _trial_copy(reader)
-    except _Unusable as exc:
+    except UnusablePdf as exc:
         return str(exc)
     except Exception as exc:  # any failure of a hostile file is a reason
-        return _damaged(exc)
+        return damage_reason(exc)
     return None
 
 
 def page_count(pdf: Path) -> int:
     """Number of pages of a usable PDF; AssemblyError (French) otherwise."""
-    with _quiet_pypdf():
+    with quiet_pypdf():
         return len(_load_or_raise(pdf).pages)
 
 
-def _load(path: Path) -> PdfReader:
-    """A decrypted reader with at least one page, or _Unusable with the reason."""
+def load_pdf(path: Path) -> PdfReader:
+    """A decrypted reader with at least one page, or UnusablePdf with the reason."""
     head = _head(path)
     if b"%PDF-" not in head:
-        raise _Unusable(f"ce n'est pas un PDF ({_kind(head, path.suffix.lower())})")
+        raise UnusablePdf(f"ce n'est pas un PDF ({_kind(head, path.suffix.lower())})")
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise _Unusable(ENCRYPTED)
+            raise UnusablePdf(ENCRYPTED)
         if len(reader.pages) == 0:
-            raise _Unusable(NO_PAGE)
-    except _Unusable:
+            raise UnusablePdf(NO_PAGE)
+    except UnusablePdf:
         raise
     except Exception as exc:  # see probe_pdf
-        raise _Unusable(_damaged(exc)) from exc
+        raise UnusablePdf(damage_reason(exc)) from exc
     return reader
 
 
 def _load_or_raise(pdf: Path) -> PdfReader:
     try:
-        return _load(pdf)
-    except _Unusable as exc:
+        return load_pdf(pdf)
+    except UnusablePdf as exc:
         raise AssemblyError(f"{pdf} : {exc}") from None
 
 
 def _head(path: Path) -> bytes:
     try:
         if not path.is_file():
-            raise _Unusable("fichier absent")
+            raise UnusablePdf("fichier absent")
         if path.stat().st_size == 0:
-            raise _Unusable("fichier vide")
+            raise UnusablePdf("fichier vide")
         with path.open("rb") as fh:
             return fh.read(1024)
     except OSError as exc:
         reason = "accès refusé" if isinstance(exc, PermissionError) else "erreur de lecture"
-        raise _Unusable(f"fichier illisible ({reason})") from exc
+        raise UnusablePdf(f"fichier illisible ({reason})") from exc
 
 
 def _kind(head: bytes, suffix: str) -> str:
@@ -124,7 +124,7 @@ def _trial_copy(reader: PdfReader) -> None:
         writer.write(sink)
 
 
-def _damaged(exc: BaseException) -> str:
+def damage_reason(exc: BaseException) -> str:
     if isinstance(exc, FileNotDecryptedError):
         return ENCRYPTED
     if isinstance(exc, DependencyError):
@@ -148,7 +148,7 @@ _quiet_saved_level = logging.NOTSET
 
 
 @contextmanager
-def _quiet_pypdf() -> Iterator[None]:
+def quiet_pypdf() -> Iterator[None]:
     """pypdf logs a warning per oddity of a damaged file: keep them off the terminal.
 
     Conversion workers probe PDFs in parallel, hence the count of users: the
