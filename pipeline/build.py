@@ -32,6 +32,7 @@ BUILD_REPORT = "rapport-de-construction.txt"
 MANIFEST_VERSION = 1
 PARALLEL_RENDER_MIN = 24  # below this, starting worker processes costs more than it saves
 SUFFIXES = (".docx", ".pdf")
+BATCH = 40  # documents per LibreOffice call: fewer start-ups; a failed batch is retried file by file
 
 
 class Progress(Protocol):
@@ -276,7 +277,7 @@ class Builder:
 
         soffice = find_soffice(self.s.soffice)
         callback = (lambda r: on_done(r.source.name)) if on_done else None
-        results = convert_many(docx, soffice=soffice, timeout=self.s.timeout, workers=self.s.workers,
+        results = convert_many(docx, soffice=soffice, timeout=self.s.timeout, workers=self.s.workers, batch_size=BATCH,
                                pdfa=self.s.pdfa, on_done=callback)
         return {r.source: (r.error or "conversion PDF impossible") if r.pdf is None else None for r in results}
 
