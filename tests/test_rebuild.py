@@ -162,3 +162,31 @@ def test_packet_follows_a_changed_note(tmp_path: Path) -> None:
 
     text = pdf_text(out / "jurys" / "jury-a" / "dossier-jury-a.pdf")
     assert "7 / 20" in text
+
+
+def test_a_failed_part_becomes_a_placeholder_in_the_packet(tmp_path: Path) -> None:
+    """A broken grille template: every grille fails, the packets are still produced and say so."""
+    templates = tmp_path / "modeles"
+    templates.mkdir()
+    document = docx.Document()
+    document.add_paragraph("{{ jury.nom / 2 }}")
+    document.save(templates / "grille.docx")
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(INPUTS / "promotion.xlsx", inputs / "promotion.xlsx")
+    out = tmp_path / "out"
+    code, stdout, _ = run("build", str(inputs), "-o", str(out), "--only", "jurys", "--templates", str(templates))
+    assert code == 1
+    assert "ÉCHEC (26 documents : Grille d'évaluation — " in stdout
+    assert "Dossier de jury (PDF) : 3 écrits" in stdout
+    from pypdf import PdfReader
+
+    from .helpers import pdf_text
+
+    reader = PdfReader(out / "jurys" / "jury-b" / "dossier-jury-b.pdf")
+    first_part = reader.outline[2][0]  # [cover, first student, [their parts], …]
+    assert first_part.title == "Grille d'évaluation"
+    page = reader.pages[reader.get_destination_page_number(first_part)].extract_text()
+    assert "Grille d'évaluation non disponible" in page
+    assert "n'a pas pu être produit" in " ".join(page.split())
+    assert "Livret de bilans" in pdf_text(out / "jurys" / "jury-b" / "dossier-jury-b.pdf")

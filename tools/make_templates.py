@@ -1381,9 +1381,10 @@ def make_couverture_jury():
 
 
 def make_rapport_indisponible():
-    doc = new_document("Rapport de mission non disponible")
+    doc = new_document("Document non disponible")
     para(doc, [""], after=40)
-    title_block(doc, "Rapport de mission non disponible", [V("etudiant.nom_complet")])
+    para(doc, [V("document"), " non disponible"], style="Title")
+    para(doc, [V("etudiant.nom_complet")], style="Subtitle")
     form_table(doc, [
         [("Étudiant·e", STUDENT_NAME)],
         [("N° étudiant", [V("etudiant.numero")])],
@@ -1394,7 +1395,8 @@ def make_rapport_indisponible():
         [("Motif", [V("motif")])],
     ], widths=(3.9, usable_width() - 3.9))
     due_box(doc, [
-        [("Le rapport de mission de cet·te étudiant·e n'a pas pu être joint à ce dossier.", {"bold": True})],
+        [("Ce document de cet·te étudiant·e n'a pas pu être joint au dossier : « ", {"bold": True}),
+         (V("document"), {"bold": True}), (" ».", {"bold": True})],
         ["Les membres du jury sont invités à demander le document à l'équipe pédagogique du parcours : ",
          V("promo.responsable"), T("if promo.courriel_responsable"), " (", V("promo.courriel_responsable"), ")",
          T("endif"), "."],
