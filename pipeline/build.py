@@ -258,7 +258,7 @@ class Builder:
         by_docx = {docx: unit for unit, docx in pending}
         self.progress.start("Conversion PDF", len(pending))
         try:
-            errors = self.convert_files(list(by_docx), on_done=lambda name: self.progress.advance(name))
+            errors = self.convert_files(list(by_docx), on_done=lambda docx: self.progress.advance(by_docx[docx].label))
         except CoparError as exc:  # no LibreOffice at all
             errors = {docx: str(exc) for docx in by_docx}
         self.progress.finish()
@@ -276,7 +276,7 @@ class Builder:
         from .convert import convert_many, find_soffice
 
         soffice = find_soffice(self.s.soffice)
-        callback = (lambda r: on_done(r.source.name)) if on_done else None
+        callback = (lambda r: on_done(r.source)) if on_done else None
         results = convert_many(docx, soffice=soffice, timeout=self.s.timeout, workers=self.s.workers, batch_size=BATCH,
                                pdfa=self.s.pdfa, on_done=callback)
         return {r.source: (r.error or "conversion PDF impossible") if r.pdf is None else None for r in results}
