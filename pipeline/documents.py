@@ -129,6 +129,11 @@ def _livret(s: Student, ds: Dataset) -> dict[str, Any]:
     return {"periodes": [cx.period(n, reviews.get(n), ds) for n in cx.PERIODS]}
 
 
+def _cahier_due(s: Student, ds: Dataset) -> dict[str, Any]:
+    """Cahier des charges and feuille de route share their deadline (handbook: 22 January)."""
+    return {"echeance": cx.event(ds.calendar.get("cahier_des_charges"))}
+
+
 def _grille(s: Student, ds: Dataset) -> dict[str, Any]:
     defense = ds.defense_of(s.numero)
     return {
@@ -171,11 +176,11 @@ CATALOGUE: tuple[Family, ...] = (
            _per_student("fiche", "Fiche d'alternance", lambda s, ds: {})),
     Family("cahier", "Cahier des charges (trame)", "étudiant·e hors emploi",
            _per_student("cahier", "Cahier des charges",
-                        lambda s, ds: {"echeance": cx.event(ds.calendar.get("cahier_des_charges"))},
+                        _cahier_due,
                         keep=lambda s: not s.en_emploi)),
     Family("feuille_de_route", "Feuille de route (trame)", "étudiant·e en emploi",
            _per_student("feuille_de_route", "Feuille de route",
-                        lambda s, ds: {"echeance": cx.event(ds.calendar.get("cahier_des_charges"))},
+                        _cahier_due,
                         keep=lambda s: s.en_emploi)),
     Family("bilan", "Bilan intermédiaire", "étudiant·e et période", _bilans),
     Family("livret", "Livret de bilans", "étudiant·e", _per_student("livret", "Livret de bilans", _livret)),
