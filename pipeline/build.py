@@ -9,7 +9,6 @@ juries no longer in the workbook.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
@@ -64,15 +63,6 @@ def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:
         return f"erreur inattendue en remplissant le modèle {template.name} ({type(exc).__name__} : {exc})"
 
 
-@functools.lru_cache(maxsize=64)
-def _template_sha(path: Path, mtime: float) -> str:
-    return sha256_file(path)
-
-
-def template_sha(path: Path) -> str:
-    return _template_sha(path, path.stat().st_mtime)
-
-
 def stable_json(context: dict[str, Any]) -> str:
     """The context as text, without the generation date (which alone does not make a document new)."""
     return json.dumps({k: v for k, v in context.items() if k != "genere_le"}, sort_keys=True, ensure_ascii=False,
@@ -80,7 +70,7 @@ def stable_json(context: dict[str, Any]) -> str:
 
 
 def fingerprint(context: dict[str, Any], template: Path, pdfa: bool) -> str:
-    return sha256_text(f"{stable_json(context)}|{template_sha(template)}|{pdfa}")
+    return sha256_text(f"{stable_json(context)}|{sha256_file(template)}|{pdfa}")
 
 
 class Builder:
@@ -236,7 +226,7 @@ class Builder:
             "label": unit.label,
             "student": unit.numero,
             "template": template.name,
-            "template_sha256": template_sha(template),
+            "template_sha256": sha256_file(template),
             "custom_template": self.s.templates is not None and template.parent == self.s.templates,
             "inputs": [str(self.source)],
             "fingerprint": fp,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,13 @@ class BuildResult:
 
 
 def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read once per version of it (templates, parts and rapports are asked for often)."""
+    st = path.stat()
+    return _sha256_file(path.resolve(), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha256_file(path: Path, mtime_ns: int, size: int) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 16), b""):
