@@ -4,9 +4,9 @@ Public API: `check` (validate a workbook), `build` (write the documents), and th
 error family in `pipeline.errors`.
 """
 
-from .build import build
-from .errors import CoparError, InputError, ValidationFailed
-from .validate import check
+from pipeline.build import build
+from pipeline.errors import CoparError, InputError, ValidationFailed
+from pipeline.workbook.validate import check
 
 __version__ = "0.1.0"
 __all__ = ["build", "check", "CoparError", "InputError", "ValidationFailed", "__version__"]

@@ -15,16 +15,16 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterator, Protocol
 
-from . import documents
-from .config import Settings
-from .documents import FAMILIES, Layout, Unit
-from .errors import CoparError, ValidationFailed
-from .files import write_bytes_atomically
-from .model import Dataset
-from .render import find_template, render_docx
-from .results import FAILED, SKIPPED, WRITTEN, BuildResult, Outcome, build_report, sha256_file, sha256_text
-from .validate import check
-from .workbook import rapports_dir, resolve_input
+from pipeline.documents import catalogue as documents
+from pipeline.documents.catalogue import FAMILIES, Layout, Unit
+from pipeline.documents.render import find_template, render_docx
+from pipeline.errors import CoparError, ValidationFailed
+from pipeline.files import write_bytes_atomically
+from pipeline.results import FAILED, SKIPPED, WRITTEN, BuildResult, Outcome, build_report, sha256_file, sha256_text
+from pipeline.settings import Settings
+from pipeline.workbook.model import Dataset
+from pipeline.workbook.reader import rapports_dir, resolve_input
+from pipeline.workbook.validate import check
 
 MANIFEST = "manifest.json"
 BUILD_REPORT = "rapport-de-construction.txt"
@@ -140,7 +140,7 @@ class Builder:
             else:
                 result.notes.append("Dossiers de jury non assemblés : ils demandent les PDF (option --no-pdf).")
             return
-        from .packets import build_packets
+        from pipeline.pdf.packets import build_packets
 
         build_packets(self, ds, layout, result, only_existing=not requested or self.s.student is not None)
 
@@ -263,7 +263,7 @@ class Builder:
 
     def convert_files(self, docx: list[Path], on_done: Any = None) -> dict[Path, str | None]:
         """Convert DOCX files beside themselves; map each to its French error, or None."""
-        from .convert import convert_many, find_soffice
+        from pipeline.pdf.convert import convert_many, find_soffice
 
         soffice = find_soffice(self.s.soffice)
         callback = (lambda r: on_done(r.source)) if on_done else None
@@ -311,7 +311,7 @@ class Builder:
                 folder.rmdir()
 
     def _write_manifest(self, result: BuildResult) -> None:
-        from . import __version__
+        from pipeline import __version__
 
         # a restricted build keeps the entries of documents it did not touch
         kept = {} if self.complete else {

@@ -9,11 +9,10 @@ from typing import Any
 
 import click
 
-from . import cli_fr
-from .config import DEFAULT_INPUT, DEFAULT_OUTPUT, Settings
-from .errors import CoparError, InputError, ValidationFailed
+from pipeline import cli_fr
+from pipeline.errors import CoparError, InputError, ValidationFailed
+from pipeline.settings import DEFAULT_INPUT, DEFAULT_OUTPUT, Settings
 
-cli_fr.install()  # before the decorators below: some of click's help texts are built at decoration time
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE, EXIT_BUG = 0, 1, 2, 3
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -67,9 +66,17 @@ def _guard(ctx: click.Context, func: Any, *args: Any, **kwargs: Any) -> Any:
               "et transmettez le message complet à l'équipe technique.", EXIT_BUG)
 
 
-@click.group(context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...", options_metavar="[OPTIONS]")
+class _FrenchGroup(click.Group):
+    """The copar group: click's own words are French while it runs (see cli_fr)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with cli_fr.french():
+            return super().main(*args, **kwargs)
+
+
+@click.group(cls=_FrenchGroup, context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...", options_metavar="[OPTIONS]")
 @click.option("--debug", is_flag=True, help="Affiche la trace complète des erreurs inattendues.")
-@click.version_option(package_name="copar", message="copar %(version)s")
+@click.version_option(package_name="copar", message="copar %(version)s", help="Affiche la version et quitte.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """copar : les documents de l'alternance du Master 2 COPAR à partir du classeur de la promotion.
@@ -85,7 +92,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("fichier", type=click.Path(path_type=Path), default=DEFAULT_INPUT / "promotion.xlsx")
+@click.argument("fichier", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT / "promotion.xlsx")
 @click.option("--exemple", is_flag=True, help="Remplit le classeur avec la promotion d'exemple.")
 @click.option("--force", is_flag=True, help="Remplace le fichier s'il existe déjà.")
 @click.pass_context
@@ -95,7 +102,7 @@ def init(ctx: click.Context, fichier: Path, exemple: bool, force: bool) -> None:
     Toutes les feuilles, leurs en-têtes, les listes déroulantes, les formats de date et une
     feuille Instructions. N'écrase jamais un fichier existant sans --force.
     """
-    from .init import write_workbook
+    from pipeline.workbook.init import write_workbook
 
     path = _guard(ctx, write_workbook, fichier, example=exemple, force=force)
     what = "avec la promotion d'exemple" if exemple else "vide"
@@ -103,7 +110,7 @@ def init(ctx: click.Context, fichier: Path, exemple: bool, force: bool) -> None:
 
 
 @cli.command()
-@click.argument("entrees", metavar="[ENTRÉES]", type=click.Path(path_type=Path), default=DEFAULT_INPUT)
+@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table pour les personnes, json pour les programmes.")
 @click.pass_context
@@ -112,7 +119,7 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
 
     Code de sortie : 0 sans erreur, 1 s'il y a des erreurs, 2 si l'entrée est illisible.
     """
-    from .validate import check as run_check
+    from pipeline.workbook.validate import check as run_check
 
     _, report = _guard(ctx, run_check, entrees)
     if fmt == "json":
@@ -123,8 +130,8 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("entrees", metavar="[ENTRÉES]", type=click.Path(path_type=Path), default=DEFAULT_INPUT)
-@click.option("-o", "--sorties", type=click.Path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
+@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
+@click.option("-o", "--sorties", type=cli_fr.path_type(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
               help="Dossier où écrire les documents.")
 @click.option("--only", "only", multiple=True, metavar="FAMILLE",
               help="Ne produit que cette famille (répétable, ou séparée par des virgules) : "
@@ -136,7 +143,7 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
 @click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True, metavar="N",
               help="Conversions LibreOffice en parallèle.")
 @click.option("--force", is_flag=True, help="Régénère aussi les documents inchangés.")
-@click.option("--templates", "templates", type=click.Path(path_type=Path, file_okay=False, exists=True),
+@click.option("--templates", "templates", type=cli_fr.path_type(path_type=Path, file_okay=False, exists=True),
               help="Dossier de modèles de l'université, utilisés à la place des modèles par défaut.")
 @click.option("--timeout", type=click.FloatRange(5, 3600), default=180, show_default=True, metavar="SECONDES",
               help="Délai maximal (secondes) d'un appel à LibreOffice.")
@@ -147,9 +154,9 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
 
     Refuse de produire quoi que ce soit tant que « copar check » trouve des erreurs.
     """
-    from . import documents
-    from .build import build as run_build
-    from .results import summary_lines
+    from pipeline.build import build as run_build
+    from pipeline.documents import catalogue as documents
+    from pipeline.results import summary_lines
 
     try:
         documents.resolve_only(only)
@@ -172,19 +179,19 @@ def templates() -> None:
 
 @templates.command("vars")
 @click.argument("type_", metavar="[TYPE]", required=False)
-@click.option("--entrees", type=click.Path(path_type=Path), default=None,
+@click.option("--entrees", type=cli_fr.path_type(path_type=Path), default=None,
               help="Classeur dont tirer les exemples (par défaut : la promotion d'exemple).")
 @click.pass_context
 def templates_vars(ctx: click.Context, type_: str | None, entrees: Path | None) -> None:
     """Liste les variables que reçoit chaque type de document, avec un exemple."""
-    from .variables import describe
+    from pipeline.documents.variables import describe
 
     text = _guard(ctx, describe, type_, entrees)
     click.echo(text, nl=False)
 
 
 @templates.command("check")
-@click.argument("dossier", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.argument("dossier", required=False, type=cli_fr.path_type(path_type=Path, file_okay=False))
 @click.pass_context
 def templates_check(ctx: click.Context, dossier: Path | None) -> None:
     """Vérifie les modèles de DOSSIER (par défaut les modèles fournis).
@@ -192,7 +199,7 @@ def templates_check(ctx: click.Context, dossier: Path | None) -> None:
     Signale les erreurs de syntaxe, les balises coupées par Word et les variables inconnues.
     Code de sortie 1 si un modèle est défectueux.
     """
-    from .variables import check_templates
+    from pipeline.documents.variables import check_templates
 
     lines, broken = _guard(ctx, check_templates, dossier)
     for line in lines:

@@ -7,6 +7,8 @@ strings a user of copar can meet are mapped here and the modules' `_` rebound.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 FRENCH = {
@@ -55,18 +57,35 @@ def _nfrench(singular: str, plural: str, n: int) -> str:
     return _french(singular if n == 1 else plural)
 
 
-def install() -> None:
-    """Rebind click's translation functions to the French table."""
-    import click.core
-    import click.decorators
-    import click.exceptions
-    import click.formatting
-    import click.parser
-    import click.types
+_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types")
 
-    modules: list[Any] = [click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types]
+
+@contextmanager
+def french() -> Iterator[None]:
+    """Click speaks French inside this block only (importing copar changes nothing in click)."""
+    import importlib
+
+    modules: list[Any] = [importlib.import_module(f"click.{name}") for name in _MODULES]
+    saved = [(m, vars(m).get("_"), vars(m).get("ngettext")) for m in modules]
     for module in modules:
         if hasattr(module, "_"):
             module._ = _french
         if hasattr(module, "ngettext"):
             module.ngettext = _nfrench
+    try:
+        yield
+    finally:
+        for module, underscore, ngettext in saved:
+            if underscore is not None:
+                module._ = underscore
+            if ngettext is not None:
+                module.ngettext = ngettext
+
+
+def path_type(**kwargs: Any) -> Any:
+    """click.Path whose name (built when the command is declared, in English) reads in French."""
+    import click
+
+    param = click.Path(**kwargs)
+    param.name = _french(param.name)
+    return param

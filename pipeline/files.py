@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-FILE_MODE = 0o666 & ~_UMASK  # what open() would give: readable by colleagues on a shared drive
+
+def package_folder(name: str) -> Path:
+    """The folder of a data package (the default templates, the sample rapports), installed or not."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"données du paquet introuvables : {name} (réinstallez copar)")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def write_atomically(target: Path, write: Callable[[Path], Any]) -> None:
@@ -20,11 +25,13 @@ def write_atomically(target: Path, write: Callable[[Path], Any]) -> None:
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    # created first with the usual mode (0666 less the umask, as open() gives: readable by
+    # colleagues on a shared drive); writers that truncate and rewrite it keep that mode
+    os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     try:
         write(temporary)
         with temporary.open("rb+") as fh:
             os.fsync(fh.fileno())
-        os.chmod(temporary, FILE_MODE)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)

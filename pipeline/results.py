@@ -7,8 +7,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .documents import CATALOGUE
-from .report import Report
+from pipeline.documents.catalogue import CATALOGUE
+from pipeline.workbook.report import Report
 
 WRITTEN, SKIPPED, FAILED = "written", "skipped", "failed"
 PACKET_FAMILY = "dossier_jury"

@@ -13,7 +13,8 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from pipeline.assemble import (
+from pipeline.errors import AssemblyError
+from pipeline.pdf.assemble import (
     PacketInfo,
     PacketPart,
     PacketSection,
@@ -21,9 +22,8 @@ from pipeline.assemble import (
     find_rapports,
     section_start_pages,
 )
-from pipeline.convert import convert_many, find_soffice
-from pipeline.errors import AssemblyError
-from pipeline.pdfinfo import page_count, probe_pdf
+from pipeline.pdf.convert import convert_many, find_soffice
+from pipeline.pdf.pdfinfo import page_count, probe_pdf
 
 DATA = Path(__file__).parent / "data" / "pdf"
 FORM = DATA / "form_libreoffice-9-widgets.pdf"

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from pipeline.validate import check
+from pipeline.workbook.validate import check
 
 from .helpers import INPUTS, pdf_text
 
@@ -84,7 +84,7 @@ def test_period_dates_come_from_the_calendar(built, sample) -> None:
     out, _ = built
     event = sample.calendar["periode_1"]
     text = pdf_text(folder_of(out, "22004512") / "bilan-periode-1.pdf")
-    from pipeline.formats import long_date
+    from pipeline.documents.formats import long_date
 
     assert long_date(event.debut) in text
     assert "N'Diaye" in text
@@ -193,7 +193,7 @@ def test_one_failed_conversion_does_not_lose_the_others(tmp_path: Path, monkeypa
 def test_invitation_names_both_students_of_a_tutor(built, sample) -> None:
     out, _ = built
     tutor, students = next((t, ss) for t, ss in sample.tutors() if len(ss) == 2)
-    from pipeline.documents import Layout
+    from pipeline.documents.catalogue import Layout
 
     stem = Layout.of(sample).tutors[tutor.key]
     assert stem == "invitation-l-hote-gaelle"
@@ -283,7 +283,7 @@ def test_grille_prints_criteria_and_notes(built, sample) -> None:
     for criterion in sample.criteria:
         assert " ".join(criterion.critere.split()) in text
     noted = next(d for d in sample.defenses if d.note_rapport is not None and d.note_soutenance is not None)
-    from pipeline.formats import number_fr
+    from pipeline.documents.formats import number_fr
 
     text = pdf_text(folder_of(out, noted.numero) / "grille-evaluation.pdf")
     assert f"{number_fr(noted.note_rapport + noted.note_soutenance)} / 20" in text

@@ -13,10 +13,10 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
-from pipeline import convert
-from pipeline.convert import ConversionResult, convert_many, find_soffice
 from pipeline.errors import SofficeNotFound
-from pipeline.pdfinfo import fonts_embedded, pdfa_claim
+from pipeline.pdf import convert
+from pipeline.pdf.convert import ConversionResult, convert_many, find_soffice
+from pipeline.pdf.pdfinfo import fonts_embedded, pdfa_claim
 
 ODD_TEXT = 'R&D <Centre> "Les Îlots" — l\'étudiant·e {{ x }}'
 

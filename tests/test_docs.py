@@ -42,7 +42,7 @@ def test_readme_starts_with_the_two_setup_commands() -> None:
 
 
 def test_readme_shows_a_preview_of_every_family() -> None:
-    from pipeline.documents import CATALOGUE
+    from pipeline.documents.catalogue import CATALOGUE
 
     for family in CATALOGUE:
         assert f"docs/preview-{family.name}.png" in README

@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import init, sample, schema
 from pipeline.errors import OutputExists
+from pipeline.workbook import init, sample, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "inputs" / "promotion.xlsx"

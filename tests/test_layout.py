@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import formats
 from pipeline.cli import cli
-from pipeline.documents import Layout
-from pipeline.model import Dataset, Promotion, Student, Tutor
+from pipeline.documents import formats
+from pipeline.documents.catalogue import Layout
+from pipeline.workbook.model import Dataset, Promotion, Student, Tutor
 
 
 def student(numero: str, nom: str, prenom: str, courriel: str = "t@example.org") -> Student:

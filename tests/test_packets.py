@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from pipeline.cli import cli
-from pipeline.pdfinfo import fonts_embedded, pdfa_claim
-from pipeline.validate import check
+from pipeline.pdf.pdfinfo import fonts_embedded, pdfa_claim
+from pipeline.workbook.validate import check
 
 from .helpers import DATA, INPUTS, pdf_text
 
@@ -208,9 +208,9 @@ def test_pdfa_packets(tmp_path: Path) -> None:
 
 def test_one_pdf_beside_another_file_is_used(tmp_path: Path) -> None:
     """A rapport PDF plus its Word source: the PDF is used, the other file noted."""
-    from pipeline.packets import _rapport_slot
-    from pipeline.report import Report
+    from pipeline.pdf.packets import _rapport_slot
     from pipeline.results import BuildResult
+    from pipeline.workbook.report import Report
 
     dataset, _ = check(INPUTS)
     student = dataset.student("22004512")

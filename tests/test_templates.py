@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
+from pipeline.documents.render import PACKAGE_TEMPLATES, lint, render_docx
 from pipeline.errors import TemplateProblem
-from pipeline.render import PACKAGE_TEMPLATES, lint, render_docx
 
 HOSTILE = {
     "structure": 'R&D <Centre> "Les Îlots"',

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import parse
-from pipeline.report import ERROR, WARNING
-from pipeline.schema import CALENDAR_KEYS
-from pipeline.validate import check
+from pipeline.workbook import parse
+from pipeline.workbook.report import ERROR, WARNING
+from pipeline.workbook.schema import CALENDAR_KEYS
+from pipeline.workbook.validate import check
 
 WORKBOOKS = Path(__file__).resolve().parent / "data" / "workbooks"
 GOLDEN_KEYS = ["severity", "sheet", "row", "column", "code"]

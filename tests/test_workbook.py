@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.csvfiles import decode, read_csv, sniff_delimiter
 from pipeline.errors import InputError
-from pipeline.validate import check
-from pipeline.workbook import load, resolve_input
+from pipeline.workbook.csvfiles import decode, read_csv, sniff_delimiter
+from pipeline.workbook.reader import load, resolve_input
+from pipeline.workbook.validate import check
 
 DATA = Path(__file__).resolve().parent / "data"
 WORKBOOKS = DATA / "workbooks"

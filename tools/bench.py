@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import sample  # noqa: E402
 from pipeline.build import build  # noqa: E402
-from pipeline.config import Settings  # noqa: E402
-from pipeline.init import write_workbook  # noqa: E402
-from pipeline.validate import check  # noqa: E402
+from pipeline.settings import Settings  # noqa: E402
+from pipeline.workbook import sample  # noqa: E402
+from pipeline.workbook.init import write_workbook  # noqa: E402
+from pipeline.workbook.validate import check  # noqa: E402
 
 
 def scaled_promotion(folder: Path, students: int) -> Path:

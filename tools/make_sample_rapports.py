@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline import sample  # noqa: E402
+from pipeline.workbook import sample  # noqa: E402
 
 OUT_DIR = ROOT / "inputs" / "rapports"
 FONT = "Carlito"

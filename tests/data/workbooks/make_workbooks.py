@@ -597,7 +597,7 @@ def write_goldens() -> None:
     from click.testing import CliRunner
 
     from pipeline.cli import cli
-    from pipeline.validate import check
+    from pipeline.workbook.validate import check
 
     for path in sorted(HERE.glob("*.xlsx")):
         _, report = check(path)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import parse
-from .model import (
+from pipeline.workbook import parse
+from pipeline.workbook.model import (
     Criterion,
     Defense,
     Event,
@@ -20,12 +20,12 @@ from .model import (
     TripartiteReview,
     Tutor,
 )
-from .report import ERROR, WARNING
-from .schema import CALENDAR_KEYS, PROMOTION_PARAMETERS, normalize
-from .workbook import RawSheet, Row
+from pipeline.workbook.reader import RawSheet, Row
+from pipeline.workbook.report import ERROR, WARNING
+from pipeline.workbook.schema import CALENDAR_KEYS, PROMOTION_PARAMETERS, normalize
 
 if TYPE_CHECKING:
-    from .validate import _Validator as Validator
+    from pipeline.workbook.validate import _Validator as Validator
 
 STAGE_MIN_HOURS = 420
 GRILLE_TOTAL = 20.0

@@ -11,10 +11,10 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from .errors import InputError
+from pipeline.errors import InputError
 
 if TYPE_CHECKING:
-    from .workbook import Table
+    from pipeline.workbook.reader import Table
 
 
 def read_csv_folder(folder: Path) -> Iterable[tuple[str, Table]]:

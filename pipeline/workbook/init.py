@@ -18,10 +18,10 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import instructions, schema
-from .errors import OutputExists
-from .files import write_atomically
-from .instructions import KIND_FORMATS, PERIODES, Section
+from pipeline.errors import OutputExists
+from pipeline.files import package_folder, write_atomically, write_bytes_atomically
+from pipeline.workbook import instructions, schema
+from pipeline.workbook.instructions import KIND_FORMATS, PERIODES, Section
 
 INSTRUCTIONS = "Instructions"
 LISTS = "Listes"  # hidden sheet, only created when a list does not fit inline
@@ -56,12 +56,25 @@ def write_workbook(path: Path, *, example: bool = False, force: bool = False) ->
         )
     workbook = build_workbook(example=example)
     write_atomically(path, lambda tmp: workbook.save(tmp))
+    if example:
+        copy_sample_rapports(path.parent / "rapports")
     return path
+
+
+def copy_sample_rapports(folder: Path) -> list[Path]:
+    """Copy the sample students' rapports de mission into `folder`, never over an existing file."""
+    written = []
+    for item in sorted(package_folder("copar_sample_rapports").glob("*.pdf")):
+        target = folder / item.name
+        if not target.exists():
+            write_bytes_atomically(target, item.read_bytes())
+            written.append(target)
+    return written
 
 
 def build_workbook(*, example: bool = False) -> Workbook:
     """The workbook `write_workbook` saves, in memory."""
-    from . import sample  # data only; imported lazily to keep `init` light
+    from pipeline.workbook import sample  # data only; imported lazily to keep `init` light
 
     wb = Workbook()
     instructions = wb.active

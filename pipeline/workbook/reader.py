@@ -16,9 +16,9 @@ from typing import Any
 
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
-from .csvfiles import read_csv_folder
-from .errors import InputError
-from .schema import SHEETS, Column, Sheet, normalize
+from pipeline.errors import InputError
+from pipeline.workbook.csvfiles import read_csv_folder
+from pipeline.workbook.schema import SHEETS, Column, Sheet, normalize
 
 DEFAULT_WORKBOOK = "promotion.xlsx"
 # Sheets that `copar init` writes for people, not data.

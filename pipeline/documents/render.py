@@ -13,10 +13,11 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, n
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from .errors import TemplateProblem
-from .files import write_atomically
+from pipeline.errors import TemplateProblem
+from pipeline.files import package_folder, write_atomically
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates_docx"
+# The default templates: package data of their own (`templates_docx/` in the repository, see pyproject.toml).
+PACKAGE_TEMPLATES = package_folder("copar_templates")
 XML_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes)\.xml$")
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from . import formats as fmt
-from .model import (
+from pipeline.documents import formats as fmt
+from pipeline.workbook.model import (
     Criterion,
     Dataset,
     Defense,
@@ -21,7 +21,7 @@ from .model import (
     TripartiteReview,
     Tutor,
 )
-from .schema import CALENDAR_KEYS
+from pipeline.workbook.schema import CALENDAR_KEYS
 
 PERIODS = range(1, 7)
 EMPTY_EVENT = {"evenement": "", "date": "", "date_courte": "", "horaire": "", "lieu": "", "public": ""}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from . import schema
+from pipeline.workbook import schema
 
 TITLE = "Classeur de la promotion — mode d'emploi"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .schema import CONTINUING_STATUTS, EMPLOYMENT_STATUTS, MISSION_TYPES, STATUTS
+from pipeline.workbook.schema import CONTINUING_STATUTS, EMPLOYMENT_STATUTS, MISSION_TYPES, STATUTS
 
 
 @dataclass(frozen=True)

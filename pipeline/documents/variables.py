@@ -7,13 +7,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import contexts as cx
-from . import documents
-from .documents import CATALOGUE, FAMILIES, Layout
-from .errors import CoparError, TemplateProblem
-from .model import Dataset
-from .render import PACKAGE_TEMPLATES, TemplateIssue, lint, render_docx
-from .validate import check
+from pipeline.documents import catalogue as documents
+from pipeline.documents import contexts as cx
+from pipeline.documents.catalogue import CATALOGUE, FAMILIES, Layout
+from pipeline.documents.render import PACKAGE_TEMPLATES, TemplateIssue, lint, render_docx
+from pipeline.errors import CoparError, TemplateProblem
+from pipeline.workbook.model import Dataset
+from pipeline.workbook.validate import check
 
 # One French line per variable path; list items are written `liste[].champ`.
 DESCRIPTIONS = {
@@ -120,7 +120,7 @@ def example_dataset(source: Path | None = None) -> Dataset:
         if dataset is None:
             raise CoparError(f"Le classeur {source} contient des erreurs : corrigez-les (« copar check »).")
         return dataset
-    from .init import write_workbook
+    from pipeline.workbook.init import write_workbook
 
     with tempfile.TemporaryDirectory() as tmp:
         path = write_workbook(Path(tmp) / "exemple.xlsx", example=True)

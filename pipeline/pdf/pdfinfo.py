@@ -20,7 +20,7 @@ from typing import Any
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfStreamError, PyPdfError
 
-from .errors import AssemblyError, ConversionError
+from pipeline.errors import AssemblyError, ConversionError
 
 ENCRYPTED = "PDF protégé par un mot de passe"
 NO_PAGE = "PDF sans aucune page"

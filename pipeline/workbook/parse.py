@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from .schema import MISSION_TYPE_ALIASES, PUBLICS, STATUT_ALIASES, normalize
+from pipeline.workbook.schema import MISSION_TYPE_ALIASES, PUBLICS, STATUT_ALIASES, normalize
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")

@@ -25,9 +25,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SofficeNotFound
-from .files import write_atomically
-from .pdfinfo import probe_pdf
+from pipeline.errors import SofficeNotFound
+from pipeline.files import write_atomically
+from pipeline.pdf.pdfinfo import probe_pdf
 
 FALLBACK_SOFFICE = "/usr/lib/libreoffice/program/soffice"
 INSTALL_HINT = (

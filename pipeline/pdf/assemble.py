@@ -31,9 +31,9 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from .errors import AssemblyError
-from .files import write_atomically
-from .pdfinfo import UnusablePdf, damage_reason, load_pdf, page_count, quiet_pypdf
+from pipeline.errors import AssemblyError
+from pipeline.files import write_atomically
+from pipeline.pdf.pdfinfo import UnusablePdf, damage_reason, load_pdf, page_count, quiet_pypdf
 
 FRONT_TITLE = "Couverture et sommaire"
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Callable
 
-from . import contexts as cx
-from .formats import slug
-from .model import Dataset, Student
+from pipeline.documents import contexts as cx
+from pipeline.documents.formats import slug
+from pipeline.workbook.model import Dataset, Student
 
 
 @dataclass(frozen=True)

@@ -11,26 +11,26 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from . import contexts as cx
-from .assemble import (
+from pipeline.documents import contexts as cx
+from pipeline.documents.catalogue import STUDENT_FILES
+from pipeline.documents.formats import slug
+from pipeline.documents.render import find_template, render_docx
+from pipeline.errors import CoparError
+from pipeline.pdf.assemble import (
     PacketPart,
     PacketSection,
     assemble_packet,
     find_rapports,
     section_start_pages,
 )
-from .documents import STUDENT_FILES
-from .errors import CoparError
-from .formats import slug
-from .model import Dataset, Defense, Jury, Student
-from .pdfinfo import page_count, probe_pdf
-from .render import find_template, render_docx
-from .results import FAILED, PACKET_FAMILY, SKIPPED, WRITTEN, BuildResult, Outcome, sha256_file, sha256_text
-from .workbook import rapports_dir
+from pipeline.pdf.pdfinfo import page_count, probe_pdf
+from pipeline.results import FAILED, PACKET_FAMILY, SKIPPED, WRITTEN, BuildResult, Outcome, sha256_file, sha256_text
+from pipeline.workbook.model import Dataset, Defense, Jury, Student
+from pipeline.workbook.reader import rapports_dir
 
 if TYPE_CHECKING:
-    from .build import Builder
-    from .documents import Layout
+    from pipeline.build import Builder
+    from pipeline.documents.catalogue import Layout
 
 # (family, part title) of each student's documents, in packet order.
 STUDENT_PARTS = (
@@ -153,7 +153,7 @@ def _relative(path: Path, out: Path) -> str:
 
 def _all_pdfa(sections: list[PacketSection], jury: Jury, result: BuildResult) -> bool:
     """Whether every part is PDF/A-2 with embedded fonts; notes the parts that are not."""
-    from .pdfinfo import fonts_embedded, pdfa_claim
+    from pipeline.pdf.pdfinfo import fonts_embedded, pdfa_claim
 
     others = [f"{section.title} — {part.title}" for section in sections for part in section.parts
               if pdfa_claim(part.pdf) not in ("2B", "2U", "2A") or not fonts_embedded(part.pdf)]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from . import schema
+from pipeline.workbook import schema
 
 D = dt.date
 T = dt.time

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from . import parse, validate_sheets
-from .model import Dataset
-from .report import ERROR, WARNING, Problem, Report
-from .schema import (
+from pipeline.workbook import parse, validate_sheets
+from pipeline.workbook.model import Dataset
+from pipeline.workbook.reader import Issue, RawSheet, RawWorkbook, Row, load
+from pipeline.workbook.report import ERROR, WARNING, Problem, Report
+from pipeline.workbook.schema import (
     DATE,
     EMAIL,
     INT,
@@ -23,8 +24,7 @@ from .schema import (
     TIME,
     Column,
 )
-from .validate_sheets import has_column
-from .workbook import Issue, RawSheet, RawWorkbook, Row, load
+from pipeline.workbook.validate_sheets import has_column
 
 REQUIRED_SHEETS = ("promotion", "calendrier", "etudiants")
 

@@ -1,0 +1,1 @@
+"""Stage 3 — PDF: LibreOffice conversion, what a PDF is, and the assembly of jury packets."""

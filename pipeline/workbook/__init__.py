@@ -1,0 +1,1 @@
+"""Stage 1 — the workbook: its contract (schema), reading (xlsx, CSV), validation, and `copar init`."""
