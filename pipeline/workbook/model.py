@@ -153,6 +153,17 @@ class Criterion:
     row: int = 0
 
 
+@dataclass(frozen=True)
+class Unavailability:
+    """A person (e-mail or name, as typed) who cannot attend on a day, from `de` to `a` (None: day's edge)."""
+
+    personne: str
+    date: dt.date
+    de: dt.time | None = None
+    a: dt.time | None = None
+    row: int = 0
+
+
 @dataclass
 class Dataset:
     """Every record of one promotion workbook, cross-referenced."""
@@ -165,6 +176,7 @@ class Dataset:
     juries: list[Jury] = field(default_factory=list)
     defenses: list[Defense] = field(default_factory=list)
     criteria: list[Criterion] = field(default_factory=list)
+    unavailabilities: list[Unavailability] = field(default_factory=list)
 
     def student(self, numero: str) -> Student:
         for s in self.students:

@@ -1002,6 +1002,13 @@ GRILLE: list[dict[str, Any]] = [
     {"section": "Bilan tripartite et alternance", "critere": "Transférabilité des acquis dans d'autres contextes professionnels", "points": 2},
 ]
 
+# --- Disponibilités (read by `copar planning`) ---------------------------------------------------
+
+DISPONIBILITES: list[dict[str, Any]] = [
+    {"personne": "s.morvan@mission-locale.example.org", "date": D(2024, 6, 6)},
+    {"personne": "Claire Guillou", "date": D(2024, 6, 7), "de": T(14, 0), "a": T(17, 30)},
+]
+
 _ROWS: dict[str, list[dict[str, Any]]] = {
     "calendrier": CALENDRIER,
     "etudiants": ETUDIANTS,
@@ -1010,6 +1017,7 @@ _ROWS: dict[str, list[dict[str, Any]]] = {
     "jurys": JURYS,
     "soutenances": SOUTENANCES,
     "grille": GRILLE,
+    "disponibilites": DISPONIBILITES,
 }
 
 

@@ -60,6 +60,7 @@ class Sheet:
     aliases: tuple[str, ...] = ()
     help: str = ""
     key_value: bool = False  # Promotion: one row per parameter
+    optional: bool = False  # absent without a warning: only a command (not the documents) reads it
     _by_key: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, key: str) -> Column:
@@ -295,5 +296,20 @@ GRILLE = Sheet(
     help="Les critères de la grille d'évaluation du jury ; les points font 20 au total.",
 )
 
-SHEETS: tuple[Sheet, ...] = (PROMOTION, CALENDRIER, ETUDIANTS, BILANS, TRIPARTITES, JURYS, SOUTENANCES, GRILLE)
+DISPONIBILITES = Sheet(
+    "disponibilites",
+    "Disponibilités",
+    aliases=("Disponibilites", "Indisponibilités", "Indisponibilites", "Absences"),
+    columns=(
+        Column("personne", "Personne", required=True, aliases=("Nom", "Courriel", "Qui"), help="Courriel ou prénom et nom de la personne indisponible (tuteur·rice, étudiant·e ou membre de l'équipe pédagogique).", width=34),
+        Column("date", "Date", kind=DATE, required=True, help="Jour de l'indisponibilité (JJ/MM/AAAA).", width=12),
+        Column("de", "De", kind=TIME, aliases=("Début", "Heure début", "Depuis"), help="Heure de début (HH:MM) ; vide = dès le début de la journée.", width=8),
+        Column("a", "À", kind=TIME, aliases=("A", "Fin", "Heure fin", "Jusqu'à"), help="Heure de fin (HH:MM) ; vide = jusqu'à la fin de la journée.", width=8),
+    ),
+    optional=True,
+    help="Facultative : une ligne par indisponibilité, respectée par « copar planning ».",
+)
+
+SHEETS: tuple[Sheet, ...] = (PROMOTION, CALENDRIER, ETUDIANTS, BILANS, TRIPARTITES, JURYS, SOUTENANCES, GRILLE,
+                             DISPONIBILITES)
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}

@@ -103,9 +103,11 @@ class _Validator:
         jury_names = self.jury_names if "jurys" not in sheets or has_column(sheets["jurys"], "jury") else None
         defenses = validate_sheets.defenses(self, sheets.get("soutenances"), numeros, jury_names)
         criteria = validate_sheets.criteria(self, sheets.get("grille"))
+        unavailabilities = validate_sheets.unavailabilities(self, sheets.get("disponibilites"))
         if promotion is None:
             return None
-        return Dataset(promotion, calendar, students, reviews, tripartites, juries, defenses, criteria)
+        return Dataset(promotion, calendar, students, reviews, tripartites, juries, defenses, criteria,
+                       unavailabilities=unavailabilities)
 
     def _structure(self) -> None:
         for issue in self.raw.issues:
@@ -121,7 +123,7 @@ class _Validator:
                 sheet = None
             if sheet is not None:
                 self._columns(sheet)
-            else:
+            elif not SHEETS_BY_KEY[key].optional:
                 spec = SHEETS_BY_KEY[key]
                 severity = ERROR if key in REQUIRED_SHEETS else WARNING
                 effect = "elle est obligatoire" if severity == ERROR else "les documents qui en dépendent seront vides"

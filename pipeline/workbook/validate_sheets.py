@@ -19,6 +19,7 @@ from pipeline.workbook.model import (
     Student,
     TripartiteReview,
     Tutor,
+    Unavailability,
 )
 from pipeline.workbook.reader import RawSheet, Row
 from pipeline.workbook.report import ERROR, WARNING
@@ -277,6 +278,22 @@ def criteria(validator: Validator, sheet: RawSheet | None) -> list[Criterion]:
                           f"Les points de la grille font {total:g} au lieu de {GRILLE_TOTAL:g} : ajustez la "
                           "colonne Points pour que le total fasse 20.")
     return criteria
+
+
+def unavailabilities(validator: Validator, sheet: RawSheet | None) -> list[Unavailability]:
+    items: list[Unavailability] = []
+    if sheet is None:
+        return items
+    for row in sheet.rows:
+        v, ok = validator.fields(sheet, row)
+        if ok and v["de"] is not None and v["a"] is not None and v["de"] >= v["a"]:
+            validator.at(ERROR, "time-order", sheet, row, "a", parse.text(row.value("a")),
+                         f"L'heure de fin ({v['a']:%H:%M}) ne suit pas l'heure de début ({v['de']:%H:%M}) : "
+                         "corrigez les colonnes De et À.")
+            ok = False
+        if ok:
+            items.append(Unavailability(v["personne"], v["date"], v["de"], v["a"], row.number))
+    return items
 
 
 def _calendar_key(value: str) -> str:
