@@ -207,6 +207,95 @@ def templates_check(ctx: click.Context, dossier: Path | None) -> None:
     sys.exit(EXIT_PROBLEMS if broken else EXIT_OK)
 
 
+@cli.group(subcommand_metavar="COMMANDE [ARGUMENTS]...")
+def planning() -> None:
+    """Planifie les bilans tripartites et l'ordre de passage des jurys, et l'écrit dans le classeur.
+
+    Le classeur est sauvegardé à côté (promotion.avant-planning-AAAAMMJJ-HHMMSS.xlsx) avant
+    d'être modifié ; seules les cellules vides sont remplies.
+    """
+
+
+def _show_plan(outcome: Any, group_header: str, fmt: str, simulation: bool) -> None:
+    from pipeline.planning.plan import table_lines
+
+    if fmt == "json":
+        import json
+
+        data = {**outcome.plan.to_json(), "sauvegarde": str(outcome.saved.backup) if outcome.saved else None}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        for line in table_lines(outcome.plan, group_header):
+            click.echo(line)
+        if outcome.saved is not None:
+            click.echo(f"Classeur mis à jour : {outcome.saved.path} (sauvegarde : {outcome.saved.backup.name})")
+        else:
+            nothing = not outcome.plan.placed and not outcome.plan.unplaced
+            click.echo("Rien à planifier : chaque étudiant·e a déjà son heure. Le classeur n'a pas été modifié."
+                       if nothing else "Simulation : le classeur n'a pas été modifié." if simulation
+                       else "Le classeur n'a pas été modifié.")
+    sys.exit(EXIT_PROBLEMS if outcome.plan.unplaced else EXIT_OK)
+
+
+_PLAN_FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+                            help="table pour les personnes, json pour les programmes.")
+_SIMULATION = click.option("--simulation", is_flag=True, help="Affiche le planning sans modifier le classeur.")
+
+
+@planning.command("tripartites")
+@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
+@click.option("--jours", metavar="JJ/MM/AAAA,…",
+              help="Jours des entretiens, séparés par des virgules (par défaut : la clé bilan_tripartite du Calendrier).")
+@click.option("--creneaux", default="9h00-12h30,14h00-17h30", show_default=True, metavar="PLAGES",
+              help="Plages horaires de chaque jour.")
+@click.option("--duree", type=click.IntRange(5, 480), default=45, show_default=True, metavar="MIN",
+              help="Durée d'un entretien, en minutes.")
+@click.option("--pause", type=click.IntRange(0, 240), default=15, show_default=True, metavar="MIN",
+              help="Pause entre deux entretiens d'une même personne, en minutes.")
+@_SIMULATION
+@_PLAN_FORMAT
+@click.pass_context
+def planning_tripartites(ctx: click.Context, entrees: Path, jours: str | None, creneaux: str, duree: int, pause: int,
+                         simulation: bool, fmt: str) -> None:
+    """Donne un créneau à chaque bilan tripartite qui n'en a pas (feuille Bilans tripartites).
+
+    Personne (étudiant·e, tuteur·rice, membre de l'équipe pédagogique) n'est à deux endroits à
+    la fois, les étudiant·es d'un·e même tuteur·rice se suivent si possible, et les
+    indisponibilités de la feuille Disponibilités sont respectées. Code de sortie 1 si un·e
+    étudiant·e n'a pas pu être placé·e (la raison est donnée).
+    """
+    from pipeline.planning import run, slots
+    from pipeline.planning.tripartites import Options
+
+    days = _guard(ctx, slots.parse_days, jours) if jours is not None else None
+    windows = _guard(ctx, slots.parse_windows, creneaux)
+    options = Options(days, tuple(windows), duree, pause)
+    outcome = _guard(ctx, run.tripartites, entrees, options, simulate=simulation)
+    _show_plan(outcome, "Tuteur·rice", fmt, simulation)
+
+
+@planning.command("jurys")
+@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
+@click.option("--debut", default="9h00", show_default=True, metavar="HEURE", help="Heure du premier passage de chaque jury.")
+@click.option("--duree", type=click.IntRange(5, 480), default=30, show_default=True, metavar="MIN",
+              help="Durée d'un passage, en minutes.")
+@_SIMULATION
+@_PLAN_FORMAT
+@click.pass_context
+def planning_jurys(ctx: click.Context, entrees: Path, debut: str, duree: int, simulation: bool, fmt: str) -> None:
+    """Donne une heure de passage à chaque soutenance qui n'en a pas (feuille Soutenances).
+
+    Pour chaque jury, à partir de --debut, par passages de --duree minutes, sans chevaucher les
+    passages déjà fixés ni ceux d'un autre jury du même jour qui partage un membre ou un·e
+    tuteur·rice.
+    """
+    from pipeline.planning import run, slots
+
+    start = _guard(ctx, slots.parse_time, debut, "--debut")
+    outcome = _guard(ctx, run.juries, entrees, start, duree, simulate=simulation)
+    _show_plan(outcome, "Jury", fmt, simulation)
+
+
 def main() -> None:
     cli(obj={}, prog_name="copar")
 

@@ -57,9 +57,16 @@ def check(path: Path) -> tuple[Dataset | None, Report]:
     return validate(load(path))
 
 
-def validate(raw: RawWorkbook) -> tuple[Dataset | None, Report]:
+def validate(raw: RawWorkbook, *, tolerate: Callable[[Problem], bool] | None = None) -> tuple[Dataset | None, Report]:
+    """The dataset (None while an error remains) and every problem found.
+
+    `tolerate` names errors a command can live with (`copar planning jurys` fills the Heure cells
+    whose absence is an error): those are left out of the report, and their rows out of the dataset.
+    """
     v = _Validator(raw)
     dataset = v.run()
+    if tolerate is not None:
+        v.report = Report([p for p in v.report.problems if not (p.severity == ERROR and tolerate(p))])
     return (dataset if v.report.valid else None), v.report
 
 

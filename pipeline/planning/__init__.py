@@ -1,0 +1,1 @@
+"""`copar planning`: time slots for the bilans tripartites and the order of passage before juries."""
