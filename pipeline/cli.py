@@ -207,6 +207,38 @@ def templates_check(ctx: click.Context, dossier: Path | None) -> None:
     sys.exit(EXIT_PROBLEMS if broken else EXIT_OK)
 
 
+@cli.command()
+@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
+@click.option("--format", "fmt", type=click.Choice(["table", "xlsx", "json"]), default="table", show_default=True,
+              help="table pour l'écran, xlsx pour un tableau filtrable, json pour les programmes.")
+@click.option("--date", "date_", metavar="JJ/MM/AAAA", help="Date du suivi (par défaut : aujourd'hui).")
+@click.option("-o", "--sortie", type=cli_fr.path_type(path_type=Path), default=DEFAULT_OUTPUT / "suivi.xlsx",
+              show_default=True, help="Fichier écrit avec --format xlsx.")
+@click.pass_context
+def suivi(ctx: click.Context, entrees: Path, fmt: str, date_: str | None, sortie: Path) -> None:
+    """Où en est chaque étudiant·e : cahier des charges ou feuille de route, bilans des périodes
+    terminées, bilan tripartite, rapport de mission, jury et notes — et ce qui est en retard.
+
+    Le Calendrier et la date du jour (ou --date) décident de ce qui est dû.
+    """
+    import datetime as dt
+
+    from pipeline.planning.slots import parse_days
+    from pipeline.tracking import export
+    from pipeline.tracking.load import load_states
+
+    today = _guard(ctx, parse_days, date_)[0] if date_ else dt.date.today()
+    states = _guard(ctx, load_states, entrees, today)
+    if fmt == "json":
+        click.echo(export.to_json(states, today), nl=False)
+    elif fmt == "xlsx":
+        path = _guard(ctx, export.write_xlsx, states, today, sortie)
+        click.echo(f"Suivi au {today:%d/%m/%Y} écrit : {path}")
+    else:
+        click.echo(export.table(states, today), nl=False)
+    sys.exit(EXIT_OK)
+
+
 @cli.group(subcommand_metavar="COMMANDE [ARGUMENTS]...")
 def planning() -> None:
     """Planifie les bilans tripartites et l'ordre de passage des jurys, et l'écrit dans le classeur.

@@ -23,7 +23,8 @@ from pipeline.pdf.assemble import (
     find_rapports,
     section_start_pages,
 )
-from pipeline.pdf.pdfinfo import page_count, probe_pdf
+from pipeline.pdf.pdfinfo import page_count
+from pipeline.pdf.rapports import ABSENT, SEVERAL, UNUSABLE, choose_rapport
 from pipeline.results import FAILED, PACKET_FAMILY, SKIPPED, WRITTEN, BuildResult, Outcome, sha256_file, sha256_text
 from pipeline.workbook.model import Dataset, Defense, Jury, Student
 from pipeline.workbook.reader import rapports_dir
@@ -178,25 +179,20 @@ def _slots(builder: Builder, layout: Layout, s: Student, files: list[Path], resu
 
 def _rapport_slot(s: Student, files: list[Path], folder: Path, result: BuildResult) -> _Slot:
     who = f"{s.nom_complet} (n° {s.numero})"
-    pdfs = [f for f in files if f.suffix.lower() == ".pdf"]
-    if not files:
+    rapport = choose_rapport(files)
+    if rapport.state == ABSENT:
         result.notes.append(f"Rapport de mission absent : {who}.")
         return _Slot(RAPPORT_TITLE, None, f"aucun fichier dont le nom contient le n° {s.numero} dans le dossier "
                                           f"{folder}", "")
-    if len(pdfs) > 1:
-        names = ", ".join(p.name for p in pdfs)
-        result.notes.append(f"Plusieurs rapports pour {who} : {names} — gardez-en un seul.")
-        return _Slot(RAPPORT_TITLE, None, "plusieurs versions du rapport ont été déposées ; l'équipe pédagogique "
-                                          "transmettra la bonne version", names)
-    chosen = pdfs[0] if pdfs else files[0]
-    ignored = [f.name for f in files if f != chosen]
-    if ignored:
-        result.notes.append(f"Rapport de {who} : {chosen.name} utilisé, ignoré : {', '.join(ignored)}.")
-    reason = probe_pdf(chosen)
-    if reason is not None:
-        result.notes.append(f"Rapport de mission inutilisable : {who}, {chosen.name} — {reason}.")
-        return _Slot(RAPPORT_TITLE, None, reason, chosen.name)
-    return _Slot(RAPPORT_TITLE, chosen)
+    if rapport.state == SEVERAL:
+        result.notes.append(f"Plusieurs rapports pour {who} : {rapport.names} — gardez-en un seul.")
+        return _Slot(RAPPORT_TITLE, None, rapport.reason, rapport.names)
+    if rapport.ignored:
+        result.notes.append(f"Rapport de {who} : {rapport.names} utilisé, ignoré : {', '.join(rapport.ignored)}.")
+    if rapport.state == UNUSABLE:
+        result.notes.append(f"Rapport de mission inutilisable : {who}, {rapport.names} — {rapport.reason}.")
+        return _Slot(RAPPORT_TITLE, None, rapport.reason, rapport.names)
+    return _Slot(RAPPORT_TITLE, rapport.pdf)
 
 
 def _render_placeholders(builder: Builder, ds: Dataset, packet: _Packet) -> None:
