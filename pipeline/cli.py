@@ -223,11 +223,11 @@ def suivi(ctx: click.Context, entrees: Path, fmt: str, date_: str | None, sortie
     """
     import datetime as dt
 
-    from pipeline.planning.slots import parse_days
+    from pipeline.planning.slots import parse_day
     from pipeline.tracking import export
     from pipeline.tracking.load import load_states
 
-    today = _guard(ctx, parse_days, date_)[0] if date_ else dt.date.today()
+    today = _guard(ctx, parse_day, date_, "--date") if date_ else dt.date.today()
     states = _guard(ctx, load_states, entrees, today)
     if fmt == "json":
         click.echo(export.to_json(states, today), nl=False)

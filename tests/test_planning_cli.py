@@ -101,7 +101,9 @@ def test_one_day_too_few_slots_reports_who_was_not_free(copar: Copar, workbook: 
     unplaced = [line for line in result.stdout.splitlines() if line.startswith("[non placé·e]")]
     assert len(unplaced) == 20 - 5  # one slot: one review for each of the five tuteur·rices mémoire
     morvan = next(line for line in unplaced if "Mamadou Traoré" in line)
-    assert "Sandrine Morvan (tuteur·rice) indisponible sur 1" in morvan
+    assert morvan == ("[non placé·e] Mamadou Traoré (n° 22002264) : le seul créneau possible ne convient pas à tout le "
+                      "monde — Sandrine Morvan (tuteur·rice) indisponible sur 1 créneau. Ajoutez un jour ou une plage, "
+                      "ou allégez les indisponibilités.")
 
 
 def test_refuses_while_open_and_on_bad_options(copar: Copar, workbook: Path) -> None:

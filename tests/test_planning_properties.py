@@ -1,4 +1,4 @@
-"""The tripartite planner on random promotions (hypothesis): nobody in two places, slots inside the
+"""The planners on random promotions (hypothesis): nobody in two places, slots inside the
 windows, unavailabilities respected, same input same plan, impossible cases reported."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from itertools import combinations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.planning.jurys import Pending, plan_juries
 from pipeline.planning.tripartites import Options, plan_tripartites
 from pipeline.workbook.model import Dataset, Promotion, Student, TripartiteReview, Tutor, Unavailability
 
@@ -107,7 +108,8 @@ def test_infeasible_case_is_reported_with_who_was_not_free() -> None:
     assert [(p.numero, p.start) for p in plan.placed] == [("23000000", dt.time(9, 0))]
     assert [u.numero for u in plan.unplaced] == ["23000001", "23000002"]
     assert plan.unplaced[0].reason == (
-        "aucun des 1 créneaux ne convient à tout le monde — Claire Guillou (équipe pédagogique) déjà pris·e sur 1. "
+        "le seul créneau possible ne convient pas à tout le monde — Claire Guillou (équipe pédagogique) déjà pris·e "
+        "sur 1 créneau. "
         "Ajoutez un jour ou une plage, ou allégez les indisponibilités.")
 
 
@@ -138,3 +140,60 @@ def test_unknown_person_in_disponibilites_is_a_note() -> None:
     assert plan.notes == ["Disponibilités, ligne 4, colonne Personne : « Personne Inconnue » ne correspond à aucun·e "
                           "étudiant·e, tuteur·rice ni membre de l'équipe pédagogique ou d'un jury ; cette "
                           "indisponibilité n'est pas prise en compte. Corrigez le courriel ou le nom."]
+
+
+JURY_PEOPLE = ["Claire Guillou", "Karim Haddad", "Mathieu Renaud", "Sophie Kervella", "Hélène Marchetti"]
+
+
+@st.composite
+def jury_days(draw: st.DrawFn) -> tuple[Dataset, list[Pending], int, int]:
+    from pipeline.workbook.model import Defense, Jury
+
+    names = [f"Jury {c}" for c in "ABCD"[: draw(st.integers(1, 4))]]
+    juries = []
+    for row, name in enumerate(names, start=2):
+        members = draw(st.lists(st.sampled_from(JURY_PEOPLE), min_size=1, max_size=3, unique=True))
+        juries.append(Jury(name, draw(st.sampled_from(DAYS)), members[0], membres=tuple(members[1:]), row=row))
+    n = draw(st.integers(1, 12))
+    students = [_student(i, _tutor(draw(st.integers(0, 3))), "") for i in range(n)]
+    defenses, pending = [], []
+    for row, s in enumerate(students, start=2):
+        jury = draw(st.sampled_from(names))
+        if draw(st.booleans()):
+            pending.append(Pending(row, s.numero, jury))
+        else:
+            defenses.append(Defense(s.numero, jury, dt.time(draw(st.integers(8, 12)), draw(st.sampled_from([0, 30]))),
+                                    row=row))
+    off = [Unavailability(draw(st.sampled_from(JURY_PEOPLE)), draw(st.sampled_from(DAYS)), dt.time(9, 0),
+                          dt.time(10, 0), 2)] if draw(st.booleans()) else []
+    ds = Dataset(PROMOTION, students=students, juries=juries, defenses=defenses, unavailabilities=off)
+    return ds, pending, draw(st.sampled_from([480, 540, 840])), draw(st.sampled_from([20, 30, 45]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(jury_days())
+def test_random_juries(case: tuple[Dataset, list[Pending], int, int]) -> None:
+    ds, pending, start, duration = case
+    plan = plan_juries(ds, pending, start, duration)
+    assert sorted(p.numero for p in plan.placed) + sorted(u.numero for u in plan.unplaced) == \
+        sorted(p.numero for p in pending)
+    juries = {j.jury: j for j in ds.juries}
+
+    def who(numero: str, jury: str) -> set[str]:
+        j = juries[jury]
+        return {f"jury:{jury}", j.president, *j.membres, ds.student(numero).tuteur.courriel}
+
+    new = {p.numero for p in plan.placed}
+    booked = [(p.day, _minutes(p.start), who(p.numero, p.group), p.numero) for p in plan.placed]
+    booked += [(juries[d.jury].date, _minutes(d.heure), who(d.numero, d.jury), d.numero) for d in ds.defenses]
+    for p in plan.placed:
+        assert p.day == juries[p.group].date and _minutes(p.start) >= start
+        assert _minutes(p.end) - _minutes(p.start) == duration
+    for (d1, s1, w1, n1), (d2, s2, w2, n2) in combinations(booked, 2):
+        if d1 == d2 and w1 & w2 and (n1 in new or n2 in new):
+            assert s1 + duration <= s2 or s2 + duration <= s1
+    for u in ds.unavailabilities:
+        for p in plan.placed:
+            if u.personne in who(p.numero, p.group) and p.day == u.date:
+                assert _minutes(p.end) <= 9 * 60 or 10 * 60 <= _minutes(p.start)
+    assert plan_juries(ds, pending, start, duration) == plan

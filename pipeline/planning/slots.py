@@ -44,14 +44,16 @@ def hhmm(m: int) -> str:
     return f"{m // 60}h{m % 60:02d}"
 
 
+def parse_day(text: str, option: str) -> dt.date:
+    try:
+        return parse.parse_date(text.strip())
+    except ValueError:
+        raise PlanningOptionError(f"Date « {text} » illisible dans {option} : écrivez JJ/MM/AAAA, par exemple "
+                                  "06/06/2024.") from None
+
+
 def parse_days(text: str) -> list[dt.date]:
-    days = []
-    for part in _parts(text):
-        try:
-            days.append(parse.parse_date(part))
-        except ValueError:
-            raise PlanningOptionError(f"Jour « {part} » illisible dans --jours : écrivez des dates JJ/MM/AAAA "
-                                      "séparées par des virgules, par exemple 06/06/2024,07/06/2024.") from None
+    days = [parse_day(part, "--jours") for part in _parts(text)]
     if not days:
         raise PlanningOptionError("Aucun jour dans --jours : indiquez par exemple 06/06/2024,07/06/2024.")
     return sorted(set(days))

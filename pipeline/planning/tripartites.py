@@ -233,8 +233,14 @@ class _Solver:
             if held:
                 off = sum(1 for c in held if not c.review)
                 taken = len(held) - off
-                detail = ", ".join(x for x in (f"indisponible sur {off}" if off else "",
-                                               f"déjà pris·e sur {taken}" if taken else "") if x)
+                detail = ", ".join(x for x in (f"indisponible sur {_slots(off)}" if off else "",
+                                               f"déjà pris·e sur {_slots(taken)}" if taken else "") if x)
                 parts.append(f"{person.label} ({person.role}) {detail}")
-        return (f"aucun des {len(allowed)} créneaux ne convient à tout le monde — " + " ; ".join(parts)
+        start = ("le seul créneau possible ne convient pas" if len(allowed) == 1
+                 else f"aucun des {len(allowed)} créneaux possibles ne convient")
+        return (f"{start} à tout le monde — " + " ; ".join(parts)
                 + ". Ajoutez un jour ou une plage, ou allégez les indisponibilités.")
+
+
+def _slots(n: int) -> str:
+    return f"{n} créneau{'x' if n > 1 else ''}"
