@@ -138,3 +138,24 @@ def test_jurys_fill_missing_hours_without_collisions(copar: Copar, workbook: Pat
     assert b == [dt.time(14, 0), dt.time(14, 30), dt.time(15, 0), dt.time(15, 30), dt.time(16, 0), dt.time(16, 30)]
     # Jury C shares Mathieu Renaud with Jury B that day: its passages come after Jury B's
     assert c == [dt.time(17, 0), dt.time(17, 30), dt.time(18, 0), dt.time(18, 30), dt.time(19, 0), dt.time(19, 30)]
+
+
+def test_disponibilites_sheet_is_checked_and_optional(workbook: Path) -> None:
+    wb = load_workbook(workbook)
+    ws = wb["Disponibilités"]
+    for row, values in ((4, ["Karim Haddad", "31/06/2024", None, None]),
+                        (5, ["Karim Haddad", dt.datetime(2024, 6, 6), dt.time(15, 0), dt.time(14, 0)])):
+        for column, value in enumerate(values, start=1):
+            ws.cell(row, column).value = value
+    wb.save(workbook)
+    ds, report = check(workbook)
+    assert report.flatten(["sheet", "row", "column", "code"]) == [
+        ["Disponibilités", 4, "Date", "bad-date"],
+        ["Disponibilités", 5, "À", "time-order"],
+    ]
+    assert report.problems[1].message == ("L'heure de fin (14:00) ne suit pas l'heure de début (15:00) : corrigez "
+                                          "les colonnes De et À.")
+    del wb["Disponibilités"]
+    wb.save(workbook)
+    ds, report = check(workbook)
+    assert ds is not None and report.problems == [] and ds.unavailabilities == []

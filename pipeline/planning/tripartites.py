@@ -16,6 +16,7 @@ places whom it can and says, for each student left out, who was not free.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from pipeline.planning import people
@@ -142,7 +143,7 @@ class _Solver:
         for index in sorted(hopeless):
             reasons[index] = self._why(self.tasks[index])
         try:
-            if self._search(hopeless):
+            if not self._overloaded(hopeless) and self._search(hopeless):
                 return dict(self.chosen), reasons
         except _OutOfBudget:
             pass
@@ -173,6 +174,12 @@ class _Solver:
                 return True
             self._release(task)
         return False
+
+    def _overloaded(self, skip: set[int]) -> bool:
+        """Someone has more reviews to attend than free slots: no search can place everyone."""
+        demand = Counter(p.key for t in self.tasks if t.index not in skip for p in t.people)
+        return any(n > sum(1 for slot in self.slots if self.agenda.conflict(key, slot.day, slot.start, slot.end) is None)
+                   for key, n in demand.items())
 
     def _pick(self, skip: set[int]) -> tuple[_Task, list[Slot]] | None:
         """The next student to place and their free slots in order of preference."""
