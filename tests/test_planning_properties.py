@@ -197,3 +197,14 @@ def test_random_juries(case: tuple[Dataset, list[Pending], int, int]) -> None:
             if u.personne in who(p.numero, p.group) and p.day == u.date:
                 assert _minutes(p.end) <= 9 * 60 or 10 * 60 <= _minutes(p.start)
     assert plan_juries(ds, pending, start, duration) == plan
+
+
+def test_reviews_already_clashing_in_the_workbook_are_noted() -> None:
+    tutor = _tutor(0)
+    a, b = _student(0, tutor, "Claire Guillou"), _student(1, tutor, "Karim Haddad")
+    reviews = [TripartiteReview(a.numero, DAYS[0], dt.time(9, 0), row=2),
+               TripartiteReview(b.numero, DAYS[0], dt.time(9, 30), row=3)]
+    plan = plan_tripartites(Dataset(PROMOTION, students=[a, b], tripartites=reviews), Options([DAYS[0]]))
+    assert plan.placed == [] and plan.unplaced == []
+    assert plan.notes == ["Bilans tripartites, ligne 3 : Prénom0 Tuteur0 a déjà le bilan de Prénom0 Nom0 le 06/06 à "
+                          "9h00 à la même heure (ou sans pause) ; déplacez l'un des deux entretiens."]

@@ -138,3 +138,16 @@ def test_xlsx_for_the_secretary(copar: Copar, sample: Path, tmp_path: Path) -> N
                              "Bilan P3 : bilan manquant, période terminée le 19/01/2024")
     legend = [row for row in wb["Légende"].iter_rows(min_row=4, max_row=9, values_only=True)]
     assert [state for state, _ in legend] == ["reçu", "à venir", "en retard", "à vérifier", "inutilisable", "non dû"]
+
+
+def test_a_soutenance_without_hour_is_not_an_error_for_suivi(copar: Copar, tmp_path: Path) -> None:
+    workbook = tmp_path / "promotion.xlsx"
+    shutil.copyfile(INPUTS / "promotion.xlsx", workbook)
+    wb = load_workbook(workbook)
+    ws = wb["Soutenances"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "22002264")
+    ws.cell(row, 3).value = None
+    wb.save(workbook)
+    assert copar("check", workbook).exit_code == 1
+    mamadou = _states(copar, workbook, "15/02/2024")["22002264"]
+    assert (mamadou["jury"]["etat"], mamadou["jury"]["detail"]) == ("a_venir", "passage à prévoir dans Soutenances")

@@ -46,7 +46,7 @@ def tripartites(path: Path, options: Options, *, simulate: bool, when: dt.dateti
 
 
 def juries(path: Path, start: int, duration: int, *, simulate: bool, when: dt.datetime | None = None) -> Outcome:
-    raw, ds = _checked(path, tolerate=_missing_hour)
+    raw, ds = _checked(path, tolerate=missing_hour)
     plan = plan_juries(ds, _pending(raw.sheets.get("soutenances"), ds), start, duration)
 
     def cells(p: Placement) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def juries(path: Path, start: int, duration: int, *, simulate: bool, when: dt.da
     return _finish(raw, SOUTENANCES, plan, cells, simulate, when)
 
 
-def _missing_hour(problem: Problem) -> bool:
+def missing_hour(problem: Problem) -> bool:
     """An empty Heure in Soutenances: what `planning jurys` is there to fill."""
     return (problem.code == "required" and normalize(problem.sheet) in SOUTENANCES.names()
             and normalize(problem.column) in SOUTENANCES.column("heure").names())

@@ -103,6 +103,10 @@ def plan_tripartites(ds: Dataset, options: Options) -> Plan:
             start = minutes(review.heure)
             what = f"bilan de {s.nom_complet} le {review.date:%d/%m} à {hhmm(start)}"
             for person in (people.student(s), people.tutor(s), *staff):
+                clash = agenda.conflict(person.key, review.date, start, start + options.duration)
+                if clash is not None and clash.review:
+                    plan.notes.append(f"Bilans tripartites, ligne {review.row} : {person.label} a déjà le {clash.what} "
+                                      f"à la même heure (ou sans pause) ; déplacez l'un des deux entretiens.")
                 agenda.add(person.key, Busy(review.date, start, start + options.duration, what, True))
             fixed.setdefault(people.tutor(s).key, []).append(Slot(review.date, start, start + options.duration, FIXED))
             continue

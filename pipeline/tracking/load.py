@@ -7,13 +7,15 @@ from pathlib import Path
 
 from pipeline.errors import ValidationFailed
 from pipeline.pdf.assemble import find_rapports
+from pipeline.planning.run import missing_hour
 from pipeline.tracking.status import StudentState, follow_up
-from pipeline.workbook.reader import rapports_dir
-from pipeline.workbook.validate import check
+from pipeline.workbook.reader import load, rapports_dir
+from pipeline.workbook.validate import validate
 
 
 def load_states(path: Path, today: dt.date) -> list[StudentState]:
-    ds, report = check(path)
+    """A soutenance without an hour is not an error here: that student's jury is « à venir »."""
+    ds, report = validate(load(path), tolerate=missing_hour)
     if ds is None:
         raise ValidationFailed(report)
     rapports = find_rapports(rapports_dir(path), [s.numero for s in ds.students])
