@@ -172,6 +172,72 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
     sys.exit(EXIT_OK if result.ok else EXIT_PROBLEMS)
 
 
+@cli.command()
+@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
+@click.option("-o", "--sorties", type=cli_fr.path_type(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
+              help="Dossier de sortie : les formulaires vont dans SORTIES/formulaires/.")
+@click.option("--type", "form_type", type=click.Choice(["bilan", "compte-rendu", "grille"]), required=True,
+              help="bilan (bilan intermédiaire, par période), compte-rendu (bilan tripartite) ou grille (jury).")
+@click.option("--periode", type=int, metavar="N", help="Période du bilan intermédiaire, de 1 à 6 (avec --type bilan).")
+@click.option("--etudiant", "student", metavar="N°", help="Le formulaire de cet·te étudiant·e seulement.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "xlsx"]), default="pdf", show_default=True,
+              help="pdf (à remplir dans le navigateur ou Acrobat), docx (Word) ou xlsx (un classeur par destinataire).")
+@click.pass_context
+def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, periode: int | None,
+          student: str | None, fmt: str) -> None:
+    """Produit les formulaires à remplir, rangés par tuteur·rice (ou par jury).
+
+    Le cadre d'identité est pré-rempli et non modifiable ; les réponses déjà présentes dans le
+    classeur sont pré-remplies. Les formulaires remplis reviennent avec « copar collect ».
+    """
+    from pipeline.forms.generate import write_forms
+
+    settings = Settings(input=entrees, output=sorties, student=student)
+    written = _guard(ctx, write_forms, settings, form_type, periode, fmt)
+    for line in written.skipped:
+        click.echo(f"Sans formulaire : {line}")
+    click.echo(f"{written.forms} formulaire{'s' if written.forms > 1 else ''} pour {written.recipients} "
+               f"destinataire{'s' if written.recipients > 1 else ''}, {len(written.files)} fichier"
+               f"{'s' if len(written.files) > 1 else ''} écrit{'s' if len(written.files) > 1 else ''} dans {sorties}/formulaires/")
+
+
+@cli.command()
+@click.argument("dossier", type=cli_fr.path_type(path_type=Path, file_okay=False))
+@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
+@click.option("-o", "--sorties", type=cli_fr.path_type(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
+              help="Où écrire le rapport de collecte et conflits.xlsx (SORTIES/formulaires/).")
+@click.option("--remplacer", is_flag=True, help="En cas de conflit, la réponse du formulaire remplace celle du classeur.")
+@click.option("--simulation", is_flag=True, help="Montre ce qui changerait, sans rien écrire.")
+@click.pass_context
+def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, remplacer: bool, simulation: bool) -> None:
+    """Lit les formulaires remplis de DOSSIER et reporte les réponses dans le classeur.
+
+    PDF, Word, classeurs-formulaires et exports Google Forms (CSV) ou Microsoft Forms (xlsx).
+    Une sauvegarde datée du classeur est faite avant toute écriture. Code de sortie 1 si un
+    fichier est rejeté ou s'il y a un conflit.
+    """
+    from pipeline.forms import merge
+    from pipeline.forms.collect import REJECTED
+    from pipeline.forms.collect import collect as run_collect
+
+    settings = Settings(input=entrees, output=sorties)
+    result = _guard(ctx, run_collect, settings, dossier, remplacer, simulation)
+    click.echo(result.table(), nl=False)
+    counts = ", ".join(f"{result.count(s)} {s}" for s in (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED, REJECTED))
+    click.echo(f"Fichiers : {counts}.")
+    if simulation:
+        click.echo("Simulation : rien n'a été écrit.")
+    elif result.backup:
+        click.echo(f"{result.written} cellule{'s' if result.written > 1 else ''} écrite{'s' if result.written > 1 else ''} "
+                   f"dans le classeur ; sauvegarde : {result.backup}")
+    else:
+        click.echo("Rien de nouveau : le classeur n'a pas été modifié.")
+    if result.conflicts:
+        click.echo(f"Conflits : {result.conflicts}")
+    trouble = result.count(merge.CONFLICT) + result.count(REJECTED)
+    sys.exit(EXIT_PROBLEMS if trouble else EXIT_OK)
+
+
 @cli.group(subcommand_metavar="COMMANDE [ARGUMENTS]...")
 def templates() -> None:
     """Modèles Word : variables disponibles et vérification."""

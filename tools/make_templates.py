@@ -1312,11 +1312,13 @@ def make_grille():
     add_row(t, [head(V("s.titre")), head("Points", "center"), head("Note", "center"), head("Commentaires")],
             height=0.6, header=True)
     tr_tag(t, "{%tr for c in s.criteres %}")
-    add_row(t, [[V("c.critere")], {"parts": [V("c.points")], "align": "center"}, [""], [""]], height=1.0)
+    add_row(t, [[V("c.critere")], {"parts": [V("c.points")], "align": "center"},
+                {"parts": [V("c.note")], "align": "center", "bold": True}, [""]], height=1.0)
     tr_tag(t, "{%tr endfor %}")
     add_row(t, [{"parts": ["Sous-total"], "bold": True, "align": "right", "fill": LABEL_FILL},
                 {"parts": [V("s.points")], "bold": True, "align": "center", "fill": LABEL_FILL},
-                {"parts": [""], "fill": "FFFFFF"}, {"parts": [""], "fill": LABEL_FILL}], height=0.7)
+                {"parts": [V("s.note")], "bold": True, "align": "center", "fill": "FFFFFF"},
+                {"parts": [""], "fill": LABEL_FILL}], height=0.7)
     spacer(doc, 6)
     tag_para(doc, "{%p endfor %}")
     para(doc, ["Notes"], style="Heading 2")

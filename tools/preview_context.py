@@ -175,19 +175,19 @@ PERIODES[1].update(date_bilan="vendredi 22 décembre 2023", rempli=True,
                    apports="Dynamique de groupe ; animation de réunion.")
 
 SECTIONS = [
-    {"titre": "Rapport de mission", "points": "8", "criteres": [
-        {"critere": "Présentation de la mission, du contexte et des enjeux", "points": "2"},
+    {"titre": "Rapport de mission", "points": "8", "note": "", "criteres": [
+        {"critere": "Présentation de la mission, du contexte et des enjeux", "points": "2", "note": ""},
         {"critere": "Lecture réflexive des apprentissages professionnels (réalisations, processus, "
-                    "apprentissages, processus d'apprentissage)", "points": "4"},
-        {"critere": "Qualité de l'écrit et transférabilité des acquis", "points": "2"},
+                    "apprentissages, processus d'apprentissage)", "points": "4", "note": ""},
+        {"critere": "Qualité de l'écrit et transférabilité des acquis", "points": "2", "note": ""},
     ]},
-    {"titre": "Soutenance orale", "points": "6", "criteres": [
-        {"critere": "Clarté et structuration de la présentation", "points": "3"},
-        {"critere": "Qualité des échanges avec le jury " + JINJA_LOOKALIKE, "points": "3"},
+    {"titre": "Soutenance orale", "points": "6", "note": "", "criteres": [
+        {"critere": "Clarté et structuration de la présentation", "points": "3", "note": ""},
+        {"critere": "Qualité des échanges avec le jury " + JINJA_LOOKALIKE, "points": "3", "note": ""},
     ]},
-    {"titre": "Bilan tripartite de l'alternance", "points": "6", "criteres": [
-        {"critere": "Réalisations, résultats et impact de la mission", "points": "3"},
-        {"critere": "Posture professionnelle réflexive", "points": "3"},
+    {"titre": "Bilan tripartite de l'alternance", "points": "6", "note": "", "criteres": [
+        {"critere": "Réalisations, résultats et impact de la mission", "points": "3", "note": ""},
+        {"critere": "Posture professionnelle réflexive", "points": "3", "note": ""},
     ]},
 ]
 

@@ -139,7 +139,7 @@ def _grille(s: Student, ds: Dataset) -> dict[str, Any]:
     return {
         "jury": cx.jury(ds.jury(defense.jury) if defense else None),
         "passage": cx.passage(defense, s, ds),
-        "sections": cx.sections(ds.criteria),
+        "sections": cx.sections(ds.criteria, ds.notes_of(s.numero)),
         "total_points": "20",
     }
 

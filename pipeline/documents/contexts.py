@@ -158,18 +158,23 @@ def passage(d: Defense | None, s: Student, ds: Dataset, page: int | str = "") ->
     }
 
 
-def sections(criteria: list[Criterion]) -> list[dict[str, Any]]:
+def sections(criteria: list[Criterion], notes: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """The grille by section; `notes` (criterion text → note, sheet Notes) fills the Note column."""
+    notes = notes or {}
     groups: dict[str, list[Criterion]] = {}
     for c in criteria:
         groups.setdefault(c.section, []).append(c)
-    return [
-        {
+    result = []
+    for title, items in groups.items():
+        given = [notes[c.critere] for c in items if c.critere in notes]
+        result.append({
             "titre": title,
             "points": fmt.number_fr(sum(c.points for c in items)),
-            "criteres": [{"critere": c.critere, "points": fmt.number_fr(c.points)} for c in items],
-        }
-        for title, items in groups.items()
-    ]
+            "note": fmt.number_fr(sum(given)) if len(given) == len(items) else "",
+            "criteres": [{"critere": c.critere, "points": fmt.number_fr(c.points),
+                          "note": fmt.number_fr(notes.get(c.critere))} for c in items],
+        })
+    return result
 
 
 def team(ds: Dataset) -> list[dict[str, str]]:

@@ -106,6 +106,7 @@ DESCRIPTIONS = {
     "criteres": "critères de la section (liste)",
     "critere": "critère",
     "points": "points",
+    "note": "note du jury (feuille Notes)",
     "total_points": "total de la grille (20)",
     "motif": "raison pour laquelle le rapport manque",
     "fichier": "fichier concerné",

@@ -164,6 +164,16 @@ class Unavailability:
     row: int = 0
 
 
+@dataclass(frozen=True)
+class CriterionNote:
+    """The jury's note for one criterion of the grille (sheet Notes)."""
+
+    numero: str
+    critere: str  # as written in the sheet Grille
+    note: float
+    row: int = 0
+
+
 @dataclass
 class Dataset:
     """Every record of one promotion workbook, cross-referenced."""
@@ -177,6 +187,7 @@ class Dataset:
     defenses: list[Defense] = field(default_factory=list)
     criteria: list[Criterion] = field(default_factory=list)
     unavailabilities: list[Unavailability] = field(default_factory=list)
+    notes: list[CriterionNote] = field(default_factory=list)
 
     def student(self, numero: str) -> Student:
         for s in self.students:
@@ -192,6 +203,10 @@ class Dataset:
 
     def defense_of(self, numero: str) -> Defense | None:
         return next((d for d in self.defenses if d.numero == numero), None)
+
+    def notes_of(self, numero: str) -> dict[str, float]:
+        """The jury's notes of one student, by criterion text."""
+        return {n.critere: n.note for n in self.notes if n.numero == numero}
 
     def jury(self, name: str) -> Jury | None:
         return next((j for j in self.juries if j.jury == name), None)

@@ -1009,6 +1009,18 @@ DISPONIBILITES: list[dict[str, Any]] = [
     {"personne": "Claire Guillou", "date": D(2024, 6, 7), "de": T(14, 0), "a": T(17, 30)},
 ]
 
+# --- Notes par critère (two students; each sums to their rapport + soutenance notes) ---------------
+
+_NOTES = {
+    "22004512": (2.5, 2.5, 1.5, 1.5, 2, 1.5, 1.5, 2, 1.5),  # 8 + 8.5
+    "22005071": (2.5, 2, 2, 1.5, 2, 2, 1.5, 2, 1.5),  # 8 + 9
+}
+NOTES: list[dict[str, Any]] = [
+    {"numero": numero, "critere": c["critere"], "note": note}
+    for numero, notes in _NOTES.items()
+    for c, note in zip(GRILLE, notes, strict=True)
+]
+
 _ROWS: dict[str, list[dict[str, Any]]] = {
     "calendrier": CALENDRIER,
     "etudiants": ETUDIANTS,
@@ -1017,6 +1029,7 @@ _ROWS: dict[str, list[dict[str, Any]]] = {
     "jurys": JURYS,
     "soutenances": SOUTENANCES,
     "grille": GRILLE,
+    "notes": NOTES,
     "disponibilites": DISPONIBILITES,
 }
 

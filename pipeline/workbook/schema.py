@@ -310,6 +310,21 @@ DISPONIBILITES = Sheet(
     help="Facultative : une ligne par indisponibilité, respectée par « copar planning ».",
 )
 
+NOTES = Sheet(
+    "notes",
+    "Notes",
+    aliases=("Notes par critère", "Notes du jury", "Notes critères"),
+    columns=(
+        Column("numero", "N° étudiant", required=True, aliases=ETUDIANTS.column("numero").aliases, width=13),
+        Column("critere", "Critère", required=True, kind=LONGTEXT, aliases=("Criteres", "Critères"),
+               help="Le critère tel qu'il est écrit dans la feuille Grille.", width=60),
+        Column("note", "Note", kind=NUMBER, required=True, help="De 0 aux points du critère (feuille Grille).", width=8),
+    ),
+    optional=True,  # added after workbooks were in use; `copar collect` creates it
+    help="Les notes du jury, une ligne par étudiant·e et par critère de la grille ; leur somme doit "
+         "égaler la note du rapport plus celle de la soutenance (feuille Soutenances).",
+)
+
 SHEETS: tuple[Sheet, ...] = (PROMOTION, CALENDRIER, ETUDIANTS, BILANS, TRIPARTITES, JURYS, SOUTENANCES, GRILLE,
-                             DISPONIBILITES)
+                             NOTES, DISPONIBILITES)
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}

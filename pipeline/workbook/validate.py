@@ -111,10 +111,11 @@ class _Validator:
         defenses = validate_sheets.defenses(self, sheets.get("soutenances"), numeros, jury_names)
         criteria = validate_sheets.criteria(self, sheets.get("grille"))
         unavailabilities = validate_sheets.unavailabilities(self, sheets.get("disponibilites"))
+        notes = validate_sheets.notes(self, sheets.get("notes"), numeros, criteria, defenses)
         if promotion is None:
             return None
         return Dataset(promotion, calendar, students, reviews, tripartites, juries, defenses, criteria,
-                       unavailabilities=unavailabilities)
+                       unavailabilities=unavailabilities, notes=notes)
 
     def _structure(self) -> None:
         for issue in self.raw.issues:

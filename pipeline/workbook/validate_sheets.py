@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline.workbook import parse
 from pipeline.workbook.model import (
     Criterion,
+    CriterionNote,
     Defense,
     Event,
     Jury,
@@ -294,6 +295,54 @@ def unavailabilities(validator: Validator, sheet: RawSheet | None) -> list[Unava
         if ok:
             items.append(Unavailability(v["personne"], v["date"], v["de"], v["a"], row.number))
     return items
+
+
+def notes(validator: Validator, sheet: RawSheet | None, numeros: set[str] | None, criteria: list[Criterion],
+          defenses: list[Defense]) -> list[CriterionNote]:
+    """Per-criterion notes: a known student, a criterion of Grille, 0 to its points, sums matching Soutenances."""
+    items: list[CriterionNote] = []
+    if sheet is None:
+        return items
+    by_text = {normalize(c.critere): c for c in criteria}
+    first: dict[tuple[str, str], Row] = {}
+    for row in sheet.rows:
+        v, ok = validator.fields(sheet, row)
+        ok = validator.known_student(sheet, row, v["numero"], numeros) and ok
+        criterion = by_text.get(normalize(v["critere"])) if v["critere"] else None
+        if v["critere"] and criteria and criterion is None:
+            validator.at(ERROR, "unknown-criterion", sheet, row, "critere", v["critere"],
+                         "Critère absent de la feuille Grille : recopiez le critère exactement comme dans Grille.")
+            ok = False
+        if ok and criterion is not None and not 0 <= v["note"] <= criterion.points:
+            validator.at(ERROR, "note-range", sheet, row, "note", parse.text(row.value("note")),
+                         f"Note {v['note']:g} hors limites : ce critère est noté de 0 à {criterion.points:g} points.")
+            ok = False
+        if not ok or criterion is None:
+            continue
+        key = (v["numero"], criterion.critere)
+        if key in first:
+            validator.duplicate(sheet, row, "critere", v["critere"], first[key],
+                                f"Note de l'étudiant·e n° {v['numero']} pour ce critère")
+            continue
+        first[key] = row
+        items.append(CriterionNote(v["numero"], criterion.critere, v["note"], row.number))
+    for numero, total, expected in note_sums(items, criteria, defenses):
+        validator.at(WARNING, "note-sum", sheet, None, "note", f"{total:g}",
+                     f"Les notes par critère de l'étudiant·e n° {numero} font {total:g}, mais la feuille "
+                     f"Soutenances donne {expected:g} (rapport + soutenance) : corrigez l'une ou l'autre.")
+    return items
+
+
+def note_sums(notes: list[CriterionNote], criteria: list[Criterion],
+              defenses: list[Defense]) -> list[tuple[str, float, float]]:
+    """(N°, sum of the criterion notes, rapport + soutenance) where a complete grille disagrees with Soutenances."""
+    wrong = []
+    for d in defenses:
+        mine = [n.note for n in notes if n.numero == d.numero]
+        if (criteria and len(mine) == len(criteria) and d.note_rapport is not None
+                and d.note_soutenance is not None and abs(sum(mine) - d.note_rapport - d.note_soutenance) > 1e-6):
+            wrong.append((d.numero, sum(mine), d.note_rapport + d.note_soutenance))
+    return wrong
 
 
 def _calendar_key(value: str) -> str:

@@ -1,0 +1,232 @@
+"""Answers checked like the workbook, compared with it, and written into it.
+
+A checked return becomes `Change`s, one per answer: *ajouté* (the cell was empty), *identique*,
+*conflit* (the cell holds something else: the workbook keeps it, both values are reported) or
+*remplacé* (the same, with --remplacer). Only ajouté and remplacé are written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.documents import formats as fmt
+from pipeline.forms import spec
+from pipeline.forms.read import Return
+from pipeline.workbook import parse
+from pipeline.workbook.model import Dataset
+from pipeline.workbook.schema import BILANS, NOTES, SOUTENANCES, TRIPARTITES, Sheet, normalize
+from pipeline.workbook.validate_sheets import GRILLE_TOTAL
+
+ADDED, SAME, CONFLICT, REPLACED = "ajouté", "identique", "conflit", "remplacé"
+
+
+@dataclass(frozen=True)
+class Change:
+    sheet: Sheet
+    match: tuple[tuple[str, Any], ...]  # the row: (column key, value), e.g. N° étudiant and Période
+    column: str  # column key
+    old: Any
+    new: Any
+    status: str
+
+    @property
+    def header(self) -> str:
+        return self.sheet.column(self.column).header
+
+
+def check_return(ret: Return, ds: Dataset) -> tuple[dict[str, Any], list[str]]:
+    """Typed answers and the French problems that make the return unusable."""
+    i = ret.identity
+    problems: list[str] = []
+    if i.annee and i.annee != ds.promotion.annee:
+        return {}, [f"formulaire de la promotion {i.annee}, pas de {ds.promotion.annee}"]
+    if not any(s.numero == i.numero for s in ds.students):
+        return {}, [f"n° étudiant « {i.numero} » absent de la feuille Étudiant·es : l'identité ne correspond pas au classeur"]
+    if i.version and i.version != spec.version(i.type, ds):
+        return {}, ["formulaire d'une autre version (la grille ou copar a changé depuis son envoi) : "
+                    "renvoyez un formulaire produit par « copar forms » aujourd'hui"]
+    if i.type == spec.BILAN and (i.periode is None or not 1 <= i.periode <= 6):
+        return {}, ["période absente ou hors limites : une période va de 1 à 6"]
+    if i.type == spec.GRILLE and ds.defense_of(i.numero) is None:
+        return {}, [f"pas de soutenance pour le n° {i.numero} dans la feuille Soutenances"]
+    typed: dict[str, Any] = {}
+    for f in spec.fields(i.type, ds):
+        raw = ret.answers.get(f.key)
+        if raw is None:
+            continue
+        try:
+            typed[f.key] = _typed(f, raw)
+        except ValueError as exc:
+            problems.append(f"« {f.label[:60]} » : {exc} (valeur « {parse.text(raw)} »)")
+    if not typed and not problems:
+        return {}, ["formulaire vide : aucune réponse"]
+    if i.type == spec.GRILLE and not problems:
+        problems.extend(_sums(typed, ds, i.numero))
+    return typed, problems
+
+
+def _typed(f: spec.Field, raw: Any) -> Any:
+    if f.kind == spec.DATE:
+        return parse.parse_date(raw)
+    if f.kind == spec.TIME:
+        return parse.parse_time(raw)
+    if f.kind == spec.NUMBER:
+        value = parse.parse_number(raw)
+        if not 0 <= value <= (f.maximum or GRILLE_TOTAL):
+            raise ValueError(f"note hors limites, de 0 à {f.maximum:g}")
+        return value
+    return str(raw).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _sums(typed: dict[str, Any], ds: Dataset, numero: str) -> list[str]:
+    notes = [typed.get(f"{spec.NOTE_PREFIX}{n}") for n in range(1, len(ds.criteria) + 1)]
+    d = ds.defense_of(numero)
+    rapport = typed.get("note_rapport", d.note_rapport if d else None)
+    soutenance = typed.get("note_soutenance", d.note_soutenance if d else None)
+    if rapport is not None and soutenance is not None and rapport + soutenance > GRILLE_TOTAL:
+        return [f"note du rapport et note de la soutenance font {rapport + soutenance:g}, plus que {GRILLE_TOTAL:g}"]
+    if None in notes or rapport is None or soutenance is None:
+        return []
+    total = sum(n for n in notes if n is not None)
+    if abs(total - rapport - soutenance) > 1e-6:
+        return [f"les notes par critère font {fmt.number_fr(total)}, mais rapport + soutenance font "
+                f"{fmt.number_fr(rapport + soutenance)} : corrigez l'un ou l'autre"]
+    return []
+
+
+def _target(i: spec.Identity, key: str, ds: Dataset) -> tuple[Sheet, tuple[tuple[str, Any], ...], str, Any]:
+    """Where an answer goes, and what the workbook holds there now."""
+    if i.type == spec.BILAN:
+        r = ds.reviews_of(i.numero).get(i.periode or 0)
+        return BILANS, (("numero", i.numero), ("periode", i.periode)), key, getattr(r, key) if r else None
+    if i.type == spec.COMPTE_RENDU:
+        t = ds.tripartite_of(i.numero)
+        return TRIPARTITES, (("numero", i.numero),), key, getattr(t, key) if t else None
+    if key.startswith(spec.NOTE_PREFIX):
+        critere = ds.criteria[int(key[len(spec.NOTE_PREFIX):]) - 1].critere
+        return NOTES, (("numero", i.numero), ("critere", critere)), "note", ds.notes_of(i.numero).get(critere)
+    d = ds.defense_of(i.numero)
+    return SOUTENANCES, (("numero", i.numero),), key, getattr(d, key) if d else None
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(new, float) and isinstance(old, (int, float)):
+        return abs(old - new) < 1e-9
+    if isinstance(new, str):
+        return normalize_text(old) == new
+    return bool(old == new)
+
+
+def normalize_text(value: Any) -> str:
+    return str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def plan(i: spec.Identity, typed: dict[str, Any], ds: Dataset, replace: bool) -> list[Change]:
+    changes = []
+    for key, new in typed.items():
+        sheet, match, column, old = _target(i, key, ds)
+        if old is None or old == "":
+            status = ADDED
+        elif _same(old, new):
+            status = SAME
+        else:
+            status = REPLACED if replace else CONFLICT
+        changes.append(Change(sheet, match, column, old, new, status))
+    return changes
+
+
+def show(value: Any) -> str:
+    """A value as people read it in the table and the conflict report."""
+    if isinstance(value, dt.date):
+        return fmt.short_date(value)
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float):
+        return fmt.number_fr(value)
+    return "" if value is None else str(value)
+
+
+# --- writing into the openpyxl workbook --------------------------------------------------
+
+
+def apply(wb: Any, changes: list[Change]) -> int:
+    """Write the added and replaced answers; returns how many cells were written."""
+    written = 0
+    for c in changes:
+        if c.status not in (ADDED, REPLACED):
+            continue
+        ws, columns, header_row = _sheet(wb, c.sheet)
+        for key, _ in c.match:
+            _column(ws, columns, header_row, c.sheet, key)
+        col = _column(ws, columns, header_row, c.sheet, c.column)
+        row = _row(ws, columns, header_row, c.match)
+        cell = ws.cell(row, col)
+        cell.value = c.new
+        if isinstance(c.new, dt.date):
+            cell.number_format = "DD/MM/YYYY"
+        elif isinstance(c.new, dt.time):
+            cell.number_format = "HH:MM"
+        elif isinstance(c.new, str) and "\n" in c.new:
+            from openpyxl.styles import Alignment
+
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        written += 1
+    return written
+
+
+def _sheet(wb: Any, sheet: Sheet) -> tuple[Any, dict[str, int], int]:
+    ws = next((wb[n] for n in wb.sheetnames if normalize(n) in sheet.names()), None)
+    if ws is None:
+        ws = wb.create_sheet(sheet.name)
+        for n, column in enumerate(sheet.columns, start=1):
+            ws.cell(1, n, column.header)
+    for r in range(1, min(ws.max_row, 10) + 1):
+        columns = {}
+        for cell in ws[r]:
+            key = normalize(cell.value)
+            match = next((col.key for col in sheet.columns if key and key in col.names()), None)
+            if match and match not in columns:
+                columns[match] = cell.column
+        if columns:
+            return ws, columns, r
+    return ws, {}, 1
+
+
+def _column(ws: Any, columns: dict[str, int], header_row: int, sheet: Sheet, key: str) -> int:
+    if key not in columns:
+        col = max([*columns.values(), ws.max_column if ws.max_row >= header_row else 0]) + 1
+        ws.cell(header_row, col, sheet.column(key).header)
+        columns[key] = col
+    return columns[key]
+
+
+def _key(key: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if key == "numero":
+        return parse.identifier(value)
+    if key == "periode":
+        try:
+            return parse.parse_int(value)
+        except ValueError:
+            return None
+    return normalize(value)
+
+
+def _row(ws: Any, columns: dict[str, int], header_row: int, match: tuple[tuple[str, Any], ...]) -> int:
+    wanted = [(columns[k], k, _key(k, v)) for k, v in match]
+    last = header_row
+    for r in range(header_row + 1, ws.max_row + 1):
+        if any(ws.cell(r, c).value not in (None, "") for c in columns.values()):
+            last = r
+        if all(_key(k, ws.cell(r, c).value) == v for c, k, v in wanted):
+            return r
+    row = last + 1
+    for c, _, _ in wanted:
+        ws.cell(row, c, dict(match)[next(k for cc, k, _ in wanted if cc == c)])
+    return row
+
+
+__all__ = ["ADDED", "CONFLICT", "REPLACED", "SAME", "Change", "apply", "check_return", "plan", "show"]

@@ -1,0 +1,241 @@
+"""Every kind of returned file back to answers: filled PDFs, Word forms, workbook forms, and the
+exports of online forms. A file that cannot be trusted is rejected with one French reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.forms import spec
+from pipeline.forms.exports import map_headers
+from pipeline.workbook.model import Dataset
+
+
+@dataclass(frozen=True)
+class Return:
+    """One student's answers (for one period) as found in a returned file."""
+
+    source: Path
+    identity: spec.Identity
+    answers: dict[str, Any]  # field key → value as found (text, number, date); empty ones left out
+    where: str = ""  # « ligne 3 » in a workbook form or an export
+    ignored: tuple[str, ...] = field(default=())  # export columns matched by no field
+
+
+class Rejected(Exception):
+    """Raised when a returned file cannot be read as a form; the message is the French reason."""
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_file(path: Path, ds: Dataset) -> list[Return]:
+    try:
+        head = path.read_bytes()[:8]
+    except OSError as exc:
+        raise Rejected(f"fichier illisible ({exc.strerror})") from exc
+    if head.startswith(b"%PDF"):
+        return [_read_pdf(path)]
+    if head.startswith(b"PK"):
+        try:
+            names = set(zipfile.ZipFile(path).namelist())
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise Rejected("fichier endommagé : l'archive Word ou Excel ne s'ouvre pas") from exc
+        if "word/document.xml" in names:
+            return [_read_docx(path, ds)]
+        if "xl/workbook.xml" in names:
+            return _read_xlsx(path, ds)
+        raise Rejected("ni un document Word ni un classeur Excel : ce n'est pas un formulaire")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise Rejected("fichier Office chiffré (protégé par mot de passe) ou ancien format (.doc, .xls) : "
+                       "demandez le fichier sans mot de passe, au format .docx, .xlsx ou .pdf")
+    if path.suffix.lower() == ".csv":
+        return _read_csv(path, ds)
+    raise Rejected("ce n'est pas un formulaire (ni PDF, ni Word, ni Excel, ni export CSV)")
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def _read_pdf(path: Path) -> Return:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    from pipeline.forms.pdf import INFO_KEY
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise Rejected("PDF protégé par un mot de passe : demandez le formulaire sans mot de passe")
+        fields = reader.get_fields() or {}
+        info: Any = reader.metadata or {}
+    except Rejected:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
+        raise Rejected(f"PDF endommagé ({type(exc).__name__}) : demandez un nouvel envoi du formulaire") from exc
+    answers: dict[str, Any] = {}
+    named: set[tuple[str, str, int | None]] = set()
+    for name, value in fields.items():
+        parsed = spec.parse_field_name(name)
+        if parsed is None:
+            continue
+        named.add(parsed[:3])
+        v = value.get("/V")
+        if not _blank(v):
+            answers[parsed[3]] = str(v)
+    if not named:
+        raise Rejected("PDF sans champ de formulaire copar : ce n'est pas un formulaire produit par « copar forms »")
+    if len(named) > 1:
+        raise Rejected("PDF mêlant les champs de plusieurs formulaires : renvoyez chaque formulaire séparément")
+    form_type, numero, periode = named.pop()
+    raw = info.get(INFO_KEY)
+    if raw is None:  # a viewer that drops custom document information: the field names still tell
+        identity = spec.Identity(form_type, numero, periode, "", "")
+    else:
+        try:
+            identity = spec.Identity.from_json(str(raw))
+        except ValueError as exc:
+            raise Rejected(f"identité du formulaire illisible ({exc})") from exc
+        if (identity.type, identity.numero, identity.periode) != (form_type, numero, periode):
+            raise Rejected("identité du document et noms des champs discordants : le formulaire a été modifié")
+    return Return(path, identity, answers)
+
+
+# --- Word -----------------------------------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _xml(data: bytes) -> Any:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    return etree.fromstring(data, parser)
+
+
+def _sdt_text(sdt: Any) -> str:
+    content = sdt.find(f"{_W}sdtContent")
+    if content is None:
+        return ""
+    paragraphs = content.findall(f".//{_W}p") or [content]
+    lines = []
+    for p in paragraphs:
+        parts = []
+        for el in p.iter(f"{_W}t", f"{_W}br", f"{_W}tab", f"{_W}cr"):
+            parts.append(el.text or "" if el.tag == f"{_W}t" else ("\t" if el.tag == f"{_W}tab" else "\n"))
+        lines.append("".join(parts))
+    return "\n".join(lines)
+
+
+def _read_docx(path: Path, ds: Dataset) -> Return:
+    from pipeline.forms.word import PROPERTY
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            document = _xml(zf.read("word/document.xml"))
+            custom = _xml(zf.read("docProps/custom.xml")) if "docProps/custom.xml" in zf.namelist() else None
+    except Exception as exc:  # zip or XML errors of many kinds
+        raise Rejected(f"document Word endommagé ({type(exc).__name__})") from exc
+    identity = None
+    if custom is not None:
+        for prop in custom:
+            if prop.get("name") == PROPERTY and len(prop):
+                try:
+                    identity = spec.Identity.from_json(prop[0].text or "")
+                except ValueError as exc:
+                    raise Rejected(f"identité du formulaire illisible ({exc})") from exc
+    sdts = [s for s in document.iter(f"{_W}sdt") if s.find(f".//{_W}sdt") is None]
+    tags = [spec.parse_field_name(t.get(f"{_W}val", "")) if (t := s.find(f"{_W}sdtPr/{_W}tag")) is not None else None
+            for s in sdts]
+    if identity is None:
+        named = {t[:3] for t in tags if t}
+        if len(named) != 1:
+            raise Rejected("document Word sans identité copar : ce n'est pas un formulaire produit par « copar forms »")
+        form_type, numero, periode = named.pop()
+        identity = spec.Identity(form_type, numero, periode, "", "")
+    answers: dict[str, Any] = {}
+    if any(tags):
+        for sdt, tag in zip(sdts, tags, strict=True):
+            if tag and (tag[0], tag[1], tag[2]) == (identity.type, identity.numero, identity.periode):
+                answers[tag[3]] = _sdt_text(sdt)
+    else:  # re-saved by LibreOffice, which drops the tags but keeps the controls in order
+        keys = [f.key for f in spec.fields(identity.type, ds)]
+        if len(sdts) != len(keys):
+            raise Rejected(f"document Word dont les champs ne correspondent plus au formulaire ({len(sdts)} "
+                           f"champs au lieu de {len(keys)}) : des champs ont été supprimés ou ajoutés")
+        answers = {key: _sdt_text(sdt) for key, sdt in zip(keys, sdts, strict=True)}
+    return Return(path, identity, {k: v for k, v in answers.items() if not _blank(v)})
+
+
+# --- Excel and CSV --------------------------------------------------------------------------
+
+
+def _read_xlsx(path: Path, ds: Dataset) -> list[Return]:
+    from openpyxl import load_workbook
+
+    from pipeline.forms.sheet import read_rows
+
+    try:
+        wb = load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise Rejected(f"classeur endommagé ({type(exc).__name__})") from exc
+    try:
+        rows = read_rows(wb)
+    except ValueError as exc:
+        raise Rejected(f"classeur-formulaire modifié : {exc}") from exc
+    if rows is not None:
+        return [Return(path, identity, {k: v for k, v in answers.items() if not _blank(v)}, f"ligne {r}")
+                for r, identity, answers in rows]
+    ws = wb.worksheets[0]
+    table = [list(row) for row in ws.iter_rows(values_only=True)]
+    return _export(path, table, ds)
+
+
+def _read_csv(path: Path, ds: Dataset) -> list[Return]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "utf-16", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise Rejected("fichier CSV dans un encodage inconnu : exportez-le en UTF-8")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return _export(path, [list(r) for r in csv.reader(io.StringIO(text), dialect)], ds)
+
+
+def _export(path: Path, table: list[list[Any]], ds: Dataset) -> list[Return]:
+    if not table:
+        raise Rejected("fichier vide")
+    mapping = map_headers(table[0], ds)
+    if mapping is None:
+        raise Rejected("ni formulaire copar ni export de formulaire en ligne reconnu : il faut une colonne "
+                       "« N° étudiant » et au moins une question du formulaire (voir le guide, formulaires en ligne)")
+    from pipeline.workbook import parse
+
+    returns = []
+    for n, row in enumerate(table[1:], start=2):
+        cells = row + [None] * (len(table[0]) - len(row))
+        if all(_blank(c) for c in cells):
+            continue
+        numero = parse.identifier(cells[mapping.numero]) if not _blank(cells[mapping.numero]) else ""
+        periode = None
+        if mapping.periode is not None and not _blank(cells[mapping.periode]):
+            try:
+                periode = parse.parse_int(cells[mapping.periode])
+            except ValueError:
+                periode = -1  # reported by the checks as a period out of range
+        answers = {key: cells[i] for i, key in mapping.columns.items() if not _blank(cells[i])}
+        identity = spec.Identity(mapping.form_type, numero, periode, "", "")
+        returns.append(Return(path, identity, answers, f"ligne {n}", mapping.ignored))
+    return returns

@@ -1,0 +1,151 @@
+"""The workbook form: one .xlsx per tutor (or jury) with only their students' rows.
+
+Sheet « Formulaire »: identity columns locked (grey), answer columns open, dates and notes
+checked by data validation (notes from 0 to the criterion's points, as a drop-down of half
+points), the sheet protected without a password (protection guards against slips, not people).
+The identity of each row sits in the very hidden sheet `copar-formulaire`: row 1 the field key
+of each column, then one row per student (same row number) with type, N°, période, année and
+version.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipeline.forms import spec
+from pipeline.forms.content import Form
+
+SHEET = "Formulaire"
+HIDDEN = spec.MARKER
+IDENTITY_COLUMNS = (("numero", "N° étudiant", 13), ("nom", "Nom", 16), ("prenom", "Prénom", 14),
+                    ("structure", "Structure d'accueil", 28))
+HIDDEN_HEADER = ("type", "numero", "periode", "annee", "version")
+
+
+def _half_points(maximum: float) -> str:
+    steps = int(maximum * 2)
+    return ",".join(f"{i / 2:g}" for i in range(steps + 1))
+
+
+def _typed(f: spec.Field, text: str) -> Any:
+    """A pre-filled answer as Excel holds it: a number, a date, or text."""
+    from pipeline.workbook import parse
+
+    if not text:
+        return None
+    if f.kind == spec.NUMBER:
+        return parse.parse_number(text)
+    if f.kind == spec.DATE:
+        return parse.parse_date(text)
+    return text
+
+
+def workbook_bytes(forms: list[Form]) -> bytes:
+    """One workbook for the forms of one recipient (same type and period)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    first = forms[0]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    fields = first.fields
+    headers = [h for _, h, _ in IDENTITY_COLUMNS]
+    if first.identity.periode:
+        headers.append("Période")
+    n_identity = len(headers)
+    headers += [f.label + (f" ({f.help})" if f.help and f.kind != spec.LONGTEXT else "") for f in fields]
+    ws.append(headers)
+    locked_fill = PatternFill("solid", fgColor="E8EDF5")
+    head_fill = PatternFill("solid", fgColor="D6DFEE")
+    for col, _ in enumerate(headers, start=1):
+        cell = ws.cell(1, col)
+        cell.font = Font(bold=True, color="1F3864")
+        cell.fill = head_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for form in forms:
+        s = form.student
+        assert s is not None
+        row = [s.numero, s.nom, s.prenom, s.structure] + ([form.identity.periode] if form.identity.periode else [])
+        ws.append(row + [_typed(f, form.values.get(f.key, "")) for f in fields])
+    for r in range(2, len(forms) + 2):
+        for col in range(1, len(headers) + 1):
+            cell = ws.cell(r, col)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if col <= n_identity:
+                cell.fill = locked_fill
+                cell.protection = Protection(locked=True)
+            else:
+                cell.protection = Protection(locked=False)
+    last = len(forms) + 1
+    for i, f in enumerate(fields):
+        letter = get_column_letter(n_identity + 1 + i)
+        ws.column_dimensions[letter].width = 45 if f.kind == spec.LONGTEXT else 14
+        area = f"{letter}2:{letter}{last}"
+        if f.kind == spec.NUMBER:
+            dv = DataValidation(type="list", formula1=f'"{_half_points(f.maximum or 0)}"', allow_blank=True)
+            if f.maximum and f.maximum > 10:
+                dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=f"{f.maximum:g}",
+                                    allow_blank=True)
+            dv.error = f"Une note va de 0 à {f.maximum:g}."
+        elif f.kind == spec.DATE:
+            dv = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True)
+            dv.error = "Écrivez une date (JJ/MM/AAAA)."
+            for r in range(2, last + 1):
+                ws.cell(r, n_identity + 1 + i).number_format = "DD/MM/YYYY"
+        else:
+            continue
+        dv.showErrorMessage = True
+        dv.errorTitle = "Valeur refusée"
+        ws.add_data_validation(dv)
+        dv.add(area)
+    for col, (_, _, width) in enumerate(IDENTITY_COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = ws.cell(2, n_identity + 1)
+    ws.protection.sheet = True
+    ws.protection.formatCells = False
+    ws.protection.formatRows = False
+    ws.protection.formatColumns = False
+    hidden = wb.create_sheet(HIDDEN)
+    hidden.append([""] * n_identity + [f.key for f in fields])
+    for form in forms:
+        ident = form.identity
+        hidden.append([ident.type, ident.numero, ident.periode or "", ident.annee, ident.version])
+    hidden.sheet_state = "veryHidden"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def write_xlsx(forms: list[Form], out: Path) -> None:
+    from pipeline.files import write_bytes_atomically
+
+    write_bytes_atomically(out, workbook_bytes(forms))
+
+
+def read_rows(wb: Any) -> list[tuple[int, spec.Identity, dict[str, Any]]] | None:
+    """(row number, identity, {field key: cell value}) of a workbook form; None if `wb` is not one."""
+    if HIDDEN not in wb.sheetnames or SHEET not in wb.sheetnames:
+        return None
+    hidden, ws = wb[HIDDEN], wb[SHEET]
+    keys = [c.value for c in hidden[1]]
+    result = []
+    for r in range(2, hidden.max_row + 1):
+        values = [hidden.cell(r, c).value for c in range(1, len(HIDDEN_HEADER) + 1)]
+        if not values[0]:
+            continue
+        data = dict(zip(HIDDEN_HEADER, values, strict=True))
+        data["periode"] = int(data["periode"]) if data["periode"] not in (None, "") else None
+        identity = spec.Identity(str(data["type"]), str(data["numero"]), data["periode"], str(data["annee"]),
+                                 str(data["version"]))
+        if str(ws.cell(r, 1).value or "").strip() != identity.numero:
+            raise ValueError(f"ligne {r} : le N° étudiant ne correspond plus à l'identité du formulaire "
+                             "(lignes triées ou modifiées)")
+        answers = {key: ws.cell(r, c).value for c, key in enumerate(keys, start=1) if key}
+        result.append((r, identity, answers))
+    return result
