@@ -217,13 +217,13 @@ def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, rem
     fichier est rejeté ou s'il y a un conflit.
     """
     from pipeline.forms import merge
-    from pipeline.forms.collect import REJECTED
+    from pipeline.forms.collect import EMPTY_ROW, REJECTED
     from pipeline.forms.collect import collect as run_collect
 
     settings = Settings(input=entrees, output=sorties)
     result = _guard(ctx, run_collect, settings, dossier, remplacer, simulation)
     click.echo(result.table(), nl=False)
-    counts = ", ".join(f"{result.count(s)} {s}" for s in (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED, REJECTED))
+    counts = ", ".join(f"{result.count(s)} {s}" for s in (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED, REJECTED, EMPTY_ROW))
     click.echo(f"Fichiers : {counts}.")
     if simulation:
         click.echo("Simulation : rien n'a été écrit.")

@@ -33,3 +33,17 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$VENV/bin/python" -m pip install -q -e ".[test]"
   touch "$stamp"
 fi
+
+# PDF.js (Firefox's PDF engine) for the tests that fill copar's PDF forms as a browser would:
+# Node and npm from Debian if absent, then the pinned pdfjs-dist of tests/js/package-lock.json.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing nodejs and npm"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+fi
+if [ ! -d tests/js/node_modules/pdfjs-dist ] || [ tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ]; then
+  echo "setup: installing pdfjs-dist into tests/js"
+  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+fi

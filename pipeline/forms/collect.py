@@ -25,6 +25,7 @@ from pipeline.workbook.validate import check
 from pipeline.workbook.writer import update_workbook
 
 REJECTED = "rejeté"
+EMPTY_ROW = "vide"  # a row of a workbook form or an export left blank: nothing to report, nothing wrong
 SKIP_PREFIXES = ("~$", ".~lock", ".")
 
 
@@ -86,6 +87,9 @@ def collect(settings: Settings, folder: Path, replace: bool = False, simulation:
         for ret in returns:
             label = ret.identity.label + (f" ({ret.where})" if ret.where else "")
             typed, problems = merge.check_return(ret, ds)
+            if problems == [merge.EMPTY_FORM] and ret.where:
+                result.lines.append(Line(name, label, EMPTY_ROW, "ligne sans réponse"))
+                continue
             if problems:
                 result.lines.append(Line(name, label, REJECTED, " ; ".join(problems)))
                 continue

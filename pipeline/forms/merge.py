@@ -20,6 +20,7 @@ from pipeline.workbook.schema import BILANS, NOTES, SOUTENANCES, TRIPARTITES, Sh
 from pipeline.workbook.validate_sheets import GRILLE_TOTAL
 
 ADDED, SAME, CONFLICT, REPLACED = "ajouté", "identique", "conflit", "remplacé"
+EMPTY_FORM = "formulaire vide : aucune réponse"
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def check_return(ret: Return, ds: Dataset) -> tuple[dict[str, Any], list[str]]:
         except ValueError as exc:
             problems.append(f"« {f.label[:60]} » : {exc} (valeur « {parse.text(raw)} »)")
     if not typed and not problems:
-        return {}, ["formulaire vide : aucune réponse"]
+        return {}, [EMPTY_FORM]
     if i.type == spec.GRILLE and not problems:
         problems.extend(_sums(typed, ds, i.numero))
     return typed, problems

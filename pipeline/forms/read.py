@@ -79,6 +79,8 @@ def _read_pdf(path: Path) -> Return:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
         raise Rejected(f"PDF endommagé ({type(exc).__name__}) : demandez un nouvel envoi du formulaire") from exc
+    except Exception as exc:  # pypdf raises still other kinds on hostile files (e.g. a missing decryption library)
+        raise Rejected(f"PDF illisible ({type(exc).__name__}) : demandez un nouvel envoi du formulaire") from exc
     answers: dict[str, Any] = {}
     named: set[tuple[str, str, int | None]] = set()
     for name, value in fields.items():

@@ -2,7 +2,7 @@
 
 The field keys are the column keys of the workbook sheets the answers go to (Bilans
 intermédiaires, Bilans tripartites, Soutenances), except the grille's per-criterion notes,
-`note_1` … `note_N` in the order of the sheet Grille, which go to the sheet Notes.
+`critere_1` … `critere_N` in the order of the sheet Grille, which go to the sheet Notes.
 A form's *version* is a fingerprint of its fields (keys, labels, kinds, bounds): a returned
 form whose version differs from today's was made for another grille or another copar.
 """
@@ -26,7 +26,7 @@ TITLES = {
 SHEETS = {BILAN: "bilans", COMPTE_RENDU: "tripartites", GRILLE: "soutenances"}
 
 LONGTEXT, TEXT, DATE, TIME, NUMBER = "longtext", "text", "date", "time", "number"
-NOTE_PREFIX = "note_"
+NOTE_PREFIX = "critere_"
 MARKER = "copar-formulaire"  # Info key, custom property and hidden sheet name
 
 

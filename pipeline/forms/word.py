@@ -5,8 +5,8 @@ Each answer is one inline `w:sdt` in a paragraph of its own, tagged with the fie
 (`copar__bilan__22004512__2__activites`, as in the PDF) and surrounded by an editable range
 (`w:permStart`/`w:permEnd`); the document is otherwise read-only (`w:documentProtection`), so
 a tutor types only in the controls. The identity is a custom document property. LibreOffice
-7.4 keeps the controls, their order, the line breaks and the custom properties when it saves
-the file, but drops the tags: `read` then maps the controls by order, checked against the
+7.4 keeps the controls, their order, the line breaks (Maj+Entrée) and the custom properties
+when it saves the file, but drops the tags: `read` then maps the controls by order, checked against the
 form's field count.
 """
 
@@ -112,7 +112,10 @@ def _el(tag: str, **attrs: str) -> Any:
 
 
 def _control(paragraph: Any, tag: str, alias: str, value: str, n: int) -> None:
-    """An editable range holding one inline plain-text content control, shaded like a form box."""
+    """An editable range holding one inline rich-text content control, shaded like a form box.
+
+    Not a plain-text control (`w:text`): LibreOffice 7.4 drops the line breaks typed in those.
+    """
     p = paragraph._p
     ppr = p.get_or_add_pPr()
     ppr.append(_el("w:shd", val="clear", color="auto", fill="F2F4F8"))
@@ -123,7 +126,6 @@ def _control(paragraph: Any, tag: str, alias: str, value: str, n: int) -> None:
     props.append(_el("w:tag", val=tag))
     props.append(_el("w:id", val=str(100 + n)))
     props.append(_el("w:lock", val="sdtLocked"))
-    props.append(_el("w:text", multiLine="1"))
     sdt.append(props)
     content = _el("w:sdtContent")
     for i, line in enumerate(value.split("\n")):
