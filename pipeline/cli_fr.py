@@ -30,6 +30,8 @@ FRENCH = {
     "Invalid value: {message}": "Valeur invalide : {message}",
     "Aborted!": "Interrompu.",
     "default: {default}": "par défaut : {default}",
+    "required": "obligatoire",
+    "Choose from:\n\t{choices}": "Choisissez parmi :\n\t{choices}",
     "{name} {filename!r} does not exist.": "{name} {filename!r} n'existe pas.",
     "{name} {filename!r} is a directory.": "{name} {filename!r} est un dossier.",
     "{name} {filename!r} is a file.": "{name} {filename!r} est un fichier.",

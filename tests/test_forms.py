@@ -82,7 +82,7 @@ def test_pdf_round_trip_pdfjs_and_pypdf(copar, promo: Path, tmp_path: Path) -> N
 
     r = copar("collect", returned, promo, "-o", out)
     assert r.exit_code == 0, r.output
-    assert "firefox.pdf bilan, période 4, n° 22004512 ajouté" in _flat(r.output)
+    assert "firefox.pdf bilan, période 4 — Aïssatou N'Diaye (22004512) ajouté" in _flat(r.output)
     assert "3 cellules écrites" in r.output
     assert len(list(promo.parent.glob("promotion.avant-collecte-*.xlsx"))) == 1
     ds, _ = check(promo)
@@ -158,7 +158,7 @@ def test_docx_round_trip_through_libreoffice(copar, promo: Path, tmp_path: Path)
     assert b"w:tag" not in zipfile.ZipFile(resaved / form.name).read("word/document.xml")  # LibreOffice drops tags
     r = copar("collect", resaved, promo, "-o", out)
     assert r.exit_code == 0, r.output
-    assert "compte-rendu, n° 22004587" in r.output and "ajouté" in r.output
+    assert "compte-rendu — Maël Le Bihan (22004587)" in r.output and "ajouté" in r.output
     ds, _ = check(promo)
     assert ds is not None
     t = ds.tripartite_of("22004587")
@@ -191,7 +191,7 @@ def test_xlsx_round_trip_grille(copar, promo: Path, tmp_path: Path) -> None:
     wb.save(returned / "jury-b.xlsx")
     r = copar("collect", returned, promo, "-o", out)
     assert r.exit_code == 0, r.output
-    assert "grille, n° 22008845 (ligne 4) ajouté" in _flat(r.output)
+    assert "grille — Sarah Belkacem (22008845), ligne 4 ajouté" in _flat(r.output)
     ds, _ = check(promo)
     assert ds is not None and sum(ds.notes_of("22008845").values()) == 15
     r = copar("build", promo, "-o", out, "--only", "grille", "--etudiant", "22008845")
@@ -252,8 +252,8 @@ def test_online_form_exports_and_simulation(copar, promo: Path, tmp_path: Path) 
     before = promo.read_bytes()
     r = copar("collect", returned, promo, "-o", tmp_path / "out", "--simulation")
     assert r.exit_code == 0, r.output
-    assert "google.csv bilan, période 5, n° 22004512 (ligne 2) ajouté — colonnes ignorées : Remarque" in _flat(r.output)
-    assert "microsoft.xlsx compte-rendu, n° 22004587 (ligne 2) ajouté" in _flat(r.output)
+    assert "google.csv bilan, période 5 — Aïssatou N'Diaye (22004512), ligne 2 ajouté — colonnes ignorées : Remarque" in _flat(r.output)
+    assert "microsoft.xlsx compte-rendu — Maël Le Bihan (22004587), ligne 2 ajouté" in _flat(r.output)
     assert "Simulation : rien n'a été écrit." in r.output
     assert promo.read_bytes() == before and not (tmp_path / "out").exists()
     r = copar("collect", returned, promo, "-o", tmp_path / "out")

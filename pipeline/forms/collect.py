@@ -54,9 +54,11 @@ class Collected:
 
     def table(self) -> str:
         width = max([len(line.source) for line in self.lines] + [7])
-        rows = [f"{'Fichier':<{width}}  {'Formulaire':<34}  Résultat"]
+        form_width = max([len(line.form) for line in self.lines] + [10])
+        rows = [f"{'Fichier':<{width}}  {'Formulaire':<{form_width}}  Résultat"]
         for line in self.lines:
-            rows.append(f"{line.source:<{width}}  {line.form:<34}  {line.status}{' — ' + line.detail if line.detail else ''}")
+            rows.append(f"{line.source:<{width}}  {line.form:<{form_width}}  {line.status}"
+                        f"{' — ' + line.detail if line.detail else ''}")
             for c in line.changes:
                 if c.status in (merge.CONFLICT, merge.REPLACED):
                     rows.append(f"{'':<{width}}    {c.sheet.name}, {c.header} : classeur « {merge.show(c.old)} », "
@@ -85,7 +87,7 @@ def collect(settings: Settings, folder: Path, replace: bool = False, simulation:
             result.lines.append(Line(name, "", REJECTED, str(exc)))
             continue
         for ret in returns:
-            label = ret.identity.label + (f" ({ret.where})" if ret.where else "")
+            label = _label(ret, ds)
             typed, problems = merge.check_return(ret, ds)
             if problems == [merge.EMPTY_FORM] and ret.where:
                 result.lines.append(Line(name, label, EMPTY_ROW, "ligne sans réponse"))
@@ -105,6 +107,10 @@ def collect(settings: Settings, folder: Path, replace: bool = False, simulation:
         line.changes = merge.plan(ret.identity, typed, ds, replace)
         statuses = {c.status for c in line.changes}
         line.status = next((s for s in (merge.CONFLICT, merge.REPLACED, merge.ADDED) if s in statuses), merge.SAME)
+        if len(statuses) > 1:
+            counts = ", ".join(f"{sum(c.status == s for c in line.changes)} {s}"
+                               for s in (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED) if s in statuses)
+            line.detail = "; ".join(filter(None, (f"réponses : {counts}", line.detail)))
         changes.extend(line.changes)
     if simulation:
         return result
@@ -113,6 +119,15 @@ def collect(settings: Settings, folder: Path, replace: bool = False, simulation:
         result.backup, result.written = saved.backup, saved.value
     _reports(settings.output / layout.ROOT, result, accepted, duplicates)
     return result
+
+
+def _label(ret: Return, ds: Any) -> str:
+    """« bilan, période 2 — Léa Fontaine (22007203), ligne 3 »: what staff recognise."""
+    i = ret.identity
+    who = next((s.nom_complet for s in ds.students if s.numero == i.numero), "")
+    period = f", période {i.periode}" if i.periode else ""
+    text = f"{i.type}{period} — {who} ({i.numero})" if who else f"{i.type}{period} — n° {i.numero}"
+    return text + (f", {ret.where}" if ret.where else "")
 
 
 def _duplicates(accepted: list[tuple[Return, dict[str, Any], Line]]) -> dict[int, str]:
