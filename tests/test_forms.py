@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
 
 from pipeline.workbook.validate import check
 from tests.helpers import DATA, INPUTS, ROOT, pdf_text
@@ -85,6 +86,13 @@ def test_pdf_round_trip_pdfjs_and_pypdf(copar, promo: Path, tmp_path: Path) -> N
     assert "firefox.pdf bilan, période 4 — Aïssatou N'Diaye (22004512) ajouté" in _flat(r.output)
     assert "3 cellules écrites" in r.output
     assert len(list(promo.parent.glob("promotion.avant-collecte-*.xlsx"))) == 1
+    original, written = openpyxl.load_workbook(INPUTS / "promotion.xlsx"), openpyxl.load_workbook(promo)
+    assert written.sheetnames == original.sheetnames
+    for name in original.sheetnames:  # staff's drop-downs, frozen panes and widths survive
+        assert len(written[name].data_validations.dataValidation) == len(original[name].data_validations.dataValidation)
+        assert written[name].freeze_panes == original[name].freeze_panes
+        assert {k: d.width for k, d in written[name].column_dimensions.items()} == {
+            k: d.width for k, d in original[name].column_dimensions.items()}
     ds, _ = check(promo)
     assert ds is not None
     assert ds.reviews_of("22004512")[4].activites == HOSTILE
@@ -212,14 +220,25 @@ def test_rejections(copar, promo: Path, tmp_path: Path) -> None:
     shutil.copy(DATA / "pdf" / "form_libreoffice-9-widgets.pdf", returned / "autre-formulaire.pdf")
     (returned / "notes.txt").write_text("bonjour", encoding="utf-8")
     shutil.copy(form, returned / "vide.pdf")
-    for name, annee in (("autre-promo.pdf", "2022-2023"),):
+    for name, change in (("autre-promo.pdf", {"annee": "2022-2023"}), ("ancienne-grille.pdf", {"version": "0" * 12})):
         writer = PdfWriter(clone_from=PdfReader(form))
         identity = json.loads(str(PdfReader(form).metadata["/CoparFormulaire"]))
-        identity["annee"] = annee
+        identity.update(change)
         writer.add_metadata({"/CoparFormulaire": json.dumps(identity)})
         writer.update_page_form_field_values(writer.pages[0], {"copar__bilan__22004512__5__apports": "x"},
                                              auto_regenerate=False)
         writer.write(returned / name)
+    # a hand-made form for a student who is not in the workbook: identity and field names agree
+    stranger = PdfWriter(clone_from=PdfReader(form))
+    for page in stranger.pages:
+        for annot in page["/Annots"]:
+            widget = annot.get_object()
+            widget[NameObject("/T")] = TextStringObject(str(widget["/T"]).replace("22004512", "99999999"))
+    identity = json.loads(str(PdfReader(form).metadata["/CoparFormulaire"]))
+    stranger.add_metadata({"/CoparFormulaire": json.dumps({**identity, "numero": "99999999"})})
+    stranger.update_page_form_field_values(stranger.pages[0], {"copar__bilan__99999999__5__apports": "x"},
+                                           auto_regenerate=False)
+    stranger.write(returned / "inconnu.pdf")
     for name, text in (("double-1.pdf", "version un"), ("double-2.pdf", "version deux")):
         _pypdf_fill(form, returned / name, {"copar__bilan__22004512__5__apports": text})
     before = promo.read_bytes()
@@ -232,6 +251,8 @@ def test_rejections(copar, promo: Path, tmp_path: Path) -> None:
     assert "ce n'est pas un formulaire" in lines["notes.txt"]
     assert "formulaire vide" in lines["vide.pdf"]
     assert "promotion 2022-2023, pas de 2023-2024" in lines["autre-promo.pdf"]
+    assert "formulaire d'une autre version" in lines["ancienne-grille.pdf"]
+    assert "n° étudiant « 99999999 » absent de la feuille Étudiant·es" in lines["inconnu.pdf"]
     assert "deux retours différents" in lines["double-1.pdf"] and "deux retours différents" in lines["double-2.pdf"]
     assert promo.read_bytes() == before
     doubles = openpyxl.load_workbook(out / "formulaires" / "conflits.xlsx").active
@@ -271,3 +292,21 @@ def test_collect_refuses_an_open_workbook(copar, promo: Path, tmp_path: Path) ->
     r = copar("collect", returned, promo, "-o", tmp_path / "out")
     assert r.exit_code == 1
     assert "est ouvert dans Excel ou LibreOffice" in r.stderr
+
+
+def test_notes_sheet_is_checked(copar, promo: Path) -> None:
+    wb = openpyxl.load_workbook(promo)
+    ws = wb["Notes"]
+    rows = (["22004587", "Critère qui n'existe pas", 1],
+            ["22004587", "Qualité des échanges avec le jury", 3],
+            ["22004512", "Qualité des échanges avec le jury", 2])  # the sample already notes it
+    for r, values in enumerate(rows, start=20):
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c, value)
+    wb.save(promo)
+    r = copar("check", promo, "--format", "json")
+    problems = [(p["row"], p["column"], p["message"].split(" :")[0]) for p in json.loads(r.output)
+                if p["sheet"] == "Notes"]
+    assert problems == [(20, "Critère", "Critère absent de la feuille Grille"),
+                        (21, "Note", "Note 3 hors limites"),
+                        (22, "Critère", "Note de l'étudiant·e n° 22004512 pour ce critère déjà présent·e à la ligne 8")]
