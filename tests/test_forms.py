@@ -310,3 +310,15 @@ def test_notes_sheet_is_checked(copar, promo: Path) -> None:
     assert problems == [(20, "Critère", "Critère absent de la feuille Grille"),
                         (21, "Note", "Note 3 hors limites"),
                         (22, "Critère", "Note de l'étudiant·e n° 22004512 pour ce critère déjà présent·e à la ligne 8")]
+
+
+def test_forms_refuses_a_bad_request(copar, promo: Path, tmp_path: Path) -> None:
+    r = copar("forms", promo, "-o", tmp_path, "--type", "bilan")
+    assert (r.exit_code, r.stderr) == (1, "Erreur : Indiquez la période des bilans intermédiaires avec --periode (de 1 à 6).\n")
+    r = copar("forms", promo, "-o", tmp_path, "--type", "grille", "--periode", "2")
+    assert r.exit_code == 1 and "--periode ne s'applique qu'aux bilans intermédiaires" in r.stderr
+    r = copar("forms", promo, "-o", tmp_path, "--type", "bilan", "--periode", "7")
+    assert r.exit_code == 1 and "Période 7 hors limites" in r.stderr
+    r = copar("forms", promo, "-o", tmp_path, "--type", "compte-rendu", "--etudiant", "123")
+    assert r.exit_code == 1 and "Aucun·e étudiant·e n° 123" in r.stderr
+    assert not (tmp_path / "formulaires").exists()

@@ -59,11 +59,18 @@ def docx_bytes(form: Form, common: dict[str, Any], templates: Path | None = None
                     "(.docx) et renvoyez-le : le reste du document est protégé.")
     table = document.add_table(rows=0, cols=2)
     _table_style(document, table)
+    from docx.shared import Cm
+
+    table.autofit = False
+    for column, width in zip(table.columns, (4.6, 12.4), strict=True):
+        column.width = Cm(width)
     for label, value in form.block:
         cells = table.add_row().cells
         cells[0].text = ""
         cells[0].paragraphs[0].add_run(label).bold = True
         _set_text(cells[1].paragraphs[0], value)
+        for cell, width in zip(cells, (4.6, 12.4), strict=True):  # the house templates' label/value widths
+            cell.width = Cm(width)
     for n, f in enumerate(form.fields, start=1):
         heading = f.label + (f" ({f.help})" if f.help and f.kind != spec.LONGTEXT else "")
         if f.section:
