@@ -182,9 +182,11 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
 @click.option("--etudiant", "student", metavar="N°", help="Le formulaire de cet·te étudiant·e seulement.")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "xlsx"]), default="pdf", show_default=True,
               help="pdf (à remplir dans le navigateur ou Acrobat), docx (Word) ou xlsx (un classeur par destinataire).")
+@click.option("--templates", "templates", type=cli_fr.path_type(path_type=Path, file_okay=False, exists=True),
+              help="Dossier de modèles de l'université : les formulaires Word en reprennent l'en-tête et les styles.")
 @click.pass_context
 def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, periode: int | None,
-          student: str | None, fmt: str) -> None:
+          student: str | None, fmt: str, templates: Path | None) -> None:
     """Produit les formulaires à remplir, rangés par tuteur·rice (ou par jury).
 
     Le cadre d'identité est pré-rempli et non modifiable ; les réponses déjà présentes dans le
@@ -192,7 +194,7 @@ def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, peri
     """
     from pipeline.forms.generate import write_forms
 
-    settings = Settings(input=entrees, output=sorties, student=student)
+    settings = Settings(input=entrees, output=sorties, student=student, templates=templates)
     written = _guard(ctx, write_forms, settings, form_type, periode, fmt)
     for line in written.skipped:
         click.echo(f"Sans formulaire : {line}")

@@ -160,6 +160,8 @@ def test_docx_round_trip_through_libreoffice(copar, promo: Path, tmp_path: Path)
     assert r.exit_code == 0, r.output
     form = next((out / "formulaires" / "compte-rendu").glob("*/22004587-*.docx"))
     _fill_docx(form, {"realisations": HOSTILE, "date": "06/06/2024", "heure": "10:15"})
+    r = copar("collect", form.parent, promo, "-o", out, "--simulation")  # as saved by Word: tags kept
+    assert r.exit_code == 0 and "ajouté" in r.output, r.output
     resaved = tmp_path / "resaved"
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "docx",
                     "--outdir", str(resaved), str(form)], check=True, capture_output=True, timeout=180)
