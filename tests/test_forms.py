@@ -324,3 +324,26 @@ def test_forms_refuses_a_bad_request(copar, promo: Path, tmp_path: Path) -> None
     r = copar("forms", promo, "-o", tmp_path, "--type", "compte-rendu", "--etudiant", "123")
     assert r.exit_code == 1 and "Aucun·e étudiant·e n° 123" in r.stderr
     assert not (tmp_path / "formulaires").exists()
+
+
+def test_pdf_identity_also_in_xmp(copar, promo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "outputs"
+    copar("forms", promo, "-o", out, "--type", "bilan", "--periode", "6", "--etudiant", "22004512")
+    form = next((out / "formulaires").rglob("*.pdf"))
+    reader = PdfReader(form)
+    identity = json.loads(reader.xmp_metadata.dc_identifier)  # type: ignore[union-attr]
+    assert identity == json.loads(str(reader.metadata["/CoparFormulaire"]))
+    assert identity["type"] == "bilan" and identity["periode"] == 6 and len(identity["version"]) == 12
+    # a tool that rewrites the document information without copar's entry: the XMP still tells
+    writer = PdfWriter(clone_from=reader)
+    del writer._info.get_object()[NameObject("/CoparFormulaire")]  # type: ignore[union-attr]
+    xmp = writer.xmp_metadata
+    xmp.dc_identifier = json.dumps({**identity, "annee": "2020-2021"})  # type: ignore[union-attr]
+    writer.xmp_metadata = xmp
+    writer.update_page_form_field_values(writer.pages[0], {"copar__bilan__22004512__6__apports": "x"},
+                                         auto_regenerate=False)
+    returned = tmp_path / "retours"
+    returned.mkdir()
+    writer.write(returned / "sans-info.pdf")
+    r = copar("collect", returned, promo, "-o", out, "--simulation")
+    assert "formulaire de la promotion 2020-2021, pas de 2023-2024" in r.output

@@ -3,8 +3,8 @@
 Why not LibreOffice: its PDF export (7.4, Debian 12) turns neither Word content controls nor
 legacy form fields into PDF fields. So the page is drawn here — Carlito, the programme in the
 header, « Page X sur Y » in the footer, the label fills of the Word templates — and pypdf then
-adds what ReportLab cannot: the identity (document info `/CoparFormulaire`, also carried by
-every field name), number formats and ranges (`AFNumber_*`, `AFRange_Validate`: a note cannot
+adds what ReportLab cannot: the identity (document info `/CoparFormulaire` and XMP
+`dc:identifier`, also carried by every field name), number formats and ranges (`AFNumber_*`, `AFRange_Validate`: a note cannot
 exceed its criterion's points), a date format, and `/NeedAppearances` so that Firefox, Chrome
 and Acrobat redraw what people type. No radio buttons: Preview on macOS loses them.
 """
@@ -308,6 +308,11 @@ def _finish(form: Form, raw: bytes) -> bytes:
     acroform[NameObject("/NeedAppearances")] = BooleanObject(True)
     writer.add_metadata({INFO_KEY: form.identity.to_json(), "/Keywords": f"copar formulaire {form.identity.type}",
                          "/Creator": "copar"})
+    from pypdf.xmp import XmpInformation
+
+    xmp = XmpInformation.create()  # the same identity in XMP (dc:identifier), for tools that rewrite /Info
+    xmp.dc_identifier = form.identity.to_json()
+    writer.xmp_metadata = xmp
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -75,6 +75,9 @@ def _read_pdf(path: Path) -> Return:
             raise Rejected("PDF protégé par un mot de passe : demandez le formulaire sans mot de passe")
         fields = reader.get_fields() or {}
         info: Any = reader.metadata or {}
+        raw = info.get(INFO_KEY)
+        if raw is None and reader.xmp_metadata is not None:  # a tool that rewrote /Info kept the XMP
+            raw = reader.xmp_metadata.dc_identifier
     except Rejected:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
@@ -96,7 +99,6 @@ def _read_pdf(path: Path) -> Return:
     if len(named) > 1:
         raise Rejected("PDF mêlant les champs de plusieurs formulaires : renvoyez chaque formulaire séparément")
     form_type, numero, periode = named.pop()
-    raw = info.get(INFO_KEY)
     if raw is None:  # a viewer that drops custom document information: the field names still tell
         identity = spec.Identity(form_type, numero, periode, "", "")
     else:
