@@ -1,37 +1,53 @@
 """Orchestration of a build: validate, render, convert, assemble, record. No click here.
 
-Outputs are recorded in outputs/manifest.json with a fingerprint of what each one depends
-on (its context, its template, --pdfa). A later build skips what is unchanged, rewrites
-what changed, removes the outputs of a document it could not rebuild (no stale file is
-left beside a failure) and, when it builds everything, deletes the outputs of people and
-juries no longer in the workbook.
+The build's state lives in two objects: the `Manifest` (what the folder held at the
+start, what it holds now, journalled as each file lands, "is this output fresh?") and
+the `Outputs` (where a file goes; the only ways a file is removed or set aside). Jury
+packets receive those two and a conversion callable, never the builder.
+
+A build holds `.copar/verrou` for its whole run, sweeps what an interrupted build
+left, then skips what is fresh, rewrites what changed (setting aside any file edited
+by hand), removes the outputs the current workbook no longer produces in the stages it
+ran, and finally writes manifest.json and the build report.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
+from collections.abc import Generator
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 from pipeline.documents import catalogue as documents
 from pipeline.documents.catalogue import FAMILIES, Layout, Unit
 from pipeline.documents.render import find_template, render_docx
 from pipeline.errors import CoparError, ValidationFailed
 from pipeline.files import write_bytes_atomically
-from pipeline.results import FAILED, SKIPPED, WRITTEN, BuildResult, Outcome, build_report, sha256_file, sha256_text
+from pipeline.lock import BuildLock
+from pipeline.manifest import MANIFEST, Entry, Manifest
+from pipeline.outputs import Outputs, remove_file, set_aside
+from pipeline.processes import interruptible, is_disk_full, worker_initializer
+from pipeline.results import (
+    FAILED,
+    PACKET_FAMILY,
+    PENDING,
+    SKIPPED,
+    WRITTEN,
+    BuildResult,
+    Outcome,
+    build_report,
+    sha256_file,
+    sha256_text,
+)
 from pipeline.settings import Settings
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.reader import rapports_dir, resolve_input
 from pipeline.workbook.validate import check
 
-MANIFEST = "manifest.json"
 BUILD_REPORT = "rapport-de-construction.txt"
-MANIFEST_VERSION = 1
 PARALLEL_RENDER_MIN = 24  # below this, starting worker processes costs more than it saves
-SUFFIXES = (".docx", ".pdf")
 BATCH = 40  # documents per LibreOffice call: fewer start-ups; a failed batch is retried file by file
+STALE_SHOWN = 5  # out-of-date documents named in the note of a partial build
 
 
 class Progress(Protocol):
@@ -51,6 +67,15 @@ class _Silent:
         pass
 
 
+class DiskFull(CoparError):
+    """Raised when the disk fills up during a build; carries what was written until then."""
+
+    def __init__(self, output: Path, result: BuildResult) -> None:
+        self.result = result
+        super().__init__(f"Disque plein : plus de place pour écrire dans {output}. Les documents déjà écrits sont "
+                         "complets et à jour ; libérez de la place puis relancez « copar build » pour terminer.")
+
+
 def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:
     """Render one document; the French error, or None. Runs in worker processes."""
     template, context, out = args
@@ -59,6 +84,10 @@ def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:
         return None
     except CoparError as exc:
         return str(exc)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise  # stops the build: nothing else can be written
+        return f"impossible d'écrire {out.name} : {exc.strerror or exc}"
     except Exception as exc:  # last line of defence: one document never stops the others
         return f"erreur inattendue en remplissant le modèle {template.name} ({type(exc).__name__} : {exc})"
 
@@ -77,31 +106,10 @@ class Builder:
     def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
         self.s = settings
         self.progress = progress or _Silent()
-        self.out = settings.output
+        self.outputs = Outputs(settings.output)
         self.source: Path = resolve_input(settings.input)
-        self.manifest_path = self.out / MANIFEST
-        self.old = self._load_manifest()
-        self.files: dict[str, dict[str, Any]] = {}  # what the manifest will say, by output path
-        self.attempted: set[str] = set()  # paths this build tried to (re)write
-        self.input_hashes: dict[str, str] = {}
-
-    def _check_output(self) -> None:
-        if self.out.exists() and not self.out.is_dir():
-            raise CoparError(f"Dossier de sortie inutilisable : {self.out} est un fichier. Indiquez un dossier avec -o.")
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise CoparError(f"Dossier de sortie inutilisable : {self.out} ({exc.strerror}). "
-                             "Indiquez un dossier où vous pouvez écrire, avec -o.") from exc
-        if not os.access(self.out, os.W_OK | os.X_OK):
-            raise CoparError(f"Dossier de sortie en lecture seule : {self.out}. Indiquez un autre dossier avec -o.")
-
-    def _load_manifest(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-            return data.get("files", {}) if data.get("version") == MANIFEST_VERSION else {}
-        except (OSError, ValueError, AttributeError):
-            return {}
+        self.manifest = Manifest(self.outputs.root, self.outputs.work)
+        self.other_promotion = False  # the folder held another promotion's outputs (--force)
 
     @property
     def complete(self) -> bool:
@@ -112,41 +120,94 @@ class Builder:
         dataset, report = check(self.s.input)
         if dataset is None or not report.valid:
             raise ValidationFailed(report)
-        self._check_output()  # only now: a refused build leaves no trace
-        self.input_hashes = self._hash_inputs()
-        result = BuildResult(self.out, report)
-        families, packets = documents.resolve_only(self.s.only)
-        layout = Layout.of(dataset)
-        units = self._select(documents.units(dataset, families, self.s.today, layout), dataset)
-        pending = self._render_all(units, result)
-        if self.s.pdf:
-            self._convert(pending, result)
-        self._packets(dataset, layout, result, requested=packets)
-        try:
-            self._remove_obsolete(result)
-            self._write_manifest(result)
-        except OSError as exc:
-            raise CoparError(f"Impossible d'écrire le manifeste ou le rapport dans {self.out} : {exc.strerror}.") from exc
+        self.outputs.prepare()  # only now: a refused build leaves no trace
+        self._refuse_foreign_folder()
+        result = BuildResult(self.outputs.root, report)
+        with BuildLock(self.outputs.work, self.outputs.root), interruptible():
+            self.manifest = Manifest.load(self.outputs.root, self.outputs.work)
+            self._check_promotion(dataset)
+            self.outputs.sweep()
+            try:
+                self.manifest.open(self._metadata(dataset))
+                self._stages(dataset, result)
+                self._finish(result)
+            except OSError as exc:
+                if not is_disk_full(exc):
+                    raise CoparError(f"Impossible d'écrire dans {self.outputs.root} : {exc.strerror or exc}.") from exc
+                self._abandon(result, "non écrit : disque plein")
+                raise DiskFull(self.outputs.root, result) from exc
+            finally:
+                self.manifest.close()
         return result
 
-    def _packets(self, ds: Dataset, layout: Layout, result: BuildResult, requested: bool) -> None:
-        existing = any(v.get("family") == "dossier_jury" for v in self.old.values())
-        if not (requested or existing):
-            return
-        if not self.s.pdf:
-            if existing:
-                result.notes.append("Dossiers de jury non mis à jour (option --no-pdf) : relancez « copar build » "
-                                    "sans --no-pdf avant de les transmettre.")
-            else:
-                result.notes.append("Dossiers de jury non assemblés : ils demandent les PDF (option --no-pdf).")
-            return
-        from pipeline.pdf.packets import build_packets
+    def _stages(self, dataset: Dataset, result: BuildResult) -> None:
+        families, packets = documents.resolve_only(self.s.only)
+        layout = Layout.of(dataset)
+        units = documents.units(dataset, families, self.s.today, layout)
+        pending = self._render_all(self._select(units, dataset), result)
+        if self.s.pdf:
+            self._convert(pending, result)
+        built = set(families)
+        if self._packets(dataset, layout, result, requested=packets):
+            built.add(PACKET_FAMILY)
+        self._remove_obsolete(result, built)
+        if not self.complete:
+            self._note_out_of_date(dataset, layout, result)
 
-        build_packets(self, ds, layout, result, only_existing=not requested or self.s.student is not None)
+    def _finish(self, result: BuildResult) -> None:
+        self._abandon(result, "non tenté")
+        self.manifest.write()
+        write_bytes_atomically(self.outputs.root / BUILD_REPORT, build_report(result).encode("utf-8"))
+
+    def _abandon(self, result: BuildResult, why: str) -> None:
+        for outcome in result.with_status(PENDING):
+            outcome.status, outcome.error = FAILED, why
+
+    # --- the output folder: someone else's, another promotion's --------------------------
+
+    def _refuse_foreign_folder(self) -> None:
+        has_manifest = (self.outputs.root / MANIFEST).is_file() or self.manifest.journal_path.is_file()
+        foreign = [] if has_manifest or self.s.force else self.outputs.foreign_content()
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
+            raise CoparError(f"Dossier de sortie refusé : {self.outputs.root} n'est pas vide ({shown}) et ne contient "
+                             "pas de manifeste copar (manifest.json), copar pourrait y remplacer ou supprimer des "
+                             "fichiers. Indiquez un dossier vide ou nouveau avec -o, ou ajoutez --force pour "
+                             "l'utiliser quand même.")
+
+    def _check_promotion(self, ds: Dataset) -> None:
+        before = self.manifest.meta.get("promotion")
+        if not before or before == ds.promotion.annee:
+            return
+        if not self.s.force:
+            raise CoparError(f"Dossier de sortie refusé : {self.outputs.root} contient les documents de la promotion "
+                             f"{before}, et le classeur est celui de {ds.promotion.annee}. Indiquez un autre dossier "
+                             "avec -o, ou ajoutez --force pour y remplacer l'ancienne promotion (ses documents "
+                             "seront supprimés).")
+        self.other_promotion = True
+
+    def _metadata(self, ds: Dataset) -> dict[str, Any]:
+        from pipeline import __version__
+
+        return {
+            "copar": __version__,
+            "promotion": ds.promotion.annee,
+            "generated": self.s.today.isoformat(),
+            "inputs": self._hash_inputs(),
+            "templates": str(self.s.templates) if self.s.templates else "défaut",
+        }
+
+    def _hash_inputs(self) -> dict[str, str]:
+        paths = [self.source] if self.source.is_file() else sorted(self.source.glob("*.csv"))
+        folder = rapports_dir(self.source)
+        if folder.is_dir():
+            paths += sorted(p for p in folder.iterdir() if p.is_file())
+        return {str(p): sha256_file(p) for p in paths}
 
     # --- selection and rendering -----------------------------------------------------
 
     def _select(self, units: list[Unit], ds: Dataset) -> list[Unit]:
+        """--etudiant: that student's documents, plus the shared ones (no student) that changed."""
         if self.s.student is None:
             return units
         try:
@@ -155,72 +216,91 @@ class Builder:
             raise CoparError(f"Aucun·e étudiant·e n° {self.s.student} dans le classeur : vérifiez le numéro "
                              "(colonne « N° étudiant » de la feuille Étudiant·es).") from None
         return [u for u in units if u.numero == student.numero
-                or (u.family == "invitation" and u.context["tuteur"]["courriel"].lower() == student.tuteur.key)]
+                or (u.family == "invitation" and u.context["tuteur"]["courriel"].lower() == student.tuteur.key)
+                or (u.numero is None and self._stale(u))]
 
-    def target(self, rel: str, suffix: str) -> Path:
-        path = (self.out / f"{rel}{suffix}").resolve()
-        if self.out.resolve() not in path.parents:
-            raise CoparError(f"Chemin de sortie refusé (hors du dossier de sortie) : {rel}")
-        return path
+    def _stale(self, unit: Unit) -> bool:
+        """Whether the manifest's fingerprint of `unit` differs from its current one (or it has none)."""
+        try:
+            template = find_template(FAMILIES[unit.family].template, self.s.templates)
+        except CoparError:
+            return True
+        entry = self.manifest.state.get(str(unit.path)) or {}
+        return entry.get("fingerprint") != fingerprint(unit.context, template, self.s.pdfa)
 
     def _render_all(self, units: list[Unit], result: BuildResult) -> list[tuple[Unit, Path]]:
         """Render what changed (in parallel when worth it); return the DOCX files that need a PDF."""
         jobs: list[tuple[Unit, Outcome, Path, Path]] = []
         for unit in units:
-            outcome, job = self._plan(unit)
+            outcome, job = self._plan(unit, result)
             result.outcomes.append(outcome)
             if job is not None:
                 jobs.append((unit, outcome, *job))
         self.progress.start("Documents Word", len(jobs))
-        pending = []
-        for (unit, outcome, _template, docx), error in zip(jobs, self._render_jobs(jobs), strict=True):
-            self.progress.advance(unit.label)
-            rel = str(unit.path)
-            self.discard(rel, ".pdf")  # stale: converted again below, or none with --no-pdf
-            if error is not None:
-                outcome.status, outcome.error = FAILED, error
-                self.discard(rel, ".docx")
-                self.files.pop(rel, None)
-                continue
-            self.files[rel]["docx"] = {"path": f"{rel}.docx", "sha256": sha256_file(docx)}
-            pending.append((unit, docx))
+        pending: list[tuple[Unit, Path]] = []
+        results = self._render_jobs(jobs)
+        try:
+            for (unit, outcome, _template, docx), error in zip(jobs, results, strict=False):
+                self._rendered(unit, outcome, docx, error, pending)
+        finally:
+            results.close()  # stops the workers at once, also on Ctrl-C or a full disk
         self.progress.finish()
         return pending
 
-    def _render_jobs(self, jobs: list[tuple[Unit, Outcome, Path, Path]]) -> Iterator[str | None]:
+    def _rendered(self, unit: Unit, outcome: Outcome, docx: Path, error: str | None,
+                  pending: list[tuple[Unit, Path]]) -> None:
+        """One document rendered (or not): record it as it lands."""
+        self.progress.advance(unit.label)
+        rel = str(unit.path)
+        self.outputs.discard(f"{rel}.pdf")  # stale: converted again below, or none with --no-pdf
+        if error is not None:
+            outcome.status, outcome.error = FAILED, error
+            self.outputs.discard(f"{rel}.docx")
+            self.manifest.record(rel, None)
+            return
+        self.manifest.update_file(rel, "docx", f"{rel}.docx", docx, drop="pdf")
+        outcome.status = WRITTEN
+        pending.append((unit, docx))
+
+    def _render_jobs(self, jobs: list[tuple[Unit, Outcome, Path, Path]]) -> Generator[str | None, None, None]:
         args = [(template, unit.context, docx) for unit, _, template, docx in jobs]
         if self.s.workers > 1 and len(args) >= PARALLEL_RENDER_MIN:
             import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            import os
 
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=self.s.workers, mp_context=context) as pool:
-                yield from pool.map(_render_job, args, chunksize=8)
+            pool = context.Pool(self.s.workers, initializer=worker_initializer, initargs=(os.getpid(),))
+            try:
+                yield from pool.imap(_render_job, args, chunksize=4)
+                pool.close()
+            finally:
+                pool.terminate()  # at once, also on Ctrl-C: no worker outlives the build
+                pool.join()
         else:
             yield from map(_render_job, args)
 
-    def _plan(self, unit: Unit) -> tuple[Outcome, tuple[Path, Path] | None]:
-        """Decide whether `unit` must be rendered; record its manifest entry."""
+    def _plan(self, unit: Unit, result: BuildResult) -> tuple[Outcome, tuple[Path, Path] | None]:
+        """Decide whether `unit` must be rendered; if so, invalidate its entry before anything is written."""
         rel = str(unit.path)
-        self.attempted.add(rel)
-        outcome = Outcome(unit.label, rel, WRITTEN, family=unit.family)
+        self.manifest.attempted.add(rel)
+        outcome = Outcome(unit.label, rel, PENDING, family=unit.family)
         try:
             template = find_template(FAMILIES[unit.family].template, self.s.templates)
-            docx, pdf = self.target(rel, ".docx"), self.target(rel, ".pdf")
+            docx, pdf = self.outputs.target(rel, ".docx"), self.outputs.target(rel, ".pdf")
         except CoparError as exc:
             outcome.status, outcome.error = FAILED, str(exc)
             return outcome, None
         fp = fingerprint(unit.context, template, self.s.pdfa)
-        previous = self.old.get(rel)
-        if (not self.s.force and previous and previous.get("fingerprint") == fp and docx.exists()
-                and (not self.s.pdf or pdf.exists())):
-            self.files[rel] = previous
+        needed = {"docx": docx, **({"pdf": pdf} if self.s.pdf else {})}
+        if not self.s.force and self.manifest.fresh(rel, fp, needed):
+            self.manifest.keep(rel)
             outcome.status = SKIPPED
             return outcome, None
-        self.files[rel] = self._entry(unit, template, fp)
+        set_aside(self.manifest, self.outputs, rel, {"docx": docx, "pdf": pdf}, result)
+        self.manifest.invalidate(rel, self._entry(unit, template, fp), [f"{rel}.docx", f"{rel}.pdf"])
         return outcome, (template, docx)
 
-    def _entry(self, unit: Unit, template: Path, fp: str) -> dict[str, Any]:
+    def _entry(self, unit: Unit, template: Path, fp: str) -> Entry:
         return {
             "family": unit.family,
             "label": unit.label,
@@ -232,102 +312,97 @@ class Builder:
             "fingerprint": fp,
         }
 
-    def discard(self, rel: str, suffix: str) -> None:
-        """Delete one output file (stale or obsolete) and forget it in the manifest entry."""
-        path = self.target(rel, suffix)
-        path.unlink(missing_ok=True)
-        entry = self.files.get(rel)
-        if entry is not None:
-            entry.pop(suffix.lstrip("."), None)
-
     # --- conversion ----------------------------------------------------------------------
 
     def _convert(self, pending: list[tuple[Unit, Path]], result: BuildResult) -> None:
         if not pending:
             return
         by_docx = {docx: unit for unit, docx in pending}
+        outcomes = {o.path: o for o in result.outcomes}
+
+        def landed(docx: Path, error: str | None) -> None:  # as each PDF lands: journal it
+            unit = by_docx[docx]
+            rel = str(unit.path)
+            self.progress.advance(unit.label)
+            if error is None:
+                self.manifest.update_file(rel, "pdf", f"{rel}.pdf", docx.with_suffix(".pdf"))
+            else:  # the DOCX is current and kept; the next build renders and converts it again
+                outcomes[rel].status, outcomes[rel].error = FAILED, error
+
         self.progress.start("Conversion PDF", len(pending))
         try:
-            errors = self.convert_files(list(by_docx), on_done=lambda docx: self.progress.advance(by_docx[docx].label))
+            self.convert_files(list(by_docx), on_done=landed)
         except CoparError as exc:  # no LibreOffice at all
-            errors = {docx: str(exc) for docx in by_docx}
+            for docx in by_docx:
+                landed(docx, str(exc))
         self.progress.finish()
-        outcomes = {o.path: o for o in result.outcomes}
-        for docx, error in errors.items():
-            rel = str(by_docx[docx].path)
-            if error is None:
-                self.files[rel]["pdf"] = {"path": f"{rel}.pdf", "sha256": sha256_file(docx.with_suffix(".pdf"))}
-            else:  # the DOCX is current and kept; the next build converts it again
-                outcomes[rel].status, outcomes[rel].error = FAILED, error
-                self.files[rel]["fingerprint"] = "pdf-manquant"
 
     def convert_files(self, docx: list[Path], on_done: Any = None) -> dict[Path, str | None]:
-        """Convert DOCX files beside themselves; map each to its French error, or None."""
+        """Convert DOCX files beside themselves; map each to its French error, or None.
+
+        `on_done(docx, error)` is called in this thread as each result arrives.
+        """
         from pipeline.pdf.convert import convert_many, find_soffice
 
         soffice = find_soffice(self.s.soffice)
-        callback = (lambda r: on_done(r.source)) if on_done else None
+
+        def error_of(r: Any) -> str | None:
+            return (r.error or "conversion PDF impossible") if r.pdf is None else None
+
+        callback = (lambda r: on_done(r.source, error_of(r))) if on_done else None
         results = convert_many(docx, soffice=soffice, timeout=self.s.timeout, workers=self.s.workers, batch_size=BATCH,
-                               pdfa=self.s.pdfa, on_done=callback)
-        return {r.source: (r.error or "conversion PDF impossible") if r.pdf is None else None for r in results}
+                               pdfa=self.s.pdfa, on_done=callback, tmpdir=self.outputs.tmp.resolve())
+        return {r.source: error_of(r) for r in results}
 
-    # --- manifest, obsolete outputs, report ------------------------------------------------
+    # --- packets ---------------------------------------------------------------------------
 
-    def _hash_inputs(self) -> dict[str, str]:
-        paths = [self.source] if self.source.is_file() else sorted(self.source.glob("*.csv"))
-        folder = rapports_dir(self.source)
-        if folder.is_dir():
-            paths += sorted(p for p in folder.iterdir() if p.is_file())
-        return {str(p): sha256_file(p) for p in paths}
+    def _packets(self, ds: Dataset, layout: Layout, result: BuildResult, requested: bool) -> bool:
+        """Build or update the jury packets; whether the packet stage ran."""
+        existing = any(v.get("family") == PACKET_FAMILY for v in self.manifest.state.values())
+        if not (requested or existing):
+            return False
+        if not self.s.pdf:
+            if existing:
+                result.notes.append("Dossiers de jury non mis à jour (option --no-pdf) : relancez « copar build » "
+                                    "sans --no-pdf avant de les transmettre.")
+            else:
+                result.notes.append("Dossiers de jury non assemblés : ils demandent les PDF (option --no-pdf).")
+            return False
+        from pipeline.pdf.packets import PacketStage, build_packets
 
-    def _remove_obsolete(self, result: BuildResult) -> None:
-        """On a complete build, delete what earlier builds wrote for people or juries now gone."""
-        if not self.complete:
-            return
-        for rel, entry in self.old.items():
-            if rel in self.files:
+        stage = PacketStage(self.s, self.manifest, self.outputs, self.convert_files, rapports_dir(self.source))
+        build_packets(stage, ds, layout, result, only_existing=not requested or self.s.student is not None)
+        return requested and self.s.student is None
+
+    # --- obsolete and out-of-date outputs --------------------------------------------------
+
+    def _remove_obsolete(self, result: BuildResult, built: set[str]) -> None:
+        """Remove what this build's stages no longer produce: in the families it built (for one
+        student with --etudiant), or everything of another promotion (--force)."""
+        for rel, entry in list(self.manifest.state.items()):
+            if rel in self.manifest.seen:
                 continue
-            for extra in entry.get("extra", []):
-                self._remove(extra, result)
-            for suffix in SUFFIXES:
-                self._remove(f"{rel}{suffix}", result)
-        self._prune_empty_dirs()
+            if not self.other_promotion:
+                if entry.get("family") not in built:
+                    continue
+                if self.s.student is not None and entry.get("student") != self.s.student:
+                    continue
+            for path, sha in self.manifest.files_of(rel):
+                remove_file(self.outputs, path, sha, result)
+            self.manifest.record(rel, None)
 
-    def _remove(self, rel_file: str, result: BuildResult) -> None:
-        try:
-            path = self.target(rel_file, "")
-        except CoparError:  # a manifest edited by hand: never delete outside the output folder
-            return
-        if path.is_file():
-            path.unlink()
-            result.removed.append(rel_file)
-        elif path.is_dir():
-            shutil.rmtree(path)
-            result.removed.append(rel_file + "/")
-
-    def _prune_empty_dirs(self) -> None:
-        for folder in sorted((p for p in self.out.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-            if not any(folder.iterdir()):
-                folder.rmdir()
-
-    def _write_manifest(self, result: BuildResult) -> None:
-        from pipeline import __version__
-
-        # a restricted build keeps the entries of documents it did not touch
-        kept = {} if self.complete else {
-            k: v for k, v in self.old.items()
-            if k not in self.attempted and any(self.target(k, s).exists() for s in SUFFIXES)
-        }
-        manifest = {
-            "version": MANIFEST_VERSION,
-            "copar": __version__,
-            "generated": self.s.today.isoformat(),
-            "inputs": self.input_hashes,
-            "templates": str(self.s.templates) if self.s.templates else "défaut",
-            "files": dict(sorted({**kept, **self.files}.items())),
-        }
-        write_bytes_atomically(self.manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
-        write_bytes_atomically(self.out / BUILD_REPORT, build_report(result).encode("utf-8"))
+    def _note_out_of_date(self, ds: Dataset, layout: Layout, result: BuildResult) -> None:
+        """A partial build names the documents it left behind the workbook, and how to refresh them."""
+        everything, _ = documents.resolve_only(())
+        stale = [u.label for u in documents.units(ds, everything, self.s.today, layout)
+                 if str(u.path) not in self.manifest.attempted and str(u.path) in self.manifest.state
+                 and self._stale(u)]
+        if stale:
+            names = ", ".join(stale[:STALE_SHOWN]) + (", …" if len(stale) > STALE_SHOWN else "")
+            result.notes.append(f"{len(stale)} document{'s' if len(stale) > 1 else ''} déjà produit"
+                                f"{'s' if len(stale) > 1 else ''} ne {'correspondent' if len(stale) > 1 else 'correspond'}"
+                                f" plus au classeur ({names}) : relancez « copar build » sans --only ni --etudiant "
+                                "pour les mettre à jour.")
 
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildResult:

@@ -14,6 +14,7 @@ from pipeline.errors import CoparError, InputError, ValidationFailed
 from pipeline.settings import DEFAULT_INPUT, DEFAULT_OUTPUT, Settings
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE, EXIT_BUG = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -56,8 +57,17 @@ def _guard(ctx: click.Context, func: Any, *args: Any, **kwargs: Any) -> Any:
         click.echo(exc.report.to_table(), err=True, nl=False)
         _fail(str(exc), EXIT_PROBLEMS)
     except CoparError as exc:
+        if getattr(exc, "result", None) is not None:  # a build stopped half-way (full disk): what it wrote
+            from pipeline.results import summary_lines
+
+            for line in summary_lines(exc.result):  # type: ignore[attr-defined]
+                click.echo(line)
         _fail(str(exc), EXIT_PROBLEMS)
-    except (KeyboardInterrupt, SystemExit):
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP during a build
+        click.echo("", err=True)
+        _fail("interrompu. Aucun fichier à moitié écrit n'est resté ; relancez la même commande pour terminer.",
+              EXIT_INTERRUPTED)
+    except SystemExit:
         raise
     except Exception as exc:  # a bug: short message unless --debug
         if ctx.obj.get("debug"):

@@ -11,16 +11,17 @@ from pipeline.documents.catalogue import CATALOGUE
 from pipeline.workbook.report import Report
 
 WRITTEN, SKIPPED, FAILED = "written", "skipped", "failed"
+PENDING = "pending"  # planned, not written yet: FAILED ("non tenté") if the build ends before it
 PACKET_FAMILY = "dossier_jury"
 PACKET_TITLE = "Dossier de jury (PDF)"
-STATUS_LABELS = {WRITTEN: "écrit", SKIPPED: "inchangé", FAILED: "ÉCHEC"}
+STATUS_LABELS = {WRITTEN: "écrit", SKIPPED: "inchangé", FAILED: "ÉCHEC", PENDING: "en attente"}
 
 
 @dataclass
 class Outcome:
     label: str
     path: str  # relative to the output folder, without suffix
-    status: str  # WRITTEN, SKIPPED or FAILED
+    status: str  # WRITTEN, SKIPPED, FAILED or PENDING
     error: str = ""
     family: str = ""
 
@@ -32,6 +33,7 @@ class BuildResult:
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # French remarks: rapports missing, packets out of date…
     removed: list[str] = field(default_factory=list)  # obsolete outputs deleted by this build
+    set_aside: list[tuple[str, str]] = field(default_factory=list)  # (file edited by hand, its new name)
 
     def with_status(self, status: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -81,6 +83,11 @@ def summary_lines(result: BuildResult) -> list[str]:
     if result.removed:
         lines.append(f"{plural(len(result.removed), 'fichier obsolète supprimé', 'fichiers obsolètes supprimés')} "
                      "(documents de personnes ou de jurys qui ne sont plus dans le classeur).")
+    if result.set_aside:
+        lines.append(f"{plural(len(result.set_aside), 'fichier modifié', 'fichiers modifiés')} à la main depuis "
+                     "leur production, conservé" + ("s" if len(result.set_aside) > 1 else "")
+                     + " sous un autre nom :")
+        lines.extend(f"  - {path} → {kept}" for path, kept in result.set_aside)
     if result.notes:
         lines.append("À noter :")
         lines.extend(f"  - {note}" for note in result.notes)

@@ -96,13 +96,16 @@ def test_people_no_longer_in_the_workbook_lose_their_documents(tmp_path: Path) -
     assert "etudiants/22004587-le-bihan-mael/fiche-alternance.docx" in report
 
 
-def test_restricted_builds_never_delete(tmp_path: Path) -> None:
+def test_only_removes_obsolete_outputs_of_the_families_it_built_and_no_other(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert run("build", str(INPUTS), "-o", str(out), "--no-pdf", "--only", "fiche")[0] == 0
+    assert run("build", str(INPUTS), "-o", str(out), "--no-pdf", "--only", "fiche,livret")[0] == 0
     inputs = workbook_copy(tmp_path, drop_student("22004587"))
     code, stdout, _ = run("build", str(inputs), "-o", str(out), "--no-pdf", "--only", "fiche")
-    assert code == 0 and "obsolète" not in stdout
-    assert any((out / "etudiants").glob("22004587-*"))
+    assert code == 0
+    assert "1 fichier obsolète supprimé" in stdout
+    (folder,) = (out / "etudiants").glob("22004587-*")
+    assert sorted(p.name for p in folder.iterdir()) == ["livret-de-bilans.docx"]  # not a family it built
+    assert [k for k in manifest(out) if "22004587" in k] == ["etudiants/22004587-le-bihan-mael/livret-de-bilans"]
 
 
 def test_etudiant_finds_the_tutor_whatever_the_case_of_the_email(tmp_path: Path) -> None:

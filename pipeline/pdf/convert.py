@@ -8,11 +8,16 @@ A call that outlives its time limit is killed with its whole process group
 (`soffice` forks `soffice.bin`). A document counts as converted only when its PDF
 exists, is not empty, opens with pypdf and has at least one page; the PDF then
 replaces the destination atomically. Documents a failed batch did not convert
-are retried alone once, so one bad document never loses the others.
+are retried alone once, so one bad document never loses the others — unless the
+first one retried alone also runs out of time: LibreOffice itself is then hanging,
+and the documents not yet tried are reported as not attempted instead of waiting
+for each one's time limit in turn. Temporary folders go under `tmpdir` when given
+(the output folder's `.copar/tmp`, swept by the next build if this one is killed).
 """
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import shutil
@@ -70,6 +75,7 @@ class ConversionResult:
     source: Path
     pdf: Path | None
     error: str | None
+    timed_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,11 +83,13 @@ class _Options:
     soffice: str
     timeout: float
     pdfa: bool
+    tmpdir: Path | None = None
     # Running calls, so that an interrupted conversion (Ctrl-C) kills them: they
     # run in their own sessions and would not get the terminal's SIGINT.
     live: set[subprocess.Popen[bytes]] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopped: threading.Event = field(default_factory=threading.Event)
+    hanging: threading.Event = field(default_factory=threading.Event)  # a lone document timed out after its batch
 
     def stop(self) -> None:
         with self.lock:
@@ -109,6 +117,7 @@ def convert_many(
     pdfa: bool = False,
     batch_size: int = 25,
     on_done: Callable[[ConversionResult], None] | None = None,
+    tmpdir: Path | None = None,
 ) -> list[ConversionResult]:
     """Convert every document to a PDF beside it; one result per input, in input order.
 
@@ -118,7 +127,7 @@ def convert_many(
     """
     if workers < 1 or batch_size < 1 or timeout <= 0:
         raise ValueError("workers, batch_size and timeout must be positive")
-    options = _Options(soffice, timeout, pdfa)
+    options = _Options(soffice, timeout, pdfa, tmpdir)
     sources = list(dict.fromkeys(Path(p) for p in docx))
     results: dict[Path, ConversionResult] = {}
 
@@ -150,12 +159,25 @@ def _batches(files: list[Path], batch_size: int, workers: int) -> list[list[Path
 
 
 def _convert_batch(batch: list[Path], options: _Options) -> list[ConversionResult]:
+    if options.hanging.is_set():
+        return [_not_attempted(source) for source in batch]
     results = _attempt(batch, options)
+    batch_timed_out = any(r.timed_out for r in results.values())
     if len(batch) > 1:
         for source in batch:
             if results[source].pdf is None:
+                if options.hanging.is_set():
+                    results[source] = _not_attempted(source)
+                    continue
                 results[source] = _attempt([source], options)[source]
+                if batch_timed_out and results[source].timed_out:
+                    options.hanging.set()
     return [results[s] for s in batch]
+
+
+def _not_attempted(source: Path) -> ConversionResult:
+    return ConversionResult(source, None, f"conversion de {source.name} non tentée : LibreOffice ne répond plus "
+                                          "(délai dépassé pour un lot puis pour un document seul)")
 
 
 def _attempt(files: list[Path], options: _Options) -> dict[Path, ConversionResult]:
@@ -166,7 +188,9 @@ def _attempt(files: list[Path], options: _Options) -> dict[Path, ConversionResul
     overwrite each other in the call's single output folder.
     """
     try:
-        with tempfile.TemporaryDirectory(prefix="copar-soffice-", ignore_cleanup_errors=True) as tmp:
+        if options.tmpdir is not None:
+            options.tmpdir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="copar-soffice-", dir=options.tmpdir, ignore_cleanup_errors=True) as tmp:
             staged, results = _stage(files, Path(tmp, "in"))
             if staged:
                 limit = options.timeout * (len(staged) + 3) / 4
@@ -174,6 +198,8 @@ def _attempt(files: list[Path], options: _Options) -> dict[Path, ConversionResul
                 results |= {source: _collect(source, copy, Path(tmp, "out"), run) for copy, source in staged.items()}
             return results
     except OSError as exc:  # e.g. no space left for the temporary folder
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise  # the whole build stops: nothing else can be written either
         message = f"conversion impossible, erreur système : {exc.strerror or exc}"
         return {source: ConversionResult(source, None, message) for source in files}
 
@@ -264,7 +290,7 @@ def _last_line(data: bytes) -> str:
 def _collect(source: Path, staged: Path, outdir: Path, run: _Run) -> ConversionResult:
     produced = outdir / f"{staged.stem}.pdf"
     if not produced.exists():
-        return ConversionResult(source, None, _no_pdf_message(source, run))
+        return ConversionResult(source, None, _no_pdf_message(source, run), timed_out=run.code is None)
     problem = probe_pdf(produced)
     if problem is not None:
         return ConversionResult(
@@ -274,6 +300,8 @@ def _collect(source: Path, staged: Path, outdir: Path, run: _Run) -> ConversionR
     try:
         write_atomically(target, lambda tmp: shutil.copyfile(produced, tmp))
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise
         return ConversionResult(source, None, f"impossible d'écrire {target} : {exc.strerror or exc}")
     return ConversionResult(source, target, None)
 

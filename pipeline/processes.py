@@ -1,0 +1,96 @@
+"""Process hygiene for a build: workers that die with their parent, signals, a full disk.
+
+- Render workers ask the kernel to kill them when their parent dies
+  (`prctl(PR_SET_PDEATHSIG, SIGKILL)`), so a `kill -9` of copar leaves no worker
+  behind, and they ignore SIGINT: Ctrl-C reaches the whole terminal group, and only
+  the parent should answer it (by terminating them), with one French line.
+- SIGHUP (terminal closed) and SIGTERM are turned into KeyboardInterrupt in the main
+  thread while a build runs, so they clean up exactly as Ctrl-C does.
+- A build killed with `kill -9` cannot stop its LibreOffice calls (they run in their own
+  sessions, so that a timeout kills each one as a group). Their profile lives under the
+  output folder's `.copar/tmp/`, which names them: the next build kills the process
+  groups whose command line holds that path before sweeping the folder.
+- On a full disk, objects that fail to flush when garbage-collected (a half-saved
+  ZipFile) print "Exception ignored …" tracebacks; those are silenced, the build
+  reports the full disk once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+PR_SET_PDEATHSIG = 1
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL
+
+
+def die_with_parent(parent: int) -> None:
+    """In a child process: be killed when `parent` dies (Linux), or exit now if it already has."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def worker_initializer(parent: int) -> None:
+    """Pool initializer of render workers."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.unraisablehook = _quiet_unraisable
+
+
+def _quiet_unraisable(unraisable: Any) -> None:
+    if is_disk_full(unraisable.exc_value):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+def kill_orphans(marker: str) -> int:
+    """Kill the process groups of leftover processes whose command line contains `marker`; how many."""
+    killed = 0
+    own = os.getpgrp()
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if marker.encode() not in (proc / "cmdline").read_bytes():
+                continue
+            group = os.getpgid(int(proc.name))
+            if group != own:
+                os.killpg(group, signal.SIGKILL)
+                killed += 1
+        except (OSError, ValueError):
+            continue  # gone meanwhile, or not ours to read
+    return killed
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """While the block runs: SIGHUP and SIGTERM act like Ctrl-C; disk-full noise is silenced."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGHUP, signal.SIGTERM)}
+    hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_unraisable
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sys.unraisablehook = hook
