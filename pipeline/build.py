@@ -244,7 +244,7 @@ class Builder:
                 self._rendered(unit, outcome, docx, error, pending)
         finally:
             results.close()  # stops the workers at once, also on Ctrl-C or a full disk
-        self.progress.finish()
+            self.progress.finish()
         return pending
 
     def _rendered(self, unit: Unit, outcome: Outcome, docx: Path, error: str | None,
@@ -335,7 +335,8 @@ class Builder:
         except CoparError as exc:  # no LibreOffice at all
             for docx in by_docx:
                 landed(docx, str(exc))
-        self.progress.finish()
+        finally:
+            self.progress.finish()
 
     def convert_files(self, docx: list[Path], on_done: Any = None) -> dict[Path, str | None]:
         """Convert DOCX files beside themselves; map each to its French error, or None.

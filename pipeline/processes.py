@@ -49,6 +49,8 @@ def worker_initializer(parent: int) -> None:
     """Pool initializer of render workers."""
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # forked with the parent's handlers: Pool.terminate() must kill
+        signal.signal(sig, signal.SIG_DFL)
     sys.unraisablehook = _quiet_unraisable
 
 
