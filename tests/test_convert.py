@@ -235,3 +235,21 @@ def test_garbage_pdf_is_rejected_and_the_old_pdf_kept(tmp_path: Path) -> None:
     )
     assert (folder / "grille.pdf").read_bytes() == b"%PDF-1.4 previous good version"
     assert sorted(p.name for p in folder.iterdir()) == ["grille.docx", "grille.pdf"]
+
+
+def test_after_a_batch_and_its_first_retry_time_out_the_rest_is_not_attempted(tmp_path: Path) -> None:
+    """A hanging LibreOffice: two calls (the batch, then its first document alone), not one per document."""
+    fake = stand_in(tmp_path, "sleep 300\n")
+    sources = [make_docx(tmp_path / f"d{i}.docx", "x") for i in range(4)]
+    started = time.monotonic()
+    results = convert_many(sources, soffice=fake, timeout=1, batch_size=4)
+
+    assert calls(tmp_path) == 2
+    assert time.monotonic() - started < 15
+    not_attempted = ("non tentée : LibreOffice ne répond plus (délai dépassé pour un lot puis pour un document "
+                     "seul)")
+    assert [r.error for r in results] == [
+        "délai de 1 s dépassé pour d0.docx : LibreOffice a été arrêté",
+        *(f"conversion de d{i}.docx {not_attempted}" for i in (1, 2, 3)),
+    ]
+    assert [r.timed_out for r in results] == [True, False, False, False]

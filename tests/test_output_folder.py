@@ -5,6 +5,7 @@ promotion never mixed in. Word-only builds (--no-pdf), so no LibreOffice here.""
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import signal
@@ -122,7 +123,8 @@ def test_no_pdf_never_deletes_the_jury_packets(inputs: Path, tmp_path: Path) -> 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     manifest["files"]["jurys/jury-a/dossier-jury-a"] = {
         "family": "dossier_jury", "label": "Dossier du jury Jury A", "fingerprint": "x",
-        "pdf": {"path": "jurys/jury-a/dossier-jury-a.pdf", "sha256": "0" * 64}, "extra": []}
+        "pdf": {"path": "jurys/jury-a/dossier-jury-a.pdf", "sha256": hashlib.sha256(packet.read_bytes()).hexdigest()},
+        "extra": []}
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     code, stdout, _ = run("build", inputs, "-o", out, "--no-pdf")
     assert code == 0
@@ -288,3 +290,32 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+@pytest.mark.soffice
+def test_a_pdf_edited_by_hand_is_kept_under_another_name(inputs: Path, tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    from .helpers import pdf_text
+
+    out = tmp_path / "out"
+    assert run("build", inputs, "-o", out, "--only", "fiche", "--etudiant", ONE)[0] == 0
+    pdf = next((out / "etudiants").glob(f"{ONE}-*")) / "fiche-alternance.pdf"
+    writer = PdfWriter(clone_from=PdfReader(pdf))  # as a viewer saving an annotated copy would
+    writer.add_metadata({"/Subject": "annoté par la tutrice"})
+    writer.write(pdf)
+
+    def new_structure(wb: openpyxl.Workbook) -> None:
+        ws = wb["Étudiant·es"]
+        for row in range(2, ws.max_row + 1):
+            if str(ws.cell(row, 1).value) == ONE:
+                ws.cell(row, 6).value = "Mairie de Rennes"
+
+    changed = small_promotion(tmp_path / "in", edit=new_structure)
+    code, stdout, _ = run("build", changed, "-o", out, "--only", "fiche", "--etudiant", ONE)
+    assert code == 0
+    (kept,) = pdf.parent.glob("fiche-alternance-modifié-*.pdf")
+    assert PdfReader(kept).metadata["/Subject"] == "annoté par la tutrice"
+    assert "Mairie de Rennes" in pdf_text(pdf) and "Mairie de Rennes" not in pdf_text(kept)
+    assert f"  - {pdf.relative_to(out)} → {kept.relative_to(out)}" in stdout
+    assert not list(pdf.parent.glob("fiche-alternance-modifié-*.docx"))  # the DOCX was not edited
