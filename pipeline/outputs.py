@@ -23,8 +23,9 @@ from pipeline.processes import kill_orphans
 from pipeline.results import BuildResult, sha256_file
 
 WORK = ".copar"
-# Names that do not make a folder "someone else's": copar's own, and what file managers leave.
-HARMLESS = {WORK, ".gitkeep", ".DS_Store", "Thumbs.db", "desktop.ini"}
+# Names that do not make a folder "someone else's": what copar's other commands write there by
+# default (`copar forms`, `copar suivi`), and what file managers leave.
+HARMLESS = {WORK, "formulaires", "suivi.xlsx", ".gitkeep", ".DS_Store", "Thumbs.db", "desktop.ini"}
 # write_atomically's temporary files: ".<name>.<8 hex digits>.tmp"
 TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
 EDITED = "modifié"
