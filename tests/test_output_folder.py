@@ -238,18 +238,22 @@ def test_a_full_disk_gives_one_message_the_summary_and_no_half_written_file(
     assert done[0] == 0 and done[1].startswith("22 documents écrits, 3 inchangés (déjà à jour), 0 en échec.")
 
 
+def rendering(out: Path) -> tuple[subprocess.Popen[str], list[int]]:
+    """A build of the whole sample, Word only, caught once its workers have written a few documents."""
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "build", str(INPUTS), "-o", str(out), "--no-pdf",
+                                "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    journal = out / ".copar" / "journal.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not journal.exists() or journal.read_text().count('"sha256": "') < 3):
+        time.sleep(0.05)
+    workers = children(process.pid)
+    assert len(workers) >= 2
+    return process, workers
+
+
 def test_ctrl_c_or_sigterm_during_rendering_stops_workers_with_one_french_line(tmp_path: Path) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
-        out = tmp_path / sig.name
-        process = subprocess.Popen([sys.executable, "-m", "pipeline", "build", str(INPUTS), "-o", str(out),
-                                    "--no-pdf", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True)
-        journal = out / ".copar" / "journal.jsonl"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and (not journal.exists() or journal.read_text().count('"sha256": "') < 3):
-            time.sleep(0.05)
-        workers = children(process.pid)
-        assert len(workers) >= 2
+        process, workers = rendering(tmp_path / sig.name)
         process.send_signal(sig)
         _, stderr = process.communicate(timeout=30)
         assert process.returncode == 130
@@ -260,17 +264,9 @@ def test_ctrl_c_or_sigterm_during_rendering_stops_workers_with_one_french_line(t
 
 
 def test_kill_9_of_copar_kills_its_render_workers(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "build", str(INPUTS), "-o", str(out), "--no-pdf",
-                                "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    journal = out / ".copar" / "journal.jsonl"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (not journal.exists() or journal.read_text().count('"sha256": "') < 3):
-        time.sleep(0.05)
-    workers = children(process.pid)
-    assert len(workers) >= 2
+    process, workers = rendering(tmp_path / "out")
     process.kill()
-    process.wait()
+    process.communicate()
     deadline = time.monotonic() + 5
     while [pid for pid in workers if alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.05)
