@@ -207,7 +207,7 @@ class Builder:
     # --- selection and rendering -----------------------------------------------------
 
     def _select(self, units: list[Unit], ds: Dataset) -> list[Unit]:
-        """--etudiant: that student's documents, plus the shared ones (no student) that changed."""
+        """--etudiant: that student's documents, plus the shared ones (no student) already produced that changed."""
         if self.s.student is None:
             return units
         try:
@@ -217,7 +217,7 @@ class Builder:
                              "(colonne « N° étudiant » de la feuille Étudiant·es).") from None
         return [u for u in units if u.numero == student.numero
                 or (u.family == "invitation" and u.context["tuteur"]["courriel"].lower() == student.tuteur.key)
-                or (u.numero is None and self._stale(u))]
+                or (u.numero is None and str(u.path) in self.manifest.state and self._stale(u))]
 
     def _stale(self, unit: Unit) -> bool:
         """Whether the manifest's fingerprint of `unit` differs from its current one (or it has none)."""
