@@ -11,8 +11,6 @@ import openpyxl
 
 from .helpers import INPUTS
 
-PER_STUDENT_SHEETS = ("Étudiant·es", "Bilans intermédiaires", "Bilans tripartites", "Soutenances")
-
 
 def small_promotion(folder: Path, keep: tuple[str, ...] = ("22004512", "22001843"), jury: str = "Jury A",
                     edit=None) -> Path:  # type: ignore[no-untyped-def]
@@ -34,8 +32,9 @@ def small_promotion(folder: Path, keep: tuple[str, ...] = ("22004512", "22001843
 @functools.cache
 def _cut(keep: tuple[str, ...], jury: str) -> bytes:
     wb = openpyxl.load_workbook(INPUTS / "promotion.xlsx")
-    for title in PER_STUDENT_SHEETS:
-        ws = wb[title]
+    for ws in wb.worksheets:
+        if ws.title == "Instructions" or ws.cell(1, 1).value != "N° étudiant":
+            continue  # a sheet of the whole promotion, not one row per student
         for row in range(ws.max_row, 1, -1):
             value = ws.cell(row, 1).value
             if value is not None and str(value) not in keep:
