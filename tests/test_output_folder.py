@@ -315,3 +315,32 @@ def test_a_pdf_edited_by_hand_is_kept_under_another_name(inputs: Path, tmp_path:
     assert "Mairie de Rennes" in pdf_text(pdf) and "Mairie de Rennes" not in pdf_text(kept)
     assert f"  - {pdf.relative_to(out)} → {kept.relative_to(out)}" in stdout
     assert not list(pdf.parent.glob("fiche-alternance-modifié-*.docx"))  # the DOCX was not edited
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A 1 MiB tmpfs (needs root and a system that allows mounting; skipped otherwise)."""
+    folder = tmp_path / "disque"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_really_full_disk_prints_no_traceback_and_leaves_no_temporary_file(tiny_disk: Path) -> None:
+    out = tiny_disk / "out"
+    done = subprocess.run([sys.executable, "-m", "pipeline", "build", str(INPUTS), "-o", str(out), "--no-pdf"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1].startswith("Erreur : Disque plein : plus de place pour écrire dans ")
+    written = int(done.stdout.split()[0])
+    assert written > 0 and f"{written} documents écrits, 0 inchangé" in done.stdout
+    assert not [p for p in out.rglob("*.tmp")]
+    subprocess.run(["mount", "-o", "remount,size=30m", str(tiny_disk)], check=True)  # space freed
+    again = subprocess.run([sys.executable, "-m", "pipeline", "build", str(INPUTS), "-o", str(out), "--no-pdf"],
+                           capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert f"{written} inchangés (déjà à jour), 0 en échec." in again.stdout
