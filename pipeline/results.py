@@ -84,9 +84,10 @@ def summary_lines(result: BuildResult) -> list[str]:
         lines.append(f"{plural(len(result.removed), 'fichier obsolète supprimé', 'fichiers obsolètes supprimés')} "
                      "(documents de personnes ou de jurys qui ne sont plus dans le classeur).")
     if result.set_aside:
-        lines.append(f"{plural(len(result.set_aside), 'fichier modifié', 'fichiers modifiés')} à la main depuis "
-                     "leur production, conservé" + ("s" if len(result.set_aside) > 1 else "")
-                     + " sous un autre nom :")
+        many = len(result.set_aside) > 1
+        lines.append(f"{plural(len(result.set_aside), 'fichier modifié', 'fichiers modifiés')} à la main depuis que "
+                     f"copar {'les a écrits' if many else "l'a écrit"}, conservé{'s' if many else ''} sous un autre "
+                     "nom :")
         lines.extend(f"  - {path} → {kept}" for path, kept in result.set_aside)
     if result.notes:
         lines.append("À noter :")

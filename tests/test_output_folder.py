@@ -145,7 +145,7 @@ def test_a_docx_edited_by_hand_is_kept_under_another_name(inputs: Path, tmp_path
     (kept,) = fiche.parent.glob("fiche-alternance-modifié-*.docx")
     assert "Note du tuteur" in docx_text(kept) and "Note du tuteur" not in docx_text(fiche)
     rel = str(fiche.relative_to(out))
-    assert f"1 fichier modifié à la main depuis leur production, conservé sous un autre nom :\n  - {rel} → " \
+    assert f"1 fichier modifié à la main depuis que copar l'a écrit, conservé sous un autre nom :\n  - {rel} → " \
            f"{kept.relative_to(out)}" in stdout
     assert str(kept.relative_to(out)) in (out / "rapport-de-construction.txt").read_text(encoding="utf-8")
     assert "1 écrit, 1 inchangé" in stdout  # the other student's fiche was not touched
