@@ -85,9 +85,9 @@ def summary_lines(result: BuildResult) -> list[str]:
                      "(documents de personnes ou de jurys qui ne sont plus dans le classeur).")
     if result.set_aside:
         many = len(result.set_aside) > 1
+        wrote = "les a écrits" if many else "l'a écrit"
         lines.append(f"{plural(len(result.set_aside), 'fichier modifié', 'fichiers modifiés')} à la main depuis que "
-                     f"copar {'les a écrits' if many else "l'a écrit"}, conservé{'s' if many else ''} sous un autre "
-                     "nom :")
+                     f"copar {wrote}, conservé{'s' if many else ''} sous un autre nom :")
         lines.extend(f"  - {path} → {kept}" for path, kept in result.set_aside)
     if result.notes:
         lines.append("À noter :")
