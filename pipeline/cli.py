@@ -250,6 +250,60 @@ def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, rem
     sys.exit(EXIT_PROBLEMS if trouble else EXIT_OK)
 
 
+_INPUT = click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
+_OUTPUT = click.option("-o", "--sorties", type=cli_fr.path_type(path_type=Path), default=DEFAULT_OUTPUT,
+                       show_default=True, help="Dossier des documents produits par « copar build ».")
+_PERIODE = click.option("--periode", type=click.IntRange(1, 6), metavar="N", help="Période d'alternance (1 à 6).")
+
+
+@cli.command()
+@_INPUT
+@_OUTPUT
+@click.option("--pour", "campaign", required=True,
+              type=click.Choice(["reunion-tuteurs", "cahier", "bilans", "compte-rendu", "jurys", "formulaires"]),
+              help="La campagne : à qui écrire et quoi joindre.")
+@_PERIODE
+@click.option("--taille-max", "max_mb", type=click.FloatRange(0.1, 1000), default=10, show_default=True, metavar="Mo",
+              help="Au-delà, une pièce jointe n'est pas jointe mais signalée dans le message.")
+@click.option("--templates", "templates", type=cli_fr.path_type(path_type=Path, file_okay=False, exists=True),
+              help="Dossier de modèles de l'université (courriel-<campagne>.txt et .html).")
+@click.pass_context
+def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, periode: int | None, max_mb: float,
+          templates: Path | None) -> None:
+    """Écrit un brouillon de courriel (.eml) par destinataire et la liste d'envoi envoi.csv.
+
+    Les brouillons vont dans SORTIES/courriels/<campagne>/, avec les PDF de « copar build »
+    en pièces jointes et les rendez-vous en .ics. Aucun message n'est envoyé : ouvrez les
+    .eml dans votre messagerie pour les relire et les envoyer. Code de sortie 1 si un
+    brouillon est à compléter (adresse ou pièce jointe manquante).
+    """
+    from pipeline.sending.mails import MailRequest, run, summary_lines
+
+    result = _guard(ctx, run, MailRequest(entrees, sorties, campaign, periode, max_mb, templates))
+    for line in summary_lines(result):
+        click.echo(line)
+    sys.exit(EXIT_OK if result.complete else EXIT_PROBLEMS)
+
+
+@cli.command()
+@_INPUT
+@_OUTPUT
+@click.pass_context
+def calendriers(ctx: click.Context, entrees: Path, sorties: Path) -> None:
+    """Écrit les agendas .ics : la promotion, chaque étudiant·e, chaque tuteur·rice, chaque jury.
+
+    Dans SORTIES/calendriers/. À importer (ou à publier pour abonnement) dans un agenda :
+    un nouvel import met à jour les événements au lieu de les dupliquer.
+    """
+    from pipeline.sending.calendars import write_calendars
+    from pipeline.sending.mails import load
+
+    dataset = _guard(ctx, load, entrees)
+    written = _guard(ctx, write_calendars, dataset, sorties)
+    click.echo(f"{len(written)} agendas écrits dans {sorties / 'calendriers'}/ (dont promotion.ics, "
+               "l'agenda de toute la promotion).")
+
+
 @cli.group(subcommand_metavar="COMMANDE [ARGUMENTS]...")
 def templates() -> None:
     """Modèles Word : variables disponibles et vérification."""
@@ -274,15 +328,18 @@ def templates_vars(ctx: click.Context, type_: str | None, entrees: Path | None) 
 def templates_check(ctx: click.Context, dossier: Path | None) -> None:
     """Vérifie les modèles de DOSSIER (par défaut les modèles fournis).
 
-    Signale les erreurs de syntaxe, les balises coupées par Word et les variables inconnues.
+    Signale les erreurs de syntaxe, les balises coupées par Word et les variables inconnues,
+    dans les modèles Word et dans les modèles de courriels (courriel-<campagne>.txt et .html).
     Code de sortie 1 si un modèle est défectueux.
     """
     from pipeline.documents.variables import check_templates
+    from pipeline.sending.mails import check_mail_templates
 
     lines, broken = _guard(ctx, check_templates, dossier)
-    for line in lines:
+    mail_lines, mail_broken = _guard(ctx, check_mail_templates, dossier)
+    for line in lines + mail_lines:
         click.echo(line)
-    sys.exit(EXIT_PROBLEMS if broken else EXIT_OK)
+    sys.exit(EXIT_PROBLEMS if broken or mail_broken else EXIT_OK)
 
 
 @cli.command()

@@ -185,9 +185,13 @@ def lint(path: Path, known: dict[str, Any]) -> list[TemplateIssue]:
             context = " / ".join(t for line in around if (t := _text_of(line).strip()))
             issues.append(TemplateIssue(name, "syntax", f"Erreur de syntaxe Jinja ({part}) : {exc.message}.", context[:200]))
             continue
-        issues.extend(_variables(name, ast, known))
-        issues.extend(_forbidden(name, ast))
+        issues.extend(check_ast(name, ast, known))
     return _split_tags(name, parts, syntax_failed) + issues
+
+
+def check_ast(name: str, ast: nodes.Template, known: dict[str, Any]) -> list[TemplateIssue]:
+    """Unknown variables and sandbox escapes in a parsed template (Word or e-mail)."""
+    return [*_variables(name, ast, known), *_forbidden(name, ast)]
 
 
 def _variables(name: str, ast: nodes.Template, known: dict[str, Any]) -> Iterable[TemplateIssue]:

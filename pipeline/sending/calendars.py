@@ -1,0 +1,214 @@
+"""iCalendar files: the promotion's calendar, and each student's, tutor's and jury's own dates.
+
+Timed events are in Europe/Paris with a VTIMEZONE (icalendar writes it from zoneinfo), so a
+meeting at 14 h stays at 14 h on either side of a daylight-saving change. A Calendrier row
+whose Horaire is not a time range ("environ 45 min") or that spans several days is an
+all-day event. UIDs are derived from the promotion, the event's key and the person, so that
+importing a newer file updates the events instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from icalendar import Event as VEvent
+
+from pipeline.documents.catalogue import Layout
+from pipeline.documents.formats import slug, time_fr
+from pipeline.files import write_bytes_atomically
+from pipeline.workbook.model import Dataset, Event, Jury, Student, Tutor
+
+PARIS = ZoneInfo("Europe/Paris")
+TRIPARTITE_MINUTES = 45  # handbook: "sur une durée de 45 min environ"
+DEFAULT_PASSAGE_MINUTES = 30  # the last passage of a jury, when nothing follows it
+FOLDER = PurePosixPath("calendriers")
+_RANGE = re.compile(r"(\d{1,2})\s*[hH:]\s*(\d{2})?\s*(?:[–—-]|à)\s*(\d{1,2})\s*[hH:]\s*(\d{2})?")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One calendar event, before it becomes a VEVENT."""
+
+    key: str  # stable: the Calendrier key, "tripartite-<n°>", "soutenance-<n°>", "jury-<name>"
+    summary: str
+    start: dt.date | dt.datetime
+    end: dt.date | dt.datetime  # exclusive for all-day events, as iCalendar wants
+    location: str = ""
+    description: str = ""
+
+
+def hours(text: str) -> tuple[dt.time, dt.time] | None:
+    """"14h–16h30" → (14:00, 16:30); None when Horaire is not a time range."""
+    m = _RANGE.search(text or "")
+    if not m:
+        return None
+    h1, m1, h2, m2 = (int(g or 0) for g in m.groups())
+    if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
+        return None
+    start, end = dt.time(h1, m1), dt.time(h2, m2)
+    return (start, end) if end > start else None
+
+
+def _at(day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=PARIS)
+
+
+def row_entry(e: Event) -> Entry:
+    """One Calendrier row: timed when it is one day with a time range, else all-day."""
+    span = hours(e.horaire)
+    last = e.fin or e.debut
+    description = e.horaire if span is None else ""
+    if e.public != "tous":
+        description = "; ".join(filter(None, [description, f"Pour : {e.public}"]))
+    if span is not None and last == e.debut:
+        return Entry(e.cle, e.evenement, _at(e.debut, span[0]), _at(e.debut, span[1]), e.lieu, description)
+    if span is not None:
+        description = "; ".join(filter(None, [f"Horaire : {e.horaire}", description]))
+    return Entry(e.cle, e.evenement, e.debut, last + dt.timedelta(days=1), e.lieu, description)
+
+
+def tripartite_entry(ds: Dataset, s: Student) -> Entry | None:
+    """The student's bilan tripartite (sheet Bilans tripartites), 45 minutes, or None if not planned."""
+    t = ds.tripartite_of(s.numero)
+    if t is None or t.date is None:
+        return None
+    summary = f"Bilan tripartite — {s.nom_complet}"
+    description = f"Étudiant·e : {s.nom_complet}\nTuteur·rice : {s.tuteur.nom_complet}"
+    if t.participants:
+        description += f"\nParticipant·es : {t.participants}"
+    if t.heure is None:
+        return Entry(f"tripartite-{s.numero}", summary, t.date, t.date + dt.timedelta(days=1), "", description)
+    start = _at(t.date, t.heure)
+    return Entry(f"tripartite-{s.numero}", summary, start, start + dt.timedelta(minutes=TRIPARTITE_MINUTES), "", description)
+
+
+def _passage_end(ds: Dataset, jury: str, heure: dt.time, day: dt.date) -> dt.datetime:
+    later = [d.heure for d in ds.defenses_of(jury) if d.heure > heure]
+    if later:
+        return _at(day, min(later))
+    return _at(day, heure) + dt.timedelta(minutes=DEFAULT_PASSAGE_MINUTES)
+
+
+def soutenance_entry(ds: Dataset, s: Student) -> Entry | None:
+    """The student's passage before their jury (Soutenances heure, Jurys date and place)."""
+    d = ds.defense_of(s.numero)
+    jury = ds.jury(d.jury) if d else None
+    if d is None or jury is None:
+        return None
+    description = f"{jury.jury} — président·e : {jury.president}"
+    if jury.membres:
+        description += "\nMembres : " + "; ".join(jury.membres)
+    return Entry(f"soutenance-{s.numero}", f"Soutenance — {s.nom_complet} ({jury.jury})",
+                 _at(jury.date, d.heure), _passage_end(ds, jury.jury, d.heure, jury.date), jury.lieu, description)
+
+
+def jury_entry(ds: Dataset, jury: Jury) -> Entry:
+    """A jury's session: from its first passage to the end of its last, or all day."""
+    defenses = ds.defenses_of(jury.jury)
+    order = "\n".join(f"{time_fr(d.heure)} : {ds.student(d.numero).nom_complet}" for d in defenses)
+    description = f"Président·e : {jury.president}" + (f"\nOrdre de passage :\n{order}" if order else "")
+    if not defenses:
+        return Entry(f"jury-{jury.jury}", jury.jury, jury.date, jury.date + dt.timedelta(days=1), jury.lieu, description)
+    last = defenses[-1]
+    return Entry(f"jury-{jury.jury}", f"{jury.jury} — soutenances", _at(jury.date, defenses[0].heure),
+                 _passage_end(ds, jury.jury, last.heure, jury.date), jury.lieu, description)
+
+
+def _public_of(s: Student) -> str:
+    return "formation continue" if s.formation_continue else "stage"
+
+
+def student_entries(ds: Dataset, s: Student) -> list[Entry]:
+    """The calendar rows that concern the student, then their tripartite slot and soutenance."""
+    rows = [row_entry(e) for e in _ordered(ds) if e.public in ("tous", _public_of(s))]
+    return rows + [e for e in (tripartite_entry(ds, s), soutenance_entry(ds, s)) if e is not None]
+
+
+def tutor_entries(ds: Dataset, students: list[Student]) -> list[Entry]:
+    """The tutors' meeting, then each of their students' tripartite slot and soutenance."""
+    meeting = ds.calendar.get("reunion_tuteurs")
+    entries = [row_entry(meeting)] if meeting else []
+    for s in students:
+        entries += [e for e in (tripartite_entry(ds, s), soutenance_entry(ds, s)) if e is not None]
+    return entries
+
+
+def _ordered(ds: Dataset) -> list[Event]:
+    return sorted(ds.calendar.values(), key=lambda e: (e.debut, e.row))
+
+
+def uid(ds: Dataset, key: str, person: str) -> str:
+    """Stable across runs: the same promotion, event and person give the same UID."""
+    p = ds.promotion
+    digest = hashlib.sha256(f"{p.parcours}|{p.promotion}|{p.annee}|{key}|{person}".encode()).hexdigest()[:16]
+    return f"{slug(key, 40)}-{slug(person, 40)}-{digest}@copar"
+
+
+def to_ics(ds: Dataset, entries: list[Entry], person: str, name: str, stamp: dt.datetime | None = None) -> bytes:
+    """An iCalendar file of `entries`, with the VTIMEZONE of the timed ones."""
+    cal = Calendar()
+    cal.add("prodid", "-//Université Rennes 2//copar//FR")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", "Europe/Paris")
+    stamp = stamp or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    for entry in entries:
+        event = VEvent()
+        event.add("uid", uid(ds, entry.key, person))
+        event.add("dtstamp", stamp)
+        event.add("summary", entry.summary)
+        event.add("dtstart", entry.start)
+        event.add("dtend", entry.end)
+        if entry.location:
+            event.add("location", entry.location)
+        if entry.description:
+            event.add("description", entry.description)
+        if not isinstance(entry.start, dt.datetime):
+            event.add("transp", "TRANSPARENT")  # a deadline or a period does not make anyone busy
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def tutor_person(t: Tutor) -> str:
+    return f"tuteur-{t.key}"
+
+
+def student_person(s: Student) -> str:
+    return f"etudiant-{s.numero}"
+
+
+def tutor_stem(layout: Layout, t: Tutor) -> str:
+    """tuteur-<nom>-<prenom>, unique (a homonym gets -2), as the invitations are named."""
+    return "tuteur-" + layout.tutors[t.key].removeprefix("invitation-")
+
+
+def write_calendars(ds: Dataset, out: Path) -> list[Path]:
+    """outputs/calendriers/: promotion.ics, etudiants/<folder>.ics, tuteurs/<tuteur>.ics, jurys/<jury>.ics."""
+    layout = Layout.of(ds)
+    title = f"{ds.promotion.parcours} — {ds.promotion.annee}"
+    files: dict[PurePosixPath, bytes] = {
+        FOLDER / "promotion.ics": to_ics(ds, [row_entry(e) for e in _ordered(ds)], "promotion", title),
+    }
+    for s in ds.students:
+        files[FOLDER / "etudiants" / f"{layout.students[s.numero]}.ics"] = to_ics(
+            ds, student_entries(ds, s), student_person(s), f"COPAR — {s.nom_complet}")
+    for t, students in ds.tutors():
+        files[FOLDER / "tuteurs" / f"{tutor_stem(layout, t)}.ics"] = to_ics(
+            ds, tutor_entries(ds, students), tutor_person(t), f"COPAR — {t.nom_complet}")
+    for j in ds.juries:
+        files[FOLDER / "jurys" / f"{layout.juries[j.jury]}.ics"] = to_ics(
+            ds, [jury_entry(ds, j)], f"jury-{j.jury}", f"COPAR — {j.jury}")
+    written = []
+    for rel, data in files.items():
+        path = out / rel
+        write_bytes_atomically(path, data)
+        written.append(path)
+    return written

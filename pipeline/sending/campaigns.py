@@ -1,0 +1,223 @@
+"""The mail campaigns: who receives what, for each `copar mails --pour` value.
+
+Each campaign turns the promotion into drafts: recipients (To, Cc), the template and its
+context, the PDFs to attach (paths under the build's output folder, each with the command
+that produces it) and an optional calendar. Who is copied follows the handbook: the
+teaching team for the tutors' meeting, the cahier des charges ("communiqué au tuteur·rice
+et à l'équipe pédagogique"), the bilan tripartite and the juries; the bilans intermédiaires
+are between the student and the tutor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable
+
+from pipeline.documents import contexts as cx
+from pipeline.documents.catalogue import STUDENT_FILES, Layout
+from pipeline.documents.formats import slug
+from pipeline.sending import calendars as ical
+from pipeline.sending.addresses import Recipient, parse_member, recipient, unique
+from pipeline.workbook.model import Dataset, Student, Tutor
+
+FORMS = PurePosixPath("formulaires")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    path: Path
+    hint: str  # the command that writes it, for the "missing" message
+    name: str = ""  # the name the recipient sees, when the file's own name is not telling
+
+    @property
+    def filename(self) -> str:
+        return self.name or self.path.name
+
+
+@dataclass
+class Draft:
+    stem: str  # the .eml file name, without suffix
+    to: list[Recipient]
+    cc: list[Recipient]
+    context: dict[str, Any]
+    attachments: list[Attachment] = field(default_factory=list)
+    calendar: tuple[str, bytes] | None = None  # (file name, .ics bytes)
+
+
+@dataclass(frozen=True)
+class Options:
+    out: Path  # the build's output folder, where the PDFs are
+    periode: int | None = None
+
+
+Campaign = Callable[[Dataset, Layout, dict[str, Any], Options], list[Draft]]
+
+
+def team(ds: Dataset) -> list[Recipient]:
+    p = ds.promotion
+    members = [recipient(p.responsable, p.courriel_responsable, "responsable pédagogique")]
+    if p.accompagnement:
+        members.append(recipient(p.accompagnement, p.courriel_accompagnement, "accompagnement de l'alternance"))
+    return members
+
+
+def _tutor(t: Tutor) -> Recipient:
+    return recipient(t.nom_complet, t.courriel, "tuteur·rice")
+
+
+def _student(s: Student) -> Recipient:
+    return recipient(s.nom_complet, s.courriel, "étudiant·e")
+
+
+def _pdf(opts: Options, rel: PurePosixPath | str, family: str) -> Attachment:
+    return Attachment(opts.out / f"{rel}.pdf", f"copar build --only {family}")
+
+
+def _student_pdf(opts: Options, layout: Layout, s: Student, family: str, stem: str = "") -> Attachment:
+    """A student's document, named after the student (a tutor with two gets two distinct names)."""
+    stem = stem or STUDENT_FILES[family]
+    return Attachment(opts.out / layout.student_dir(s) / f"{stem}.pdf", f"copar build --only {family.replace('_', '-')}",
+                      f"{stem}-{slug(s.nom, 30)}-{slug(s.prenom, 30)}.pdf")
+
+
+def _ics(ds: Dataset, entries: list[ical.Entry], person: str, name: str, file: str) -> tuple[str, bytes] | None:
+    return (file, ical.to_ics(ds, entries, person, name)) if entries else None
+
+
+def reunion_tuteurs(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
+    """One per tutor: the invitation, each student's fiche, the meeting in an .ics."""
+    meeting = ds.calendar.get("reunion_tuteurs")
+    drafts = []
+    for t, students in ds.tutors():
+        attachments = [_pdf(opts, PurePosixPath("reunion-tuteurs", "invitations", layout.tutors[t.key]), "invitation")]
+        attachments += [_student_pdf(opts, layout, s, "fiche") for s in students]
+        entries = [ical.row_entry(meeting)] if meeting else []
+        drafts.append(Draft(
+            ical.tutor_stem(layout, t), [_tutor(t)], team(ds),
+            {**common, "tuteur": cx.tutor(t), "etudiants": [cx.student(s, ds) for s in students],
+             "reunion": common["echeances"]["reunion_tuteurs"]},
+            attachments, _ics(ds, entries, ical.tutor_person(t), "Réunion des tuteur·rices", "reunion-tuteurs.ics")))
+    return drafts
+
+
+def cahier(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
+    """One per student: the cahier des charges (or feuille de route) skeleton and its deadline."""
+    due = ds.calendar.get("cahier_des_charges")
+    drafts = []
+    for s in ds.students:
+        family = "feuille_de_route" if s.en_emploi else "cahier"
+        entries = [ical.row_entry(due)] if due else []
+        drafts.append(Draft(
+            layout.students[s.numero], [_student(s)], [_tutor(s.tuteur), *team(ds)],
+            {**common, "etudiant": cx.student(s, ds), "echeance": common["echeances"]["cahier_des_charges"],
+             "document": "feuille de route" if s.en_emploi else "cahier des charges"},
+            [_student_pdf(opts, layout, s, family)],
+            _ics(ds, entries, ical.student_person(s), "Cahier des charges", "cahier-des-charges.ics")))
+    return drafts
+
+
+def bilans(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
+    """One per student, to the student and the tutor: the bilan of --periode N, else the livret."""
+    drafts = []
+    for s in ds.students:
+        if opts.periode is None:
+            attachment = _student_pdf(opts, layout, s, "livret")
+            periode = None
+        else:
+            attachment = _student_pdf(opts, layout, s, "bilan", f"bilan-periode-{opts.periode}")
+            periode = cx.period(opts.periode, ds.reviews_of(s.numero).get(opts.periode), ds)
+        drafts.append(Draft(
+            layout.students[s.numero], [_student(s), _tutor(s.tuteur)], [],
+            {**common, "etudiant": cx.student(s, ds), "periode": periode}, [attachment]))
+    return drafts
+
+
+def compte_rendu(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
+    """One per student, to the tutor and the student: the compte rendu and the tripartite slot."""
+    drafts = []
+    for s in ds.students:
+        slot = ical.tripartite_entry(ds, s)
+        drafts.append(Draft(
+            layout.students[s.numero], [_tutor(s.tuteur), _student(s)], team(ds),
+            {**common, "etudiant": cx.student(s, ds), "bilan": cx.tripartite(ds.tripartite_of(s.numero))},
+            [_student_pdf(opts, layout, s, "compte_rendu")],
+            _ics(ds, [slot] if slot else [], ical.student_person(s), "Bilan tripartite", "bilan-tripartite.ics")))
+    return drafts
+
+
+def _known_addresses(ds: Dataset) -> dict[str, str]:
+    """Names the workbook gives an address for (teaching team, tutors), by slug."""
+    known = {slug(r.name): r.address for r in team(ds) if r.ok}
+    for t, _ in ds.tutors():
+        known.setdefault(slug(t.nom_complet), t.courriel)
+    return known
+
+
+def jury_members(ds: Dataset, jury_name: str) -> list[Recipient]:
+    """President and members, with the address written in the Membres cell or known elsewhere."""
+    jury = ds.jury(jury_name)
+    assert jury is not None
+    known = _known_addresses(ds)
+    result = []
+    for role, text in [("président·e du jury", jury.president), *(("membre du jury", m) for m in jury.membres)]:
+        name, address = parse_member(text)
+        result.append(recipient(name, address or known.get(slug(name), ""), role))
+    return unique(result)
+
+
+def jurys(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
+    """One per jury with soutenances, to its members: the packet (or a mention when too large)."""
+    drafts = []
+    for j in ds.juries:
+        defenses = ds.defenses_of(j.jury)
+        if not defenses:
+            continue
+        folder = layout.jury_dir(j.jury)
+        passages = [cx.passage(d, ds.student(d.numero), ds) for d in defenses]
+        drafts.append(Draft(
+            layout.juries[j.jury], jury_members(ds, j.jury), team(ds),
+            {**common, "jury": cx.jury(j), "passages": passages},
+            [_pdf(opts, folder / f"dossier-{folder.name}", "jurys")],
+            _ics(ds, [ical.jury_entry(ds, j)], f"jury-{j.jury}", j.jury, "jury.ics")))
+    return drafts
+
+
+def form_folders(out: Path, periode: int | None) -> list[Path]:
+    """outputs/formulaires/<type>[-periode-<N>]/, those of period N when given."""
+    root = out / FORMS
+    folders = sorted(p for p in root.glob("*") if p.is_dir())
+    if periode is not None:
+        folders = [p for p in folders if p.name.endswith(f"-periode-{periode}")]
+    return folders
+
+
+def formulaires(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
+    """One per tutor: every form `copar forms` wrote in their folder (tuteur-<nom>-<prenom>)."""
+    folders = form_folders(opts.out, opts.periode) or [opts.out / FORMS]
+    drafts = []
+    for t, students in ds.tutors():
+        folder_name = f"tuteur-{slug(t.nom)}-{slug(t.prenom)}"
+        files = sorted(f for d in folders for f in (d / folder_name).glob("*") if f.is_file() and not f.name.startswith("."))
+        attachments = [Attachment(f, "copar forms") for f in files] or [
+            Attachment(folders[0] / folder_name / "(aucun formulaire)", "copar forms")]
+        drafts.append(Draft(
+            ical.tutor_stem(layout, t), [_tutor(t)], [],
+            {**common, "tuteur": cx.tutor(t), "etudiants": [cx.student(s, ds) for s in students],
+             "periode": opts.periode},
+            attachments))
+    return drafts
+
+
+CAMPAIGNS: dict[str, Campaign] = {
+    "reunion-tuteurs": reunion_tuteurs,
+    "cahier": cahier,
+    "bilans": bilans,
+    "compte-rendu": compte_rendu,
+    "jurys": jurys,
+    "formulaires": formulaires,
+}
+
+
+def folder_name(campaign: str, periode: int | None) -> str:
+    return campaign if periode is None or campaign not in ("bilans", "formulaires") else f"{campaign}-periode-{periode}"

@@ -1,0 +1,229 @@
+"""`copar mails`: one reviewable .eml draft per recipient, and envoi.csv for a mail merge.
+
+Messages are built with the standard library's email package (EmailMessage, policy.default:
+RFC 2047 for non-ASCII names, RFC 2231 for attachment names), written with CRLF line ends,
+marked `X-Unsent: 1` so that Thunderbird, Outlook and Apple Mail open them as drafts. Nothing
+here opens a network connection. A recipient without a valid address, a PDF that the build
+has not written, an attachment over the size limit: each is reported and noted in envoi.csv;
+the draft is still written so that staff can complete it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from pipeline.documents import contexts as cx
+from pipeline.documents.catalogue import Layout
+from pipeline.documents.render import PACKAGE_TEMPLATES
+from pipeline.errors import CoparError, ValidationFailed
+from pipeline.files import write_bytes_atomically
+from pipeline.sending.addresses import Recipient
+from pipeline.sending.campaigns import CAMPAIGNS, FORMS, Draft, Options, folder_name, form_folders, team
+from pipeline.sending.mailtemplates import lint_mail_templates, render_mail
+from pipeline.workbook.model import Dataset
+from pipeline.workbook.validate import check
+
+MAILS = "courriels"
+MAILING_LIST = "envoi.csv"
+DEFAULT_MAX_MB = 10.0
+WRITE_POLICY = policy.default.clone(linesep="\r\n")
+CSV_HEADER = ["destinataire", "adresse", "copie", "objet", "pieces_jointes", "brouillon", "statut"]
+
+
+@dataclass(frozen=True)
+class MailRequest:
+    input: Path
+    output: Path
+    campaign: str
+    periode: int | None = None
+    max_mb: float = DEFAULT_MAX_MB
+    templates: Path | None = None
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+@dataclass
+class Written:
+    """One draft as written, and what it lacks."""
+
+    path: Path
+    to: list[Recipient]
+    subject: str
+    attached: list[str]
+    warnings: list[str] = field(default_factory=list)  # French, one sentence each
+
+
+@dataclass
+class MailResult:
+    folder: Path
+    drafts: list[Written]
+    mailing_list: Path
+
+    @property
+    def complete(self) -> bool:
+        return not any(d.warnings for d in self.drafts)
+
+
+def load(path: Path) -> Dataset:
+    dataset, report = check(path)
+    if dataset is None or not report.valid:
+        raise ValidationFailed(report)
+    return dataset
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:.1f} Mo".replace(".", ",")
+
+
+def _attach(draft: Draft, limit: int, out: Path) -> tuple[list[tuple[str, bytes]], list[dict[str, str]], list[str]]:
+    """Files that fit under the limit; those left out (for the message's text); warnings."""
+    files: list[tuple[str, bytes]] = []
+    left_out: list[dict[str, str]] = []
+    warnings: list[str] = []
+    total = 0
+    for a in draft.attachments:
+        shown = _shown(a.path, out)
+        if not a.path.is_file():
+            warnings.append(f"pièce jointe manquante {shown} : lancez « {a.hint} » puis relancez « copar mails ».")
+            continue
+        size = a.path.stat().st_size
+        if total + size > limit:
+            left_out.append({"nom": a.filename, "taille": _size(size), "chemin": shown})
+            warnings.append(f"{shown} ({_size(size)}) dépasse la taille maximale des pièces jointes ({_size(limit)}) : "
+                            "il n'est pas joint, le message le signale ; transmettez-le par un lien de partage "
+                            "(ou relancez avec --taille-max).")
+            continue
+        total += size
+        files.append((a.filename, a.path.read_bytes()))
+    return files, left_out, warnings
+
+
+def _shown(path: Path, out: Path) -> str:
+    try:
+        return str(out.name / path.relative_to(out)) if path.is_relative_to(out) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def _recipient_warnings(draft: Draft) -> list[str]:
+    return [f"{r.name} ({r.role}) n'a pas d'adresse valide : complétez le classeur "
+            f"({_where(r.role)}) ou ajoutez l'adresse dans le brouillon."
+            for r in [*draft.to, *draft.cc] if not r.ok]
+
+
+def _where(role: str) -> str:
+    if "jury" in role:
+        return "feuille Jurys, colonne Président·e ou Membres, sous la forme « Nom <adresse> »"
+    if role == "tuteur·rice":
+        return "feuille Étudiant·es, colonne Tuteur·rice courriel"
+    if role == "étudiant·e":
+        return "feuille Étudiant·es, colonne Courriel"
+    return "feuille Promotion, ligne Courriel responsable ou Courriel accompagnement"
+
+
+def message(draft: Draft, sender: Recipient | None, subject: str, text: str, html: str,
+            files: list[tuple[str, bytes]]) -> EmailMessage:
+    msg = EmailMessage(policy=policy.default)
+    if sender is not None and sender.ok:
+        msg["From"] = sender.header()
+    if any(r.ok for r in draft.to):
+        msg["To"] = [r.header() for r in draft.to if r.ok]
+    if any(r.ok for r in draft.cc):
+        msg["Cc"] = [r.header() for r in draft.cc if r.ok]
+    msg["Subject"] = subject
+    msg["X-Unsent"] = "1"
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    for name, data in files:
+        msg.add_attachment(data, maintype="application", subtype="pdf" if name.lower().endswith(".pdf") else "octet-stream",
+                           filename=name)
+    if draft.calendar is not None:
+        name, data = draft.calendar
+        msg.add_attachment(data, maintype="text", subtype="calendar", filename=name)
+    return msg
+
+
+def _common(ds: Dataset, today: dt.date) -> dict[str, Any]:
+    return {**cx.common(ds, today),
+            "equipe": [{"nom": r.name, "role": r.role, "courriel": r.address} for r in team(ds)]}
+
+
+def example_contexts(ds: Dataset, today: dt.date) -> dict[str, dict[str, Any]]:
+    """What each campaign's templates receive, from the first draft of `ds` (for the template lint)."""
+    result = {}
+    for name, campaign in CAMPAIGNS.items():
+        drafts = campaign(ds, Layout.of(ds), _common(ds, today), Options(Path("sorties"), 1))
+        if drafts:
+            result[name] = {**drafts[0].context, "pieces_jointes": ["document.pdf"],
+                            "non_joints": [{"nom": "dossier.pdf", "taille": "12,0 Mo", "chemin": "sorties/dossier.pdf"}]}
+    return result
+
+
+def check_mail_templates(folder: Path | None = None) -> tuple[list[str], bool]:
+    """Lint the e-mail templates of `folder` (default: the shipped ones) against the sample promotion."""
+    from pipeline.documents.variables import example_dataset
+
+    return lint_mail_templates(folder or PACKAGE_TEMPLATES, example_contexts(example_dataset(), dt.date.today()))
+
+
+def run(request: MailRequest) -> MailResult:
+    """Write the drafts of one campaign under <output>/courriels/<campagne>/."""
+    if request.campaign not in CAMPAIGNS:
+        raise CoparError(f"Campagne inconnue : {request.campaign}. Choix possibles : {', '.join(CAMPAIGNS)}.")
+    ds = load(request.input)
+    if request.campaign == "formulaires" and not form_folders(request.output, request.periode):
+        which = f" de la période {request.periode}" if request.periode is not None else ""
+        raise CoparError(f"Aucun formulaire{which} dans {request.output / FORMS}/ : lancez d'abord « copar forms ».")
+    drafts = CAMPAIGNS[request.campaign](ds, Layout.of(ds), _common(ds, request.today),
+                                         Options(request.output, request.periode))
+    folder = request.output / MAILS / folder_name(request.campaign, request.periode)
+    sender = next((r for r in reversed(team(ds)) if r.ok), None)
+    limit = int(request.max_mb * 1_000_000)
+    written: list[Written] = []
+    for draft in drafts:
+        files, left_out, warnings = _attach(draft, limit, request.output)
+        context = {**draft.context, "pieces_jointes": [name for name, _ in files], "non_joints": left_out}
+        mail = render_mail(request.campaign, context, request.templates)
+        msg = message(draft, sender, mail.subject, mail.text, mail.html, files)
+        path = folder / f"{draft.stem}.eml"
+        write_bytes_atomically(path, msg.as_bytes(policy=WRITE_POLICY))
+        attached = [name for name, _ in files] + ([draft.calendar[0]] if draft.calendar else [])
+        written.append(Written(path, draft.to, mail.subject, attached, _recipient_warnings(draft) + warnings))
+    mailing_list = folder / MAILING_LIST
+    write_bytes_atomically(mailing_list, _csv(written, drafts).encode("utf-8-sig"))
+    return MailResult(folder, written, mailing_list)
+
+
+def _csv(written: list[Written], drafts: list[Draft]) -> str:
+    """One row per To recipient, `;`-separated (what French Excel and mail merges expect)."""
+    buffer = io.StringIO()
+    out = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    out.writerow(CSV_HEADER)
+    for w, d in zip(written, drafts, strict=True):
+        cc = ", ".join(r.address for r in d.cc if r.ok)
+        for r in w.to:
+            status = "prêt" if r.ok and not w.warnings else "à compléter : " + " ".join(
+                ([] if r.ok else ["adresse manquante."]) + w.warnings)
+            out.writerow([r.name, r.address, cc, w.subject, " | ".join(w.attached), w.path.name, status])
+    return buffer.getvalue()
+
+
+def summary_lines(result: MailResult) -> list[str]:
+    lines = []
+    for d in result.drafts:
+        for warning in d.warnings:
+            lines.append(f"[attention] {d.path.name} : {warning}")
+    n = len(result.drafts)
+    lines.append(f"{n} brouillon{'s' if n > 1 else ''} écrit{'s' if n > 1 else ''} dans {result.folder}/ "
+                 f"(liste d'envoi : {result.mailing_list.name})")
+    incomplete = sum(1 for d in result.drafts if d.warnings)
+    if incomplete:
+        lines.append(f"{incomplete} brouillon{'s' if incomplete > 1 else ''} à compléter (voir ci-dessus).")
+    lines.append("Rien n'a été envoyé : ouvrez les fichiers .eml dans votre messagerie pour les relire et les envoyer.")
+    return lines
