@@ -304,6 +304,54 @@ def calendriers(ctx: click.Context, entrees: Path, sorties: Path) -> None:
                "l'agenda de toute la promotion).")
 
 
+@cli.command()
+@_INPUT
+@_OUTPUT
+@click.option("--famille", required=True,
+              type=click.Choice(["invitation", "fiche", "cahier", "feuille-de-route", "bilan", "livret", "compte-rendu",
+                                 "grille"]),
+              help="Les documents à réunir en un PDF à imprimer.")
+@_PERIODE
+@click.option("--ordre", type=click.Choice(["tuteur", "jury"]), default=None,
+              help="Par tuteur·rice (par défaut), ou par jury puis heure de passage (par défaut pour grille).")
+@click.pass_context
+def lots(ctx: click.Context, entrees: Path, sorties: Path, famille: str, periode: int | None, ordre: str | None) -> None:
+    """Réunit les PDF d'une famille en un seul PDF à imprimer recto verso.
+
+    Dans SORTIES/impression/<famille>.pdf : un signet par personne, une page blanche
+    ajoutée quand il le faut pour que chaque personne commence sur un recto. Code de
+    sortie 1 si un document manque (lancez alors « copar build »).
+    """
+    from pipeline.sending.bundles import write_bundle
+    from pipeline.sending.mails import load
+
+    dataset = _guard(ctx, load, entrees)
+    bundle = _guard(ctx, write_bundle, dataset, sorties, famille, ordre, periode)
+    for line in bundle.missing:
+        click.echo(f"[attention] {line}")
+    order = "par jury puis heure de passage" if bundle.order == "jury" else "par tuteur·rice"
+    click.echo(f"{bundle.title} : {len(bundle.bookmarks)} documents, {bundle.pages} pages dont {bundle.blanks} "
+               f"blanches (recto verso), classés {order} → {bundle.path}")
+    sys.exit(EXIT_PROBLEMS if bundle.missing else EXIT_OK)
+
+
+@cli.command()
+@click.option("-o", "--sorties", type=cli_fr.path_type(path_type=Path, file_okay=False), default=DEFAULT_OUTPUT,
+              show_default=True, help="Dossier des documents produits.")
+@click.option("--only", "selection", multiple=True, metavar="CHEMIN",
+              help="Dossier, fichier ou motif dans SORTIES (répétable), par exemple impression, reunion-tuteurs, "
+                   "\"etudiants/*/fiche-alternance.pdf\". Par défaut : tout.")
+@click.option("--fichier", type=cli_fr.path_type(path_type=Path, dir_okay=False), default=None,
+              help="Le fichier .zip à écrire (par défaut SORTIES.zip, à côté du dossier).")
+@click.pass_context
+def archive(ctx: click.Context, sorties: Path, selection: tuple[str, ...], fichier: Path | None) -> None:
+    """Écrit un .zip d'une sélection de SORTIES, avec un LISEZMOI.txt qui liste les fichiers."""
+    from pipeline.sending.archive import write_archive
+
+    result = _guard(ctx, write_archive, sorties, selection, fichier)
+    click.echo(f"{len(result.files)} fichiers, et LISEZMOI.txt qui les liste, dans {result.path}")
+
+
 @cli.group(subcommand_metavar="COMMANDE [ARGUMENTS]...")
 def templates() -> None:
     """Modèles Word : variables disponibles et vérification."""

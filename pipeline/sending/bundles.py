@@ -1,0 +1,126 @@
+"""Print bundles (`copar lots`): one PDF per family, from the PDFs `copar build` wrote.
+
+Documents follow a stated order — by tutor (then student), or by jury then time of
+passage — with one bookmark per person, and a blank page after any document with an odd
+number of pages so that, printed recto verso, each person starts on a recto. A document the
+build has not written is listed with the command that writes it, never skipped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from pypdf import PdfWriter
+
+from pipeline.documents.catalogue import STUDENT_FILES, Layout
+from pipeline.documents.formats import time_fr
+from pipeline.errors import CoparError
+from pipeline.files import write_atomically
+from pipeline.pdf.pdfinfo import UnusablePdf, load_pdf, quiet_pypdf
+from pipeline.workbook.model import Dataset, Student
+
+FOLDER = PurePosixPath("impression")
+# --famille value -> (catalogue family, French title of the bundle)
+FAMILIES = {
+    "invitation": ("invitation", "Invitations à la réunion des tuteur·rices"),
+    "fiche": ("fiche", "Fiches d'alternance"),
+    "cahier": ("cahier", "Cahiers des charges"),
+    "feuille-de-route": ("feuille_de_route", "Feuilles de route"),
+    "bilan": ("bilan", "Bilans intermédiaires"),
+    "livret": ("livret", "Livrets de bilans"),
+    "compte-rendu": ("compte_rendu", "Comptes rendus des bilans tripartites"),
+    "grille": ("grille", "Grilles d'évaluation du jury"),
+}
+ORDERS = ("tuteur", "jury")
+
+
+@dataclass(frozen=True)
+class Item:
+    title: str  # the bookmark
+    path: Path
+
+
+@dataclass
+class Bundle:
+    path: Path
+    title: str
+    order: str
+    bookmarks: list[str] = field(default_factory=list)
+    pages: int = 0
+    blanks: int = 0
+    missing: list[str] = field(default_factory=list)  # French, one per document not found
+
+
+def default_order(famille: str) -> str:
+    return "jury" if famille == "grille" else "tuteur"
+
+
+def _by_tutor(ds: Dataset) -> list[Student]:
+    return sorted(ds.students, key=lambda s: (s.tuteur.nom.lower(), s.tuteur.prenom.lower(), s.tuteur.key,
+                                              s.nom.lower(), s.prenom.lower(), s.numero))
+
+
+def _by_jury(ds: Dataset) -> list[tuple[str, Student]]:
+    """(jury and time, student) in order of the Jurys sheet then of passage; then those with no jury."""
+    ordered = [(f"{j.jury}, {time_fr(d.heure)}", ds.student(d.numero)) for j in ds.juries for d in ds.defenses_of(j.jury)]
+    placed = {s.numero for _, s in ordered}
+    return ordered + [("sans jury", s) for s in _by_tutor(ds) if s.numero not in placed]
+
+
+def items(ds: Dataset, out: Path, famille: str, order: str, periode: int | None) -> list[Item]:
+    """What goes in the bundle, in order (whether each PDF exists or not)."""
+    family = FAMILIES[famille][0]
+    layout = Layout.of(ds)
+    if family == "invitation":
+        tutors = sorted(ds.tutors(), key=lambda g: (g[0].nom.lower(), g[0].prenom.lower(), g[0].key))
+        return [Item(t.nom_complet, out / "reunion-tuteurs" / "invitations" / f"{layout.tutors[t.key]}.pdf")
+                for t, _ in tutors]
+    if family == "bilan" and periode is None:
+        raise CoparError("Indiquez la période des bilans à imprimer : --periode N (1 à 6).")
+    stem = f"bilan-periode-{periode}" if family == "bilan" else STUDENT_FILES[family]
+    people = _by_jury(ds) if order == "jury" else [(f"tuteur·rice {s.tuteur.nom_complet}", s) for s in _by_tutor(ds)]
+    keep = {"cahier": lambda s: not s.en_emploi, "feuille_de_route": lambda s: s.en_emploi}.get(family, lambda s: True)
+    return [Item(f"{s.nom_complet} ({where})", out / layout.student_dir(s) / f"{stem}.pdf")
+            for where, s in people if keep(s)]
+
+
+def bundle_name(famille: str, periode: int | None) -> str:
+    return f"{famille}-periode-{periode}" if famille == "bilan" else famille
+
+
+def write_bundle(ds: Dataset, out: Path, famille: str, order: str | None = None, periode: int | None = None) -> Bundle:
+    """outputs/impression/<famille>.pdf: every document of the family, recto-aligned, bookmarked."""
+    if famille not in FAMILIES:
+        raise CoparError(f"Famille inconnue pour --famille : {famille}. Choix possibles : {', '.join(FAMILIES)}.")
+    order = order or default_order(famille)
+    title = FAMILIES[famille][1] + (f", période {periode}" if famille == "bilan" else "")
+    bundle = Bundle(out / FOLDER / f"{bundle_name(famille, periode)}.pdf", title, order)
+    hint = f"copar build --only {famille}"
+    writer = PdfWriter()
+    with quiet_pypdf():
+        for item in items(ds, out, famille, order, periode):
+            if not item.path.is_file():
+                bundle.missing.append(f"{item.title} : {item.path} manque — lancez « {hint} ».")
+                continue
+            try:
+                reader = load_pdf(item.path)
+            except UnusablePdf as exc:
+                bundle.missing.append(f"{item.title} : {item.path} inutilisable ({exc}) — relancez « {hint} --force ».")
+                continue
+            start = len(writer.pages)
+            writer.append(reader, import_outline=False)
+            writer.add_outline_item(item.title, start)
+            bundle.bookmarks.append(item.title)
+            if len(writer.pages) % 2:  # the next person starts on a recto
+                box = writer.pages[-1].mediabox
+                writer.add_blank_page(width=box.width, height=box.height)
+                bundle.blanks += 1
+        if not bundle.bookmarks:
+            raise CoparError(f"Aucun document « {famille} » à imprimer dans {out} : lancez d'abord « {hint} ».")
+        writer.add_metadata({"/Title": title, "/Producer": "copar (pypdf)"})
+        writer.page_mode = "/UseOutlines"
+        writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+        write_atomically(bundle.path, lambda tmp: writer.write(tmp))
+    bundle.pages = len(writer.pages)
+    return bundle
