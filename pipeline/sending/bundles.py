@@ -110,7 +110,7 @@ def write_bundle(ds: Dataset, out: Path, famille: str, order: str | None = None,
                 continue
             start = len(writer.pages)
             writer.append(reader, import_outline=False)
-            writer.add_outline_item(item.title, start)
+            writer.add_outline_item(title=item.title, page_number=start)
             bundle.bookmarks.append(item.title)
             if len(writer.pages) % 2:  # the next person starts on a recto
                 box = writer.pages[-1].mediabox
