@@ -60,9 +60,14 @@ def hours_fr(value: float | None) -> str:
     return "" if value is None else f"{number_fr(value)} h"
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+_TRANSLIT = str.maketrans({"Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "ß": "ss", "Ł": "L",
+                           "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th", "ı": "i"})
+
+
 def slug(text: str, limit: int = 60) -> str:
-    """A safe, readable file-name part: ascii letters, digits and dashes only."""
-    text = unicodedata.normalize("NFKD", text)
+    """A safe, readable file-name part: ascii letters, digits and dashes only ("Ørsted" → "orsted")."""
+    text = unicodedata.normalize("NFKD", text.translate(_TRANSLIT))
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
     return text[:limit].strip("-") or "sans-nom"
