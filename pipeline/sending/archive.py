@@ -61,7 +61,7 @@ def write_archive(out: Path, selection: tuple[str, ...] = (), target: Path | Non
                   today: dt.date | None = None) -> Archive:
     """Write the zip (default: <out>.zip beside the output folder) atomically."""
     files = select(out, selection)
-    target = target or out.parent / f"{out.resolve().name}.zip"
+    target = target or out.parent / f"{out.name or out.absolute().name}.zip"
     files = [p for p in files if p.resolve() != target.resolve()]
     if not files:
         raise CoparError(f"Aucun fichier à archiver dans {out}/.")

@@ -16,7 +16,7 @@ from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from pipeline.documents.render import PACKAGE_TEMPLATES, TemplateIssue, check_ast, environment
+from pipeline.documents.render import TemplateIssue, check_ast, environment, find_template
 from pipeline.errors import TemplateProblem
 
 PREFIX = "courriel-"
@@ -39,13 +39,7 @@ def _text_environment() -> SandboxedEnvironment:
 
 def template_path(campaign: str, suffix: str, custom: Path | None = None) -> Path:
     """The university's e-mail template when `custom` has one, else the default."""
-    name = f"{PREFIX}{campaign}{suffix}"
-    if custom is not None and (custom / name).is_file():
-        return custom / name
-    path = PACKAGE_TEMPLATES / name
-    if not path.is_file():
-        raise TemplateProblem(f"Modèle de courriel {name} introuvable dans {PACKAGE_TEMPLATES}.")
-    return path
+    return find_template(f"{PREFIX}{campaign}{suffix}", custom)
 
 
 def _render(env: SandboxedEnvironment, path: Path, context: dict[str, Any]) -> str:
