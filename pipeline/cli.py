@@ -267,9 +267,10 @@ _PERIODE = click.option("--periode", type=click.IntRange(1, 6), metavar="N", hel
               help="Au-delà, une pièce jointe n'est pas jointe mais signalée dans le message.")
 @click.option("--templates", "templates", type=cli_fr.path_type(path_type=Path, file_okay=False, exists=True),
               help="Dossier de modèles de l'université (courriel-<campagne>.txt et .html).")
+@click.option("--force", is_flag=True, help="Remplace aussi les brouillons modifiés à la main depuis le dernier passage.")
 @click.pass_context
 def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, periode: int | None, max_mb: float,
-          templates: Path | None) -> None:
+          templates: Path | None, force: bool) -> None:
     """Écrit un brouillon de courriel (.eml) par destinataire et la liste d'envoi envoi.csv.
 
     Les brouillons vont dans SORTIES/courriels/<campagne>/, avec les PDF de « copar build »
@@ -279,7 +280,7 @@ def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, perio
     """
     from pipeline.sending.mails import MailRequest, run, summary_lines
 
-    result = _guard(ctx, run, MailRequest(entrees, sorties, campaign, periode, max_mb, templates))
+    result = _guard(ctx, run, MailRequest(entrees, sorties, campaign, periode, max_mb, templates, force))
     for line in summary_lines(result):
         click.echo(line)
     sys.exit(EXIT_OK if result.complete else EXIT_PROBLEMS)

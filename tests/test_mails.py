@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 
 from pipeline.documents.catalogue import Layout
-from pipeline.sending.mails import MailRequest, run
+from pipeline.sending.calendars import PARIS
+from pipeline.sending.mails import MailRequest, check_mail_templates, run
 from pipeline.workbook.validate import check
 from tests.sending_helpers import addresses, attachments, bodies, edited_sample, read_eml
 
@@ -128,5 +133,38 @@ def test_mail_templates_linted(tmp_path: Path, copar) -> None:
     assert "courriel-cahier.html : 1 problème\n  - Erreur de syntaxe Jinja, ligne 1" in out
     assert "Variable « etudiant.inconnu » inconnue" in out and "Accès interdit à « etudiant.__class__ »" in out
     assert "courriel-jurys.txt : 1 problème\n  - La première ligne doit être l'objet : « Objet : … »." in out
-    default = copar("templates", "check")
-    assert default.exit_code == 0 and "courriel-reunion-tuteurs.html : OK" in default.stdout
+    lines, broken = check_mail_templates()  # the shipped ones (`copar templates check` runs the same)
+    assert not broken and len(lines) == 12 and "courriel-reunion-tuteurs.html : OK" in lines
+
+
+def test_rerun_keeps_a_hand_edited_draft_and_removes_obsolete_ones(workbook: Path, tmp_path: Path, copar) -> None:
+    folder = tmp_path / "courriels" / "jurys"
+    copar("mails", workbook, "-o", tmp_path, "--pour", "jurys")
+    edited = folder / "jury-a.eml"
+    edited.write_bytes(edited.read_bytes().replace(b"Bonjour,", b"Bonjour cher jury,"))
+    obsolete = folder / "jury-z.eml"
+    obsolete.write_bytes(b"written by an older run")
+    ledger = folder / ".copar-brouillons.json"  # as if an earlier run had written jury-z.eml
+    ledger.write_text(json.dumps({**json.loads(ledger.read_text()),
+                                  "jury-z.eml": hashlib.sha256(b"written by an older run").hexdigest()}))
+    result = copar("mails", workbook, "-o", tmp_path, "--pour", "jurys")
+    assert ("[attention] jury-a.eml : brouillon modifié depuis que copar l'a écrit : conservé tel quel "
+            "(relancez avec --force pour le remplacer).") in result.stdout
+    assert b"Bonjour cher jury," in edited.read_bytes()
+    assert "Brouillon retiré (plus de destinataire correspondant dans le classeur) : jury-z.eml" in result.stdout
+    assert not obsolete.exists()
+    forced = copar("mails", workbook, "-o", tmp_path, "--pour", "jurys", "--force")
+    assert "conservé tel quel" not in forced.stdout
+    assert b"Bonjour cher jury," not in edited.read_bytes()
+
+
+def test_compte_rendu_to_tutor_and_student_with_the_45_minute_slot(workbook: Path, tmp_path: Path) -> None:
+    run(MailRequest(workbook, tmp_path, "compte-rendu"))
+    msg = read_eml(tmp_path / "courriels" / "compte-rendu" / "22004512-n-diaye-aissatou.eml")
+    assert addresses(msg, "To") == [("Gaëlle L'Hôte", "gaelle.lhote@example.org"),
+                                    ("Aïssatou N'Diaye", "aissatou.ndiaye@etudiant.example.fr")]
+    assert addresses(msg, "Cc") == TEAM
+    assert msg["Subject"] == "Bilan tripartite de l'alternance — Aïssatou N'Diaye — jeudi 6 juin 2024 à 9 h 00"
+    (slot,) = Calendar.from_ical(attachments(msg)["bilan-tripartite.ics"]).walk("VEVENT")
+    assert slot.decoded("DTSTART") == dt.datetime(2024, 6, 6, 9, 0, tzinfo=PARIS)
+    assert slot.decoded("DTEND") == dt.datetime(2024, 6, 6, 9, 45, tzinfo=PARIS)

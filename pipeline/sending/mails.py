@@ -26,6 +26,7 @@ from pipeline.errors import CoparError, ValidationFailed
 from pipeline.files import write_bytes_atomically
 from pipeline.sending.addresses import Recipient
 from pipeline.sending.campaigns import CAMPAIGNS, FORMS, Draft, Options, folder_name, form_folders, team
+from pipeline.sending.ledger import Ledger
 from pipeline.sending.mailtemplates import lint_mail_templates, render_mail
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.validate import check
@@ -45,6 +46,7 @@ class MailRequest:
     periode: int | None = None
     max_mb: float = DEFAULT_MAX_MB
     templates: Path | None = None
+    force: bool = False
     today: dt.date = field(default_factory=dt.date.today)
 
 
@@ -64,6 +66,7 @@ class MailResult:
     folder: Path
     drafts: list[Written]
     mailing_list: Path
+    removed: list[Path] = field(default_factory=list)  # earlier drafts for people no longer concerned
 
     @property
     def complete(self) -> bool:
@@ -185,6 +188,7 @@ def run(request: MailRequest) -> MailResult:
     folder = request.output / MAILS / folder_name(request.campaign, request.periode)
     sender = next((r for r in reversed(team(ds)) if r.ok), None)
     limit = int(request.max_mb * 1_000_000)
+    ledger = Ledger(folder)
     written: list[Written] = []
     for draft in drafts:
         files, left_out, warnings = _attach(draft, limit, request.output)
@@ -192,12 +196,16 @@ def run(request: MailRequest) -> MailResult:
         mail = render_mail(request.campaign, context, request.templates)
         msg = message(draft, sender, mail.subject, mail.text, mail.html, files)
         path = folder / f"{draft.stem}.eml"
-        write_bytes_atomically(path, msg.as_bytes(policy=WRITE_POLICY))
+        if ledger.edited(path) and not request.force:
+            warnings.append("brouillon modifié depuis que copar l'a écrit : conservé tel quel "
+                            "(relancez avec --force pour le remplacer).")
+        else:
+            ledger.write(path, msg.as_bytes(policy=WRITE_POLICY))
         attached = [name for name, _ in files] + ([draft.calendar[0]] if draft.calendar else [])
         written.append(Written(path, draft.to, mail.subject, attached, _recipient_warnings(draft) + warnings))
     mailing_list = folder / MAILING_LIST
     write_bytes_atomically(mailing_list, _csv(written, drafts).encode("utf-8-sig"))
-    return MailResult(folder, written, mailing_list)
+    return MailResult(folder, written, mailing_list, ledger.finish())
 
 
 def _csv(written: list[Written], drafts: list[Draft]) -> str:
@@ -219,6 +227,8 @@ def summary_lines(result: MailResult) -> list[str]:
     for d in result.drafts:
         for warning in d.warnings:
             lines.append(f"[attention] {d.path.name} : {warning}")
+    for path in result.removed:
+        lines.append(f"Brouillon retiré (plus de destinataire correspondant dans le classeur) : {path.name}")
     n = len(result.drafts)
     lines.append(f"{n} brouillon{'s' if n > 1 else ''} écrit{'s' if n > 1 else ''} dans {result.folder}/ "
                  f"(liste d'envoi : {result.mailing_list.name})")
