@@ -112,15 +112,27 @@ def test_jury_members_without_address_listed_and_large_packet_mentioned(workbook
 
 def test_formulaires_attach_the_tutors_forms(workbook: Path, tmp_path: Path, copar) -> None:
     assert copar("mails", workbook, "-o", tmp_path, "--pour", "formulaires").exit_code == 1  # none yet
-    forms = tmp_path / "formulaires" / "bilan-periode-2" / "tuteur-l-hote-gaelle"
+    forms = tmp_path / "formulaires" / "bilan-periode-2" / "tuteur-l-hote-gaelle"  # the layout of copar forms
     forms.mkdir(parents=True)
-    (forms / "bilan-n-diaye-aissatou.pdf").write_bytes(b"%PDF-1.7 one")
-    (forms / "bilan-le-bihan-mael.pdf").write_bytes(b"%PDF-1.7 two")
+    (forms / "22004512-n-diaye-aissatou-periode-2.pdf").write_bytes(b"%PDF-1.7 one")
+    (forms / "22004587-le-bihan-mael-periode-2.pdf").write_bytes(b"%PDF-1.7 two")
+    grille = tmp_path / "formulaires" / "grille" / "jury-a"
+    grille.mkdir(parents=True)
+    (grille / "jury-a.xlsx").write_bytes(b"PK workbook")
     result = copar("mails", workbook, "-o", tmp_path, "--pour", "formulaires", "--periode", "2")
     msg = read_eml(tmp_path / "courriels" / "formulaires-periode-2" / "tuteur-l-hote-gaelle.eml")
-    assert attachments(msg) == {"bilan-le-bihan-mael.pdf": b"%PDF-1.7 two", "bilan-n-diaye-aissatou.pdf": b"%PDF-1.7 one"}
+    assert attachments(msg) == {"bilan-22004512-n-diaye-aissatou-periode-2.pdf": b"%PDF-1.7 one",
+                                "bilan-22004587-le-bihan-mael-periode-2.pdf": b"%PDF-1.7 two"}
     assert msg["Subject"] == "Formulaires à remplir — période 2 — Aïssatou N'Diaye, Maël Le Bihan"
-    assert "tuteur-le-floch-romain.eml : pièce jointe manquante" in result.stdout  # a tutor with no form is listed
+    assert ("tuteur-le-floch-romain.eml : pièce jointe manquante "
+            f"{tmp_path.name}/formulaires/bilan-periode-2/tuteur-le-floch-romain : lancez « copar forms »") in result.stdout
+    assert not (tmp_path / "courriels" / "formulaires-periode-2" / "jury-a.eml").exists()  # grilles have no period
+    copar("mails", workbook, "-o", tmp_path, "--pour", "formulaires")
+    jury = read_eml(tmp_path / "courriels" / "formulaires" / "jury-a.eml")
+    assert addresses(jury, "To") == [("Karim Haddad", "karim.haddad@example.org")]
+    assert attachments(jury) == {"grille-jury-a.xlsx": b"PK workbook"}
+    assert jury["Subject"] == "Formulaires à remplir — Jury A"
+    assert bodies(jury)[0].startswith("Bonjour,\n\nVous trouverez ci-joint les formulaires du Jury A à remplir pour ")
 
 
 def test_mail_templates_linted(tmp_path: Path, copar) -> None:

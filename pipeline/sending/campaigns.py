@@ -10,6 +10,7 @@ are between the student and the tutor.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
@@ -192,20 +193,41 @@ def form_folders(out: Path, periode: int | None) -> list[Path]:
     return folders
 
 
+def _forms_of(folders: list[Path], recipient: str) -> list[Attachment]:
+    """The files of `recipient` in each form folder, named after their type (`bilan-…`, `grille-…`)."""
+    found = []
+    for folder in folders:
+        kind = re.sub(r"-periode-\d+$", "", folder.name)
+        for f in sorted((folder / recipient).glob("*")):
+            if f.is_file() and not f.name.startswith("."):
+                found.append(Attachment(f, "copar forms", f"{kind}-{f.name}"))
+    return found or [Attachment(folders[0] / recipient, "copar forms")]  # reported as missing
+
+
 def formulaires(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
-    """One per tutor: every form `copar forms` wrote in their folder (tuteur-<nom>-<prenom>)."""
+    """One per tutor, and per jury that has forms: what `copar forms` wrote in their folder.
+
+    The folders are `tuteur-<nom>-<prenom>` (unique as the invitations are) and the jury's
+    folder name (`jury-a`), the layout `copar forms` writes.
+    """
     folders = form_folders(opts.out, opts.periode) or [opts.out / FORMS]
     drafts = []
     for t, students in ds.tutors():
-        folder_name = f"tuteur-{slug(t.nom)}-{slug(t.prenom)}"
-        files = sorted(f for d in folders for f in (d / folder_name).glob("*") if f.is_file() and not f.name.startswith("."))
-        attachments = [Attachment(f, "copar forms") for f in files] or [
-            Attachment(folders[0] / folder_name / "(aucun formulaire)", "copar forms")]
+        stem = ical.tutor_stem(layout, t)
         drafts.append(Draft(
-            ical.tutor_stem(layout, t), [_tutor(t)], [],
-            {**common, "tuteur": cx.tutor(t), "etudiants": [cx.student(s, ds) for s in students],
+            stem, [_tutor(t)], [],
+            {**common, "tuteur": cx.tutor(t), "jury": None, "etudiants": [cx.student(s, ds) for s in students],
              "periode": opts.periode},
-            attachments))
+            _forms_of(folders, stem)))
+    for j in ds.juries:
+        folder = layout.juries[j.jury]
+        if any((d / folder).is_dir() for d in folders):
+            students = [ds.student(d.numero) for d in ds.defenses_of(j.jury)]
+            drafts.append(Draft(
+                folder, jury_members(ds, j.jury), team(ds),
+                {**common, "tuteur": None, "jury": cx.jury(j), "etudiants": [cx.student(s, ds) for s in students],
+                 "periode": opts.periode},
+                _forms_of(folders, folder)))
     return drafts
 
 
