@@ -82,7 +82,7 @@ def test_missing_pdfs_named_with_the_command(workbook: Path, tmp_path: Path, cop
     result = copar("mails", workbook, "-o", tmp_path, "--pour", "reunion-tuteurs")
     assert result.exit_code == 1
     assert ("[attention] tuteur-l-hote-gaelle.eml : pièce jointe manquante "
-            f"{tmp_path.name}/reunion-tuteurs/invitations/invitation-l-hote-gaelle.pdf : "
+            f"{tmp_path}/reunion-tuteurs/invitations/invitation-l-hote-gaelle.pdf : "
             "lancez « copar build --only invitation » puis relancez « copar mails ».") in result.stdout
     assert "copar build --only fiche" in result.stdout
 
@@ -125,7 +125,7 @@ def test_formulaires_attach_the_tutors_forms(workbook: Path, tmp_path: Path, cop
                                 "bilan-22004587-le-bihan-mael-periode-2.pdf": b"%PDF-1.7 two"}
     assert msg["Subject"] == "Formulaires à remplir — période 2 — Aïssatou N'Diaye, Maël Le Bihan"
     assert ("tuteur-le-floch-romain.eml : pièce jointe manquante "
-            f"{tmp_path.name}/formulaires/bilan-periode-2/tuteur-le-floch-romain : lancez « copar forms »") in result.stdout
+            f"{tmp_path}/formulaires/bilan-periode-2/tuteur-le-floch-romain : lancez « copar forms »") in result.stdout
     assert not (tmp_path / "courriels" / "formulaires-periode-2" / "jury-a.eml").exists()  # grilles have no period
     copar("mails", workbook, "-o", tmp_path, "--pour", "formulaires")
     jury = read_eml(tmp_path / "courriels" / "formulaires" / "jury-a.eml")

@@ -84,14 +84,14 @@ def _size(n: int) -> str:
     return f"{n / 1_000_000:.1f} Mo".replace(".", ",")
 
 
-def _attach(draft: Draft, limit: int, out: Path) -> tuple[list[tuple[str, bytes]], list[dict[str, str]], list[str]]:
+def _attach(draft: Draft, limit: int) -> tuple[list[tuple[str, bytes]], list[dict[str, str]], list[str]]:
     """Files that fit under the limit; those left out (for the message's text); warnings."""
     files: list[tuple[str, bytes]] = []
     left_out: list[dict[str, str]] = []
     warnings: list[str] = []
     total = 0
     for a in draft.attachments:
-        shown = _shown(a.path, out)
+        shown = str(a.path)
         if not a.path.is_file():
             warnings.append(f"pièce jointe manquante {shown} : lancez « {a.hint} » puis relancez « copar mails ».")
             continue
@@ -105,13 +105,6 @@ def _attach(draft: Draft, limit: int, out: Path) -> tuple[list[tuple[str, bytes]
         total += size
         files.append((a.filename, a.path.read_bytes()))
     return files, left_out, warnings
-
-
-def _shown(path: Path, out: Path) -> str:
-    try:
-        return str(out.name / path.relative_to(out)) if path.is_relative_to(out) else str(path)
-    except ValueError:
-        return str(path)
 
 
 def _recipient_warnings(draft: Draft) -> list[str]:
@@ -191,7 +184,7 @@ def run(request: MailRequest) -> MailResult:
     ledger = Ledger(folder)
     written: list[Written] = []
     for draft in drafts:
-        files, left_out, warnings = _attach(draft, limit, request.output)
+        files, left_out, warnings = _attach(draft, limit)
         context = {**draft.context, "pieces_jointes": [name for name, _ in files], "non_joints": left_out}
         mail = render_mail(request.campaign, context, request.templates)
         msg = message(draft, sender, mail.subject, mail.text, mail.html, files)
