@@ -315,8 +315,11 @@ def calendriers(ctx: click.Context, entrees: Path, sorties: Path) -> None:
 @_PERIODE
 @click.option("--ordre", type=click.Choice(["tuteur", "jury"]), default=None,
               help="Par tuteur·rice (par défaut), ou par jury puis heure de passage (par défaut pour grille).")
+@click.option("--jury", metavar="NOM", help="Seulement les étudiant·es de ce jury (colonne Jury de la feuille Jurys), "
+                                           "dans l'ordre de passage.")
 @click.pass_context
-def lots(ctx: click.Context, entrees: Path, sorties: Path, famille: str, periode: int | None, ordre: str | None) -> None:
+def lots(ctx: click.Context, entrees: Path, sorties: Path, famille: str, periode: int | None, ordre: str | None,
+         jury: str | None) -> None:
     """Réunit les PDF d'une famille en un seul PDF à imprimer recto verso.
 
     Dans SORTIES/impression/<famille>.pdf : un signet par personne, une page blanche
@@ -327,7 +330,7 @@ def lots(ctx: click.Context, entrees: Path, sorties: Path, famille: str, periode
     from pipeline.sending.mails import load
 
     dataset = _guard(ctx, load, entrees)
-    bundle = _guard(ctx, write_bundle, dataset, sorties, famille, ordre, periode)
+    bundle = _guard(ctx, write_bundle, dataset, sorties, famille, ordre, periode, jury)
     for line in bundle.missing:
         click.echo(f"[attention] {line}")
     order = "par jury puis heure de passage" if bundle.order == "jury" else "par tuteur·rice"

@@ -61,6 +61,14 @@ def test_grilles_by_jury_then_time_recto_padded(sample: Dataset, tmp_path: Path,
     assert len(PdfReader(tmp_path / "impression" / "grille.pdf").pages) == page
     blanks = sum(sizes[n] % 2 for n in order)
     assert f"{len(order)} documents, {page} pages dont {blanks} blanches" in result.stdout
+    one = copar("lots", INPUTS, "-o", tmp_path, "--famille", "grille", "--jury", "Jury B")
+    assert one.exit_code == 0, one.output
+    assert [t for t, _ in outline(tmp_path / "impression" / "grille-jury-b.pdf")] == [
+        f"{sample.student(d.numero).nom_complet} (Jury B, {d.heure.hour} h {d.heure.minute:02d})"
+        for d in sample.defenses_of("Jury B")]
+    unknown = copar("lots", INPUTS, "-o", tmp_path, "--famille", "grille", "--jury", "Jury Z")
+    assert unknown.exit_code == 1
+    assert unknown.stderr == "Erreur : Jury inconnu pour --jury : Jury Z. Jurys de la feuille Jurys : Jury A, Jury B, Jury C.\n"
 
 
 def test_missing_documents_listed_and_bilan_needs_a_period(sample: Dataset, tmp_path: Path, copar) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from pypdf import PdfWriter
 
 from pipeline.documents.catalogue import STUDENT_FILES, Layout
-from pipeline.documents.formats import time_fr
+from pipeline.documents.formats import slug, time_fr
 from pipeline.errors import CoparError
 from pipeline.files import write_atomically
 from pipeline.pdf.pdfinfo import UnusablePdf, load_pdf, quiet_pypdf
@@ -61,14 +61,20 @@ def _by_tutor(ds: Dataset) -> list[Student]:
                                               s.nom.lower(), s.prenom.lower(), s.numero))
 
 
-def _by_jury(ds: Dataset) -> list[tuple[str, Student]]:
-    """(jury and time, student) in order of the Jurys sheet then of passage; then those with no jury."""
-    ordered = [(f"{j.jury}, {time_fr(d.heure)}", ds.student(d.numero)) for j in ds.juries for d in ds.defenses_of(j.jury)]
+def _by_jury(ds: Dataset, only: str | None = None) -> list[tuple[str, Student]]:
+    """(jury and time, student) in order of the Jurys sheet then of passage; then those with no jury.
+
+    With `only`, the students of that jury alone.
+    """
+    juries = [j for j in ds.juries if only is None or j.jury == only]
+    ordered = [(f"{j.jury}, {time_fr(d.heure)}", ds.student(d.numero)) for j in juries for d in ds.defenses_of(j.jury)]
+    if only is not None:
+        return ordered
     placed = {s.numero for _, s in ordered}
     return ordered + [("sans jury", s) for s in _by_tutor(ds) if s.numero not in placed]
 
 
-def items(ds: Dataset, out: Path, famille: str, order: str, periode: int | None) -> list[Item]:
+def items(ds: Dataset, out: Path, famille: str, order: str, periode: int | None, jury: str | None = None) -> list[Item]:
     """What goes in the bundle, in order (whether each PDF exists or not)."""
     family = FAMILIES[famille][0]
     layout = Layout.of(ds)
@@ -79,27 +85,37 @@ def items(ds: Dataset, out: Path, famille: str, order: str, periode: int | None)
     if family == "bilan" and periode is None:
         raise CoparError("Indiquez la période des bilans à imprimer : --periode N (1 à 6).")
     stem = f"bilan-periode-{periode}" if family == "bilan" else STUDENT_FILES[family]
-    people = _by_jury(ds) if order == "jury" else [(f"tuteur·rice {s.tuteur.nom_complet}", s) for s in _by_tutor(ds)]
+    people = _by_jury(ds, jury) if order == "jury" else [(f"tuteur·rice {s.tuteur.nom_complet}", s) for s in _by_tutor(ds)]
     keep = {"cahier": lambda s: not s.en_emploi, "feuille_de_route": lambda s: s.en_emploi}.get(family, lambda s: True)
     return [Item(f"{s.nom_complet} ({where})", out / layout.student_dir(s) / f"{stem}.pdf")
             for where, s in people if keep(s)]
 
 
-def bundle_name(famille: str, periode: int | None) -> str:
-    return f"{famille}-periode-{periode}" if famille == "bilan" else famille
+def bundle_name(famille: str, periode: int | None, jury: str | None = None) -> str:
+    name = f"{famille}-periode-{periode}" if famille == "bilan" else famille
+    return f"{name}-{slug(jury, 40)}" if jury else name
 
 
-def write_bundle(ds: Dataset, out: Path, famille: str, order: str | None = None, periode: int | None = None) -> Bundle:
-    """outputs/impression/<famille>.pdf: every document of the family, recto-aligned, bookmarked."""
+def write_bundle(ds: Dataset, out: Path, famille: str, order: str | None = None, periode: int | None = None,
+                 jury: str | None = None) -> Bundle:
+    """outputs/impression/<famille>.pdf: every document of the family, recto-aligned, bookmarked.
+
+    `jury` keeps the students of one jury, in order of passage (outputs/impression/grille-jury-a.pdf).
+    """
     if famille not in FAMILIES:
         raise CoparError(f"Famille inconnue pour --famille : {famille}. Choix possibles : {', '.join(FAMILIES)}.")
-    order = order or default_order(famille)
-    title = FAMILIES[famille][1] + (f", période {periode}" if famille == "bilan" else "")
-    bundle = Bundle(out / FOLDER / f"{bundle_name(famille, periode)}.pdf", title, order)
+    if jury is not None and ds.jury(jury) is None:
+        raise CoparError(f"Jury inconnu pour --jury : {jury}. Jurys de la feuille Jurys : "
+                         f"{', '.join(j.jury for j in ds.juries) or 'aucun'}.")
+    if jury is not None and famille == "invitation":
+        raise CoparError("--jury ne s'applique pas aux invitations (une par tuteur·rice) : retirez --jury.")
+    order = "jury" if jury is not None else order or default_order(famille)
+    title = FAMILIES[famille][1] + (f", période {periode}" if famille == "bilan" else "") + (f", {jury}" if jury else "")
+    bundle = Bundle(out / FOLDER / f"{bundle_name(famille, periode, jury)}.pdf", title, order)
     hint = f"copar build --only {famille}"
     writer = PdfWriter()
     with quiet_pypdf():
-        for item in items(ds, out, famille, order, periode):
+        for item in items(ds, out, famille, order, periode, jury):
             if not item.path.is_file():
                 bundle.missing.append(f"{item.title} : {item.path} manque — lancez « {hint} ».")
                 continue
