@@ -2,7 +2,7 @@
 
 Messages are built with the standard library's email package (EmailMessage, policy.default:
 RFC 2047 for non-ASCII names, RFC 2231 for attachment names), written with CRLF line ends,
-marked `X-Unsent: 1` so that Thunderbird, Outlook and Apple Mail open them as drafts. Nothing
+marked `X-Unsent: 1` so that Outlook opens them as drafts (Thunderbird: "Edit as new message"). Nothing
 here opens a network connection. A recipient without a valid address, a PDF that the build
 has not written, an attachment over the size limit: each is reported and noted in envoi.csv;
 the draft is still written so that staff can complete it.
