@@ -10,7 +10,6 @@ are between the student and the tutor.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
@@ -18,11 +17,13 @@ from typing import Any, Callable
 from pipeline.documents import contexts as cx
 from pipeline.documents.catalogue import STUDENT_FILES, Layout
 from pipeline.documents.formats import slug
+from pipeline.forms import layout as forms_layout
+from pipeline.forms import spec
 from pipeline.sending import calendars as ical
 from pipeline.sending.addresses import Recipient, parse_member, recipient, unique
 from pipeline.workbook.model import Dataset, Student, Tutor
 
-FORMS = PurePosixPath("formulaires")
+FORMS = PurePosixPath(forms_layout.ROOT)
 
 
 @dataclass(frozen=True)
@@ -185,49 +186,59 @@ def jurys(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) ->
 
 
 def form_folders(out: Path, periode: int | None) -> list[Path]:
-    """outputs/formulaires/<type>[-periode-<N>]/, those of period N when given."""
-    root = out / FORMS
-    folders = sorted(p for p in root.glob("*") if p.is_dir())
+    """outputs/formulaires/<type>[-periode-<N>]/ that exist, those of period N when given."""
+    folders = [out / forms_layout.ROOT / forms_layout.type_folder(kind, p) for kind, p in _form_kinds(periode)]
+    return [f for f in folders if f.is_dir()]
+
+
+def _form_kinds(periode: int | None) -> list[tuple[str, int | None]]:
+    """(form type, period) pairs `copar forms` may have written: one period's bilans, or everything."""
     if periode is not None:
-        folders = [p for p in folders if p.name.endswith(f"-periode-{periode}")]
-    return folders
+        return [(spec.BILAN, periode)]
+    return [*((spec.BILAN, n) for n in cx.PERIODS), (spec.COMPTE_RENDU, None), (spec.GRILLE, None)]
 
 
-def _forms_of(folders: list[Path], recipient: str) -> list[Attachment]:
-    """The files of `recipient` in each form folder, named after their type (`bilan-…`, `grille-…`)."""
-    found = []
-    for folder in folders:
-        kind = re.sub(r"-periode-\d+$", "", folder.name)
-        for f in sorted((folder / recipient).glob("*")):
-            if f.is_file() and not f.name.startswith("."):
-                found.append(Attachment(f, "copar forms", f"{kind}-{f.name}"))
-    return found or [Attachment(folders[0] / recipient, "copar forms")]  # reported as missing
+def _forms_of(opts: Options, ds: Dataset, students: list[Student], kinds: list[tuple[str, int | None]]) -> list[Attachment]:
+    """The files in the folders of these students' recipient (pipeline.forms.layout), named by type."""
+    folders: dict[Path, str] = {}
+    for kind, periode in kinds:
+        for s in students:
+            try:
+                folders.setdefault(forms_layout.recipient_folder(opts.out, ds, kind, s, periode), kind)
+            except KeyError:  # no grille recipient for a student without a soutenance
+                continue
+    found = [Attachment(f, "copar forms", f"{kind}-{f.name}")
+             for folder, kind in folders.items() if folder.is_dir()
+             for f in sorted(folder.iterdir()) if f.is_file() and not f.name.startswith(".")]
+    return found or [Attachment(next(iter(folders)), "copar forms")]  # reported as missing, with its folder
 
 
 def formulaires(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
-    """One per tutor, and per jury that has forms: what `copar forms` wrote in their folder.
+    """One per tutor, and per jury that has forms: what `copar forms` wrote for them.
 
-    The folders are `tuteur-<nom>-<prenom>` (unique as the invitations are) and the jury's
-    folder name (`jury-a`), the layout `copar forms` writes.
+    Where is `pipeline.forms.layout`'s to say (`formulaires/<type>[-periode-<N>]/tuteur-<nom>-<prenom>/`,
+    `formulaires/grille/jury-a/`).
     """
-    folders = form_folders(opts.out, opts.periode) or [opts.out / FORMS]
+    kinds = _form_kinds(opts.periode)
+    tutor_kinds = [(k, p) for k, p in kinds if k != spec.GRILLE]
     drafts = []
     for t, students in ds.tutors():
-        stem = ical.tutor_stem(layout, t)
         drafts.append(Draft(
-            stem, [_tutor(t)], [],
+            ical.tutor_stem(layout, t), [_tutor(t)], [],
             {**common, "tuteur": cx.tutor(t), "jury": None, "etudiants": [cx.student(s, ds) for s in students],
              "periode": opts.periode},
-            _forms_of(folders, stem)))
+            _forms_of(opts, ds, students, tutor_kinds)))
+    if (spec.GRILLE, None) not in kinds:
+        return drafts
     for j in ds.juries:
-        folder = layout.juries[j.jury]
-        if any((d / folder).is_dir() for d in folders):
-            students = [ds.student(d.numero) for d in ds.defenses_of(j.jury)]
+        students = [ds.student(d.numero) for d in ds.defenses_of(j.jury)]
+        attachments = _forms_of(opts, ds, students, [(spec.GRILLE, None)]) if students else []
+        if any(a.path.is_file() for a in attachments):
             drafts.append(Draft(
-                folder, jury_members(ds, j.jury), team(ds),
+                layout.juries[j.jury], jury_members(ds, j.jury), team(ds),
                 {**common, "tuteur": None, "jury": cx.jury(j), "etudiants": [cx.student(s, ds) for s in students],
                  "periode": opts.periode},
-                _forms_of(folders, folder)))
+                attachments))
     return drafts
 
 
