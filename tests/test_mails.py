@@ -15,6 +15,7 @@ from pipeline.documents.catalogue import Layout
 from pipeline.sending.calendars import PARIS
 from pipeline.sending.mails import MailRequest, check_mail_templates, run
 from pipeline.workbook.validate import check
+from tests.helpers import INPUTS
 from tests.sending_helpers import addresses, attachments, bodies, edited_sample, read_eml
 
 HOSTILE_STRUCTURE = 'R&D <Centre> "Les Îlots"'
@@ -180,3 +181,15 @@ def test_compte_rendu_to_tutor_and_student_with_the_45_minute_slot(workbook: Pat
     (slot,) = Calendar.from_ical(attachments(msg)["bilan-tripartite.ics"]).walk("VEVENT")
     assert slot.decoded("DTSTART") == dt.datetime(2024, 6, 6, 9, 0, tzinfo=PARIS)
     assert slot.decoded("DTEND") == dt.datetime(2024, 6, 6, 9, 45, tzinfo=PARIS)
+
+
+def test_formulaires_from_copar_forms(tmp_path: Path, copar) -> None:
+    """The contract with `copar forms`: what it writes for a tutor is what their draft carries."""
+    made = copar("forms", INPUTS, "-o", tmp_path, "--type", "bilan", "--periode", "3", "--etudiant", "22004512")
+    assert made.exit_code == 0, made.output
+    (form,) = (tmp_path / "formulaires").rglob("*.pdf")
+    result = copar("mails", INPUTS, "-o", tmp_path, "--pour", "formulaires", "--periode", "3")
+    msg = read_eml(tmp_path / "courriels" / "formulaires-periode-3" / "tuteur-l-hote-gaelle.eml")
+    assert attachments(msg) == {f"bilan-{form.name}": form.read_bytes()}
+    assert result.exit_code == 1  # the other tutors have no form yet: listed, with the command
+    assert "tuteur-ferrand-baptiste.eml : pièce jointe manquante" in result.stdout
