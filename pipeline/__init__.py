@@ -1,12 +1,22 @@
 """copar: the work-study paperwork pipeline of the Master 2 COPAR.
 
-Public API: `check` (validate a workbook), `build` (write the documents), and the
-error family in `pipeline.errors`.
+Public API (see the README): `check` a workbook, `build` the documents with `Settings`, and the
+types they return or raise. No logic here, and no side effect at import.
 """
 
+from importlib.metadata import version
+
 from pipeline.build import build
+from pipeline.documents.catalogue import expand
 from pipeline.errors import CoparError, InputError, ValidationFailed
+from pipeline.results import BuildResult, Outcome
+from pipeline.settings import Settings
+from pipeline.workbook.codes import CODES, Code
+from pipeline.workbook.report import Problem, Report
 from pipeline.workbook.validate import check
 
-__version__ = "0.1.0"
-__all__ = ["build", "check", "CoparError", "InputError", "ValidationFailed", "__version__"]
+__version__ = version("copar")
+__all__ = [
+    "build", "check", "expand", "Settings", "BuildResult", "Outcome", "Report", "Problem", "CODES", "Code",
+    "CoparError", "InputError", "ValidationFailed", "__version__",
+]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -141,7 +142,7 @@ class Builder:
         return result
 
     def _stages(self, dataset: Dataset, result: BuildResult) -> None:
-        families, packets = documents.resolve_only(self.s.only)
+        families, packets = documents.split_selection(self.s.only)
         layout = Layout.of(dataset)
         units = documents.units(dataset, families, self.s.today, layout)
         pending = self._render_all(self._select(units, dataset), result)
@@ -187,10 +188,8 @@ class Builder:
         self.other_promotion = True
 
     def _metadata(self, ds: Dataset) -> dict[str, Any]:
-        from pipeline import __version__
-
         return {
-            "copar": __version__,
+            "copar": version("copar"),
             "promotion": ds.promotion.annee,
             "generated": self.s.today.isoformat(),
             "inputs": self._hash_inputs(),
@@ -394,7 +393,7 @@ class Builder:
 
     def _note_out_of_date(self, ds: Dataset, layout: Layout, result: BuildResult) -> None:
         """A partial build names the documents it left behind the workbook, and how to refresh them."""
-        everything, _ = documents.resolve_only(())
+        everything, _ = documents.split_selection(())
         stale = [u.label for u in documents.units(ds, everything, self.s.today, layout)
                  if str(u.path) not in self.manifest.attempted and str(u.path) in self.manifest.state
                  and self._stale(u)]

@@ -8,14 +8,23 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click import core, decorators, exceptions, formatting, parser, types
 
 from pipeline import cli_fr
-from pipeline.errors import CoparError, InputError, ValidationFailed
+from pipeline.errors import CoparError, ValidationFailed
 from pipeline.settings import DEFAULT_INPUT, DEFAULT_OUTPUT, Settings
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE, EXIT_BUG = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 3  # and each CoparError's exit_code
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+_CLICK_MODULES = (core, decorators, exceptions, formatting, parser, types)  # those whose words cli_fr translates
+
+
+def _path(**kwargs: Any) -> Any:
+    """click.Path whose name (built when the command is declared, in English) reads in French."""
+    param = click.Path(**kwargs)
+    param.name = cli_fr.translate(param.name)
+    return param
 
 
 class _Bar:
@@ -51,18 +60,15 @@ def _guard(ctx: click.Context, func: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a core call; turn the project's errors into French messages and exit codes."""
     try:
         return func(*args, **kwargs)
-    except InputError as exc:
-        _fail(str(exc), EXIT_UNREADABLE)
-    except ValidationFailed as exc:
-        click.echo(exc.report.to_table(), err=True, nl=False)
-        _fail(str(exc), EXIT_PROBLEMS)
     except CoparError as exc:
+        if isinstance(exc, ValidationFailed):
+            click.echo(exc.report.to_table(), err=True, nl=False)
         if getattr(exc, "result", None) is not None:  # a build stopped half-way (full disk): what it wrote
             from pipeline.results import summary_lines
 
             for line in summary_lines(exc.result):  # type: ignore[attr-defined]
                 click.echo(line)
-        _fail(str(exc), EXIT_PROBLEMS)
+        _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM/SIGHUP during a build
         click.echo("", err=True)
         _fail("interrompu. Aucun fichier à moitié écrit n'est resté ; relancez la même commande pour terminer.",
@@ -80,7 +86,7 @@ class _FrenchGroup(click.Group):
     """The copar group: click's own words are French while it runs (see cli_fr)."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        with cli_fr.french():
+        with cli_fr.french(_CLICK_MODULES):
             return super().main(*args, **kwargs)
 
 
@@ -102,7 +108,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("fichier", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT / "promotion.xlsx")
+@click.argument("fichier", type=_path(path_type=Path), default=DEFAULT_INPUT / "promotion.xlsx")
 @click.option("--exemple", is_flag=True, help="Remplit le classeur avec la promotion d'exemple.")
 @click.option("--force", is_flag=True, help="Remplace le fichier s'il existe déjà.")
 @click.pass_context
@@ -120,7 +126,7 @@ def init(ctx: click.Context, fichier: Path, exemple: bool, force: bool) -> None:
 
 
 @cli.command()
-@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
+@click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table pour les personnes, json pour les programmes.")
 @click.pass_context
@@ -140,8 +146,8 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
-@click.option("-o", "--sorties", type=cli_fr.path_type(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
+@click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
+@click.option("-o", "--sorties", type=_path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
               help="Dossier où écrire les documents.")
 @click.option("--only", "only", multiple=True, metavar="FAMILLE",
               help="Ne produit que cette famille (répétable, ou séparée par des virgules) : "
@@ -153,7 +159,7 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
 @click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True, metavar="N",
               help="Conversions LibreOffice en parallèle.")
 @click.option("--force", is_flag=True, help="Régénère aussi les documents inchangés.")
-@click.option("--templates", "templates", type=cli_fr.path_type(path_type=Path, file_okay=False, exists=True),
+@click.option("--templates", "templates", type=_path(path_type=Path, file_okay=False, exists=True),
               help="Dossier de modèles de l'université, utilisés à la place des modèles par défaut.")
 @click.option("--timeout", type=click.FloatRange(5, 3600), default=180, show_default=True, metavar="SECONDES",
               help="Délai maximal (secondes) d'un appel à LibreOffice.")
@@ -168,12 +174,9 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
     from pipeline.documents import catalogue as documents
     from pipeline.results import summary_lines
 
-    try:
-        documents.resolve_only(only)
-    except KeyError as exc:
-        _fail(f"famille inconnue pour --only : {exc.args[0]}. Choix possibles : "
-              + ", ".join(documents.only_names()) + ".", EXIT_PROBLEMS)
-    settings = Settings(input=entrees, output=sorties, only=only, student=student, pdf=not no_pdf, pdfa=pdfa,
+    names = [name for value in only for name in value.split(",") if name.strip()]  # --only a,b --only c
+    families = _guard(ctx, documents.expand, names)
+    settings = Settings(input=entrees, output=sorties, only=families, student=student, pdf=not no_pdf, pdfa=pdfa,
                         workers=workers, force=force, templates=templates, timeout=timeout)
     result = _guard(ctx, run_build, settings, _Bar())
     for line in summary_lines(result):
@@ -183,8 +186,8 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
 
 
 @cli.command()
-@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
-@click.option("-o", "--sorties", type=cli_fr.path_type(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
+@click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
+@click.option("-o", "--sorties", type=_path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
               help="Dossier de sortie : les formulaires vont dans SORTIES/formulaires/.")
 @click.option("--type", "form_type", type=click.Choice(["bilan", "compte-rendu", "grille"]), required=True,
               help="bilan (bilan intermédiaire, par période), compte-rendu (bilan tripartite) ou grille (jury).")
@@ -192,7 +195,7 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
 @click.option("--etudiant", "student", metavar="N°", help="Le formulaire de cet·te étudiant·e seulement.")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "xlsx"]), default="pdf", show_default=True,
               help="pdf (à remplir dans le navigateur ou Acrobat), docx (Word) ou xlsx (un classeur par destinataire).")
-@click.option("--templates", "templates", type=cli_fr.path_type(path_type=Path, file_okay=False, exists=True),
+@click.option("--templates", "templates", type=_path(path_type=Path, file_okay=False, exists=True),
               help="Dossier de modèles de l'université : les formulaires Word en reprennent l'en-tête et les styles.")
 @click.pass_context
 def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, periode: int | None,
@@ -214,9 +217,9 @@ def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, peri
 
 
 @cli.command()
-@click.argument("dossier", type=cli_fr.path_type(path_type=Path, file_okay=False))
-@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
-@click.option("-o", "--sorties", type=cli_fr.path_type(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
+@click.argument("dossier", type=_path(path_type=Path, file_okay=False))
+@click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
+@click.option("-o", "--sorties", type=_path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
               help="Où écrire le rapport de collecte et conflits.xlsx (SORTIES/formulaires/).")
 @click.option("--remplacer", is_flag=True, help="En cas de conflit, la réponse du formulaire remplace celle du classeur.")
 @click.option("--simulation", is_flag=True, help="Montre ce qui changerait, sans rien écrire.")
@@ -250,8 +253,8 @@ def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, rem
     sys.exit(EXIT_PROBLEMS if trouble else EXIT_OK)
 
 
-_INPUT = click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
-_OUTPUT = click.option("-o", "--sorties", type=cli_fr.path_type(path_type=Path), default=DEFAULT_OUTPUT,
+_INPUT = click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
+_OUTPUT = click.option("-o", "--sorties", type=_path(path_type=Path), default=DEFAULT_OUTPUT,
                        show_default=True, help="Dossier des documents produits par « copar build ».")
 _PERIODE = click.option("--periode", type=click.IntRange(1, 6), metavar="N", help="Période d'alternance (1 à 6).")
 
@@ -265,7 +268,7 @@ _PERIODE = click.option("--periode", type=click.IntRange(1, 6), metavar="N", hel
 @_PERIODE
 @click.option("--taille-max", "max_mb", type=click.FloatRange(0.1, 1000), default=10, show_default=True, metavar="Mo",
               help="Au-delà, une pièce jointe n'est pas jointe mais signalée dans le message.")
-@click.option("--templates", "templates", type=cli_fr.path_type(path_type=Path, file_okay=False, exists=True),
+@click.option("--templates", "templates", type=_path(path_type=Path, file_okay=False, exists=True),
               help="Dossier de modèles de l'université (courriel-<campagne>.txt et .html).")
 @click.option("--force", is_flag=True, help="Remplace aussi les brouillons modifiés à la main depuis le dernier passage.")
 @click.pass_context
@@ -340,12 +343,12 @@ def lots(ctx: click.Context, entrees: Path, sorties: Path, famille: str, periode
 
 
 @cli.command()
-@click.option("-o", "--sorties", type=cli_fr.path_type(path_type=Path, file_okay=False), default=DEFAULT_OUTPUT,
+@click.option("-o", "--sorties", type=_path(path_type=Path, file_okay=False), default=DEFAULT_OUTPUT,
               show_default=True, help="Dossier des documents produits.")
 @click.option("--only", "selection", multiple=True, metavar="CHEMIN",
               help="Dossier, fichier ou motif dans SORTIES (répétable), par exemple impression, reunion-tuteurs, "
                    "\"etudiants/*/fiche-alternance.pdf\". Par défaut : tout.")
-@click.option("--fichier", type=cli_fr.path_type(path_type=Path, dir_okay=False), default=None,
+@click.option("--fichier", type=_path(path_type=Path, dir_okay=False), default=None,
               help="Le fichier .zip à écrire (par défaut SORTIES.zip, à côté du dossier).")
 @click.pass_context
 def archive(ctx: click.Context, sorties: Path, selection: tuple[str, ...], fichier: Path | None) -> None:
@@ -363,19 +366,21 @@ def templates() -> None:
 
 @templates.command("vars")
 @click.argument("type_", metavar="[TYPE]", required=False)
-@click.option("--entrees", type=cli_fr.path_type(path_type=Path), default=None,
+@click.option("--entrees", type=_path(path_type=Path), default=None,
               help="Classeur dont tirer les exemples (par défaut : la promotion d'exemple).")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown"]), default="table", show_default=True,
+              help="table pour le terminal, markdown pour docs/template-context.md.")
 @click.pass_context
-def templates_vars(ctx: click.Context, type_: str | None, entrees: Path | None) -> None:
+def templates_vars(ctx: click.Context, type_: str | None, entrees: Path | None, fmt: str) -> None:
     """Liste les variables que reçoit chaque type de document, avec un exemple."""
-    from pipeline.documents.variables import describe
+    from pipeline.documents.variables import describe, describe_markdown
 
-    text = _guard(ctx, describe, type_, entrees)
+    text = _guard(ctx, describe_markdown if fmt == "markdown" else describe, type_, entrees)
     click.echo(text, nl=False)
 
 
 @templates.command("check")
-@click.argument("dossier", required=False, type=cli_fr.path_type(path_type=Path, file_okay=False))
+@click.argument("dossier", required=False, type=_path(path_type=Path, file_okay=False))
 @click.pass_context
 def templates_check(ctx: click.Context, dossier: Path | None) -> None:
     """Vérifie les modèles de DOSSIER (par défaut les modèles fournis).
@@ -395,11 +400,11 @@ def templates_check(ctx: click.Context, dossier: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
+@click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
 @click.option("--format", "fmt", type=click.Choice(["table", "xlsx", "json"]), default="table", show_default=True,
               help="table pour l'écran, xlsx pour un tableau filtrable, json pour les programmes.")
 @click.option("--date", "date_", metavar="JJ/MM/AAAA", help="Date du suivi (par défaut : aujourd'hui).")
-@click.option("-o", "--sortie", type=cli_fr.path_type(path_type=Path), default=DEFAULT_OUTPUT / "suivi.xlsx",
+@click.option("-o", "--sortie", type=_path(path_type=Path), default=DEFAULT_OUTPUT / "suivi.xlsx",
               show_default=True, help="Fichier écrit avec --format xlsx.")
 @click.pass_context
 def suivi(ctx: click.Context, entrees: Path, fmt: str, date_: str | None, sortie: Path) -> None:
@@ -462,7 +467,7 @@ _SIMULATION = click.option("--simulation", is_flag=True, help="Affiche le planni
 
 
 @planning.command("tripartites")
-@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
+@click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
 @click.option("--jours", metavar="JJ/MM/AAAA,…",
               help="Jours des entretiens, séparés par des virgules (par défaut : la clé bilan_tripartite du Calendrier).")
 @click.option("--creneaux", default="9h00-12h30,14h00-17h30", show_default=True, metavar="PLAGES",
@@ -494,7 +499,7 @@ def planning_tripartites(ctx: click.Context, entrees: Path, jours: str | None, c
 
 
 @planning.command("jurys")
-@click.argument("entrees", metavar="[ENTRÉES]", type=cli_fr.path_type(path_type=Path), default=DEFAULT_INPUT)
+@click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
 @click.option("--debut", default="9h00", show_default=True, metavar="HEURE", help="Heure du premier passage de chaque jury.")
 @click.option("--duree", type=click.IntRange(5, 480), default=30, show_default=True, metavar="MIN",
               help="Durée d'un passage, en minutes.")

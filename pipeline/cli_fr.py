@@ -1,15 +1,16 @@
 """French for click's own words ("Usage:", "Options", "Show this message and exit.", errors).
 
 Click translates through `gettext`; the project ships no .mo catalogue, so the few
-strings a user of copar can meet are mapped here and the modules' `_` rebound.
+strings a user of copar can meet are mapped here and the modules' `_` rebound. This module does
+not import click: cli.py, the only one that does, hands it click's modules.
 """
 
 from __future__ import annotations
 
 import gettext
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from types import ModuleType
 
 FRENCH = {
     "Usage:": "Utilisation :",
@@ -51,43 +52,33 @@ FRENCH = {
 }
 
 
-def _french(message: str) -> str:
+def translate(message: str) -> str:
+    """The French of one of click's messages (itself when it has none)."""
     return FRENCH.get(message, gettext.gettext(message))
 
 
 def _nfrench(singular: str, plural: str, n: int) -> str:
-    return _french(singular if n == 1 else plural)
-
-
-_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types")
+    return translate(singular if n == 1 else plural)
 
 
 @contextmanager
-def french() -> Iterator[None]:
-    """Click speaks French inside this block only (importing copar changes nothing in click)."""
-    import importlib
+def french(modules: Iterable[ModuleType]) -> Iterator[None]:
+    """Click speaks French inside this block only (importing copar changes nothing in click).
 
-    modules: list[Any] = [importlib.import_module(f"click.{name}") for name in _MODULES]
+    `modules` are click's modules that translate (cli.py passes them: it is the only module that
+    imports click); their `_` and `ngettext` are rebound for the block and restored after it.
+    """
     saved = [(m, vars(m).get("_"), vars(m).get("ngettext")) for m in modules]
-    for module in modules:
-        if hasattr(module, "_"):
-            module._ = _french
-        if hasattr(module, "ngettext"):
-            module.ngettext = _nfrench
+    for module, underscore, ngettext in saved:
+        if underscore is not None:
+            module._ = translate  # type: ignore[attr-defined]
+        if ngettext is not None:
+            module.ngettext = _nfrench  # type: ignore[attr-defined]
     try:
         yield
     finally:
         for module, underscore, ngettext in saved:
             if underscore is not None:
-                module._ = underscore
+                module._ = underscore  # type: ignore[attr-defined]
             if ngettext is not None:
-                module.ngettext = ngettext
-
-
-def path_type(**kwargs: Any) -> Any:
-    """click.Path whose name (built when the command is declared, in English) reads in French."""
-    import click
-
-    param = click.Path(**kwargs)
-    param.name = _french(param.name)
-    return param
+                module.ngettext = ngettext  # type: ignore[attr-defined]

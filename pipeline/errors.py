@@ -1,6 +1,7 @@
 """The project's errors: one base class and a shallow family under it.
 
-Messages are French: the CLI prints them as they are.
+Messages are French: the CLI prints them as they are, and exits with the error's `exit_code`
+(1: something in the inputs or a document is wrong; 2: the input cannot be read at all).
 """
 
 
@@ -15,9 +16,13 @@ if TYPE_CHECKING:
 class CoparError(Exception):
     """Base class of every error copar raises on purpose."""
 
+    exit_code = 1
+
 
 class InputError(CoparError):
     """Raised when the input workbook or CSV folder cannot be read at all."""
+
+    exit_code = 2
 
 
 class ValidationFailed(CoparError):

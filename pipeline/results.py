@@ -7,12 +7,11 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.documents.catalogue import CATALOGUE
+from pipeline.documents.catalogue import CATALOGUE, PACKET_FAMILY
 from pipeline.workbook.report import Report
 
 WRITTEN, SKIPPED, FAILED = "written", "skipped", "failed"
 PENDING = "pending"  # planned, not written yet: FAILED ("non tenté") if the build ends before it
-PACKET_FAMILY = "dossier_jury"
 PACKET_TITLE = "Dossier de jury (PDF)"
 STATUS_LABELS = {WRITTEN: "écrit", SKIPPED: "inchangé", FAILED: "ÉCHEC", PENDING: "en attente"}
 

@@ -12,9 +12,13 @@ DEFAULT_OUTPUT = Path("outputs")
 
 @dataclass(frozen=True)
 class Settings:
+    """What `build` is asked to do. `only` holds family names (`{"invitation", "fiche"}`; the jury
+    packets are `"dossier_jury"`; `catalogue.expand({"jurys"})` turns group names into families);
+    empty means everything."""
+
     input: Path = DEFAULT_INPUT
     output: Path = DEFAULT_OUTPUT
-    only: tuple[str, ...] = ()
+    only: frozenset[str] = frozenset()
     student: str | None = None
     pdf: bool = True
     pdfa: bool = False
@@ -24,3 +28,8 @@ class Settings:
     soffice: str | None = None
     timeout: float = 180.0
     today: dt.date = field(default_factory=dt.date.today)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "only", frozenset(self.only))  # a set, a list or a tuple of names
+        object.__setattr__(self, "input", Path(self.input))
+        object.__setattr__(self, "output", Path(self.output))

@@ -1,4 +1,9 @@
-"""Small helpers shared by the integration tests."""
+"""Small helpers shared by the test modules: where things are, `copar` run in-process, documents
+made on the fly and PDF text as a reader sees it.
+
+Plain functions, so that fixtures of any scope can use them; conftest.py wraps the CLI runner as
+the `copar` fixture for tests.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,53 @@ import re
 import unicodedata
 from pathlib import Path
 
+import docx
+from click.testing import CliRunner, Result
 from pypdf import PdfReader
+
+from pipeline.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ROOT / "inputs"
 DATA = Path(__file__).resolve().parent / "data"
+PAGE_BREAK = "\f"  # a paragraph of make_docx that is a page break
+
+
+def invoke(*args: object) -> Result:
+    """`copar ARGS…` in-process; stdout and stderr are kept apart (result.stdout, result.stderr)."""
+    return CliRunner().invoke(cli, [str(a) for a in args], obj={}, prog_name="copar")
+
+
+def run(*args: object) -> tuple[int, str, str]:
+    """`copar ARGS…` in-process: its exit code, stdout and stderr."""
+    result = invoke(*args)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def make_docx(path: Path, *paragraphs: str | list[str], heading: str | None = None) -> Path:
+    """A .docx: an optional heading, then paragraphs given as text, as a list of runs (to split a
+    Jinja tag the way Word does), or PAGE_BREAK."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = docx.Document()
+    if heading:
+        document.add_heading(heading, level=1)
+    for para in paragraphs:
+        if para == PAGE_BREAK:
+            document.add_page_break()
+            continue
+        p = document.add_paragraph()
+        for text in [para] if isinstance(para, str) else para:
+            p.add_run(text)
+    document.save(str(path))
+    return path
+
+
+def make_docx_pages(path: Path, *pages: list[str], heading: str | None = None) -> Path:
+    """A .docx of several pages, each a list of lines."""
+    paragraphs: list[str | list[str]] = []
+    for number, lines in enumerate(pages):
+        paragraphs += [PAGE_BREAK] * bool(number) + list(lines)
+    return make_docx(path, *paragraphs, heading=heading)
 
 
 def pdf_text(path: Path) -> str:

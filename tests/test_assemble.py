@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import docx
 import pytest
 from pypdf import PdfReader
 
@@ -24,6 +23,8 @@ from pipeline.pdf.assemble import (
 )
 from pipeline.pdf.convert import convert_many, find_soffice
 from pipeline.pdf.pdfinfo import page_count, probe_pdf
+
+from .helpers import make_docx_pages
 
 DATA = Path(__file__).parent / "data" / "pdf"
 FORM = DATA / "form_libreoffice-9-widgets.pdf"
@@ -50,29 +51,16 @@ EXPECTED_PROBES: dict[str, str | None] = {
 }
 
 
-def make_docx(path: Path, *pages: list[str], heading: str | None = None) -> Path:
-    document = docx.Document()
-    if heading:
-        document.add_heading(heading, level=1)
-    for number, lines in enumerate(pages):
-        if number:
-            document.add_page_break()
-        for line in lines:
-            document.add_paragraph(line)
-    document.save(str(path))
-    return path
-
-
 @pytest.fixture(scope="session")
 def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Small PDFs made once by LibreOffice: a 2-page front, two 1-page grilles and a
     3-page compte rendu that has bookmarks of its own."""
     folder = tmp_path_factory.mktemp("pdfs")
     sources = [
-        make_docx(folder / "front.docx", ["Jury 1 — couverture"], ["Sommaire"]),
-        make_docx(folder / "grille-1.docx", ["Grille de Aïssatou N'Diaye"]),
-        make_docx(folder / "grille-2.docx", ["Grille de Jean Dupont"]),
-        make_docx(folder / "cr.docx", ["Réalisations"], ["Processus"], ["Apprentissages"], heading="Compte rendu"),
+        make_docx_pages(folder / "front.docx", ["Jury 1 — couverture"], ["Sommaire"]),
+        make_docx_pages(folder / "grille-1.docx", ["Grille de Aïssatou N'Diaye"]),
+        make_docx_pages(folder / "grille-2.docx", ["Grille de Jean Dupont"]),
+        make_docx_pages(folder / "cr.docx", ["Réalisations"], ["Processus"], ["Apprentissages"], heading="Compte rendu"),
     ]
     results = convert_many(sources, soffice=find_soffice())
     assert [r.error for r in results] == [None] * len(sources)
@@ -105,6 +93,7 @@ def full_name(field: Any) -> str:
     return ".".join(reversed(names))
 
 
+@pytest.mark.soffice
 def test_section_start_pages_counts_content_pages_from_1(pdfs: dict[str, Path]) -> None:
     sections = [
         PacketSection("A", (PacketPart("Grille", pdfs["grille-1"]), PacketPart("CR", pdfs["cr"]))),
@@ -115,6 +104,7 @@ def test_section_start_pages_counts_content_pages_from_1(pdfs: dict[str, Path]) 
     assert section_start_pages(sections, front_pages=5) == [1, 5, 7]
 
 
+@pytest.mark.soffice
 def test_packet_pages_bookmarks_and_labels(pdfs: dict[str, Path], forms: tuple[Path, Path], tmp_path: Path) -> None:
     sections = [
         PacketSection(
@@ -184,6 +174,7 @@ def test_same_form_in_two_sections_gets_distinct_field_names(forms: tuple[Path, 
         assert all(full_name(w).startswith(prefix) for w in widgets)
 
 
+@pytest.mark.soffice
 def test_unusable_part_raises_and_keeps_the_previous_packet(pdfs: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "packet.pdf"
     out.write_bytes(b"%PDF-1.7 previous packet")
@@ -199,6 +190,7 @@ def test_every_test_pdf_has_an_expected_probe() -> None:
     assert sorted(p.name for p in DATA.glob("*.pdf")) == sorted(EXPECTED_PROBES)
 
 
+@pytest.mark.soffice
 @pytest.mark.parametrize("name", sorted(EXPECTED_PROBES))
 def test_probe_pdf_of_hostile_files(name: str, pdfs: dict[str, Path], tmp_path: Path) -> None:
     started = time.monotonic()
@@ -215,6 +207,7 @@ def test_probe_pdf_of_hostile_files(name: str, pdfs: dict[str, Path], tmp_path: 
             assemble_packet(pdfs["front"], sections, tmp_path / "p.pdf", title="T")
 
 
+@pytest.mark.soffice
 def test_probe_pdf_of_ordinary_problems(pdfs: dict[str, Path], tmp_path: Path) -> None:
     (tmp_path / "vide.pdf").write_bytes(b"")
     (tmp_path / "notes.pdf").write_text("Rapport à venir\n")

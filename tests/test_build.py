@@ -8,21 +8,14 @@ from pathlib import Path
 
 import docx
 import pytest
-from click.testing import CliRunner
 
-from pipeline.cli import cli
 from pipeline.workbook.validate import check
 
-from .helpers import INPUTS, pdf_text
+from .helpers import INPUTS, pdf_text, run
 
 STUDENT_FAMILIES = ("fiche-alternance", "livret-de-bilans", "compte-rendu-bilan-tripartite", "grille-evaluation",
                     *(f"bilan-periode-{n}" for n in range(1, 7)))
 HOSTILE_STRUCTURE = 'R&D <Centre> "Les Îlots"'
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), obj={})
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +38,7 @@ def folder_of(out: Path, numero: str) -> Path:
     return folder
 
 
+@pytest.mark.soffice
 def test_every_student_gets_every_document(built, sample) -> None:
     out, _ = built
     for s in sample.students:
@@ -58,6 +52,7 @@ def test_every_student_gets_every_document(built, sample) -> None:
         assert not any(n.startswith(other) for n in names)
 
 
+@pytest.mark.soffice
 def test_period_review_pdf_has_the_students_data(built) -> None:
     out, _ = built
     folder = folder_of(out, "22001843")
@@ -70,6 +65,7 @@ def test_period_review_pdf_has_the_students_data(built) -> None:
     assert "APPORTS DE FORMATION MOBILISÉS".lower() in text.lower()
 
 
+@pytest.mark.soffice
 def test_multiline_text_keeps_its_line_breaks(built) -> None:
     out, _ = built
     folder = folder_of(out, "22001843")
@@ -80,6 +76,7 @@ def test_multiline_text_keeps_its_line_breaks(built) -> None:
             "Premier rendu au conseil d'administration de l'association.") in body
 
 
+@pytest.mark.soffice
 def test_period_dates_come_from_the_calendar(built, sample) -> None:
     out, _ = built
     event = sample.calendar["periode_1"]
@@ -90,6 +87,7 @@ def test_period_dates_come_from_the_calendar(built, sample) -> None:
     assert "N'Diaye" in text
 
 
+@pytest.mark.soffice
 def test_livret_holds_six_periods(built) -> None:
     out, _ = built
     text = pdf_text(folder_of(out, "22004512") / "livret-de-bilans.pdf")
@@ -97,6 +95,7 @@ def test_livret_holds_six_periods(built) -> None:
         assert f"Période {n}" in text
 
 
+@pytest.mark.soffice
 def test_hostile_structure_verbatim_in_every_family_that_shows_it(built) -> None:
     out, _ = built
     folder = folder_of(out, "22001843")
@@ -105,6 +104,7 @@ def test_hostile_structure_verbatim_in_every_family_that_shows_it(built) -> None
         assert HOSTILE_STRUCTURE in pdf_text(folder / f"{stem}.pdf"), stem
 
 
+@pytest.mark.soffice
 def test_manifest_and_build_report(built) -> None:
     out, stdout = built
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -118,6 +118,7 @@ def test_manifest_and_build_report(built) -> None:
     assert "0 en échec" in stdout
 
 
+@pytest.mark.soffice
 def test_second_build_skips_unchanged_documents(built, tmp_path: Path) -> None:
     out, _ = built
     copy = tmp_path / "outputs"
@@ -165,6 +166,7 @@ def test_unknown_student(tmp_path: Path) -> None:
     assert "Aucun·e étudiant·e n° 1" in stderr
 
 
+@pytest.mark.soffice
 def test_one_failed_conversion_does_not_lose_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A stand-in soffice that fails on one document: the others are converted, the failure named."""
     real = shutil.which("soffice")
@@ -190,6 +192,7 @@ def test_one_failed_conversion_does_not_lose_the_others(tmp_path: Path, monkeypa
 # --- every family, as a reader of its PDF would check it -------------------------------
 
 
+@pytest.mark.soffice
 def test_invitation_names_both_students_of_a_tutor(built, sample) -> None:
     out, _ = built
     tutor, students = next((t, ss) for t, ss in sample.tutors() if len(ss) == 2)
@@ -210,6 +213,7 @@ def test_invitation_names_both_students_of_a_tutor(built, sample) -> None:
     assert len(list((out / "reunion-tuteurs" / "invitations").glob("*.pdf"))) == len(sample.tutors())
 
 
+@pytest.mark.soffice
 def test_attendance_sheet_lists_everyone(built, sample) -> None:
     out, _ = built
     text = pdf_text(out / "reunion-tuteurs" / "feuille-emargement.pdf")
@@ -221,6 +225,7 @@ def test_attendance_sheet_lists_everyone(built, sample) -> None:
     assert sample.promotion.responsable in text
 
 
+@pytest.mark.soffice
 def test_fiche_states_statut_hours_and_rhythm(built, sample) -> None:
     out, _ = built
     stage = pdf_text(folder_of(out, "22001843") / "fiche-alternance.pdf")
@@ -235,6 +240,7 @@ def test_fiche_states_statut_hours_and_rhythm(built, sample) -> None:
     assert "Stage (service civique)" in pdf_text(folder_of(out, civique.numero) / "fiche-alternance.pdf")
 
 
+@pytest.mark.soffice
 def test_cahier_des_charges_has_the_seven_sections(built) -> None:
     out, _ = built
     text = pdf_text(folder_of(out, "22001843") / "cahier-des-charges.pdf")
@@ -252,6 +258,7 @@ def test_cahier_des_charges_has_the_seven_sections(built) -> None:
     assert "Baptiste Ferrand" in text
 
 
+@pytest.mark.soffice
 def test_feuille_de_route_carries_the_question_professionnelle(built, sample) -> None:
     out, _ = built
     student = next(s for s in sample.students if s.en_emploi)
@@ -262,6 +269,7 @@ def test_feuille_de_route_carries_the_question_professionnelle(built, sample) ->
     assert "Ce que j'envisage d'expérimenter" in text
 
 
+@pytest.mark.soffice
 def test_compte_rendu_filled_and_blank(built, sample) -> None:
     out, _ = built
     filled = pdf_text(folder_of(out, "22004512") / "compte-rendu-bilan-tripartite.pdf")
@@ -276,6 +284,7 @@ def test_compte_rendu_filled_and_blank(built, sample) -> None:
     assert blank_student.nom_complet in blank and "Retours et suites" in blank
 
 
+@pytest.mark.soffice
 def test_grille_prints_criteria_and_notes(built, sample) -> None:
     out, _ = built
     text = pdf_text(folder_of(out, "22004512") / "grille-evaluation.pdf")
@@ -289,6 +298,7 @@ def test_grille_prints_criteria_and_notes(built, sample) -> None:
     assert f"{number_fr(noted.note_rapport + noted.note_soutenance)} / 20" in text
 
 
+@pytest.mark.soffice
 def test_university_templates_replace_the_defaults(tmp_path: Path) -> None:
     mine = tmp_path / "modeles"
     mine.mkdir()
@@ -307,6 +317,7 @@ def test_university_templates_replace_the_defaults(tmp_path: Path) -> None:
     assert entry["custom_template"] is True
 
 
+@pytest.mark.soffice
 def test_emoji_typed_in_the_workbook_reach_the_pdf(built) -> None:
     out, _ = built
     text = pdf_text(folder_of(out, "22001843") / "bilan-periode-3.pdf")

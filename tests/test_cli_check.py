@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from pipeline.workbook.codes import CODES
+
 DATA = Path(__file__).resolve().parent / "data"
 WORKBOOKS = DATA / "workbooks"
 UNREADABLE = sorted(p for p in (WORKBOOKS / "unreadable").iterdir() if not p.name.endswith(".expected.txt"))
@@ -75,6 +77,7 @@ def test_json(copar: Copar) -> None:
     assert json.loads(result.stdout) == [
         {
             "severity": "error",
+            "code": "note-range",
             "sheet": "Soutenances",
             "row": 5,
             "column": "Note soutenance",
@@ -91,8 +94,8 @@ def test_json_keys(copar: Copar, name: str) -> None:
     problems = json.loads(result.stdout)
     assert result.exit_code == (1 if name.startswith("bad-") else 0)
     for problem in problems:
-        assert list(problem) == ["severity", "sheet", "row", "column", "value", "message"]
-        assert problem["severity"] in ("error", "warning")
+        assert list(problem) == ["severity", "code", "sheet", "row", "column", "value", "message"]
+        assert problem["severity"] in CODES[problem["code"]].severities
 
 
 def test_csv_folder(copar: Copar) -> None:

@@ -8,9 +8,8 @@ import stat
 import time
 from pathlib import Path
 
-import docx
 import pytest
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
 from pipeline.errors import SofficeNotFound
@@ -18,25 +17,14 @@ from pipeline.pdf import convert
 from pipeline.pdf.convert import ConversionResult, convert_many, find_soffice
 from pipeline.pdf.pdfinfo import fonts_embedded, pdfa_claim
 
+from .helpers import make_docx, pdf_text
+
 ODD_TEXT = 'R&D <Centre> "Les Îlots" — l\'étudiant·e {{ x }}'
 
 
 @pytest.fixture(scope="session")
 def soffice() -> str:
     return find_soffice()
-
-
-def make_docx(path: Path, *paragraphs: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    document.save(str(path))
-    return path
-
-
-def pdf_text(path: Path) -> str:
-    return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(path).pages).split())
 
 
 def stand_in(tmp_path: Path, body: str) -> str:
@@ -83,6 +71,7 @@ def test_find_soffice_says_how_to_install_libreoffice(tmp_path: Path, monkeypatc
         find_soffice("/nulle/part/soffice")
 
 
+@pytest.mark.soffice
 def test_converts_each_document_beside_its_source(tmp_path: Path, soffice: str) -> None:
     # Two documents with the same name must not share a batch (same output name).
     sources = [
@@ -109,6 +98,7 @@ def test_converts_each_document_beside_its_source(tmp_path: Path, soffice: str) 
     ]
 
 
+@pytest.mark.soffice
 def test_pdfa_conversion_claims_2b_and_embeds_fonts(tmp_path: Path, soffice: str) -> None:
     plain, archived = make_docx(tmp_path / "plain.docx", ODD_TEXT), make_docx(tmp_path / "pdfa" / "a.docx", ODD_TEXT)
     assert convert_many([plain], soffice=soffice)[0].error is None
@@ -135,6 +125,7 @@ def test_fonts_embedded_is_false_for_a_standard_font(tmp_path: Path) -> None:
     assert not fonts_embedded(tmp_path / "helvetica.pdf")
 
 
+@pytest.mark.soffice
 def test_a_bad_document_does_not_lose_the_others(tmp_path: Path, soffice: str) -> None:
     good = [make_docx(tmp_path / f"bon-{i}.docx", f"Document {i}") for i in (1, 2)]
     corrupt = tmp_path / "corrompu.docx"

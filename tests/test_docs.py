@@ -6,11 +6,10 @@ import re
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from pipeline.cli import cli
 
-from .helpers import ROOT
+from .helpers import ROOT, invoke
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -27,7 +26,7 @@ def commands(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[tup
 
 @pytest.mark.parametrize("path", commands(), ids=lambda p: " ".join(p))
 def test_every_command_has_french_help_and_is_documented(path: tuple[str, ...]) -> None:
-    result = CliRunner().invoke(cli, [*path, "--help"], obj={}, prog_name="copar")
+    result = invoke(*path, "--help")
     assert result.exit_code == 0
     assert result.output.startswith("Utilisation : copar " + " ".join(path))
     assert "Show this message" not in result.output
@@ -47,3 +46,15 @@ def test_readme_shows_a_preview_of_every_family() -> None:
     for family in CATALOGUE:
         assert f"docs/preview-{family.name}.png" in README
         assert (ROOT / "docs" / f"preview-{family.name}.png").is_file()
+
+
+def test_template_context_page_is_current() -> None:
+    """docs/template-context.md is `copar templates vars --format markdown`: regenerate it with
+    that command when a context or a description changes."""
+    result = invoke("templates", "vars", "--format", "markdown")
+    assert result.exit_code == 0, result.stderr
+    committed = (ROOT / "docs" / "template-context.md").read_text(encoding="utf-8")
+    assert result.stdout == committed, "regenerate: copar templates vars --format markdown > docs/template-context.md"
+    for family in ("invitation", "fiche", "grille", "rapport_indisponible"):
+        assert f"## `{family}`" in committed
+    assert "| `{{ etudiant.nom_complet }}` | prénom et nom | Aïssatou N'Diaye |" in committed

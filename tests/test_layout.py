@@ -6,12 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from pipeline.cli import cli
 from pipeline.documents import formats
 from pipeline.documents.catalogue import Layout
 from pipeline.workbook.model import Dataset, Promotion, Student, Tutor
+
+from .helpers import invoke
 
 
 def student(numero: str, nom: str, prenom: str, courriel: str = "t@example.org") -> Student:
@@ -67,18 +67,17 @@ def test_layout_names_are_unique_and_safe() -> None:
 
 
 def test_init_command(tmp_path: Path) -> None:
-    runner = CliRunner()
     target = tmp_path / "promo.xlsx"
-    result = runner.invoke(cli, ["init", str(target)], obj={})
+    result = invoke("init", target)
     assert result.exit_code == 0 and result.stdout == f"Classeur vide écrit : {target}\n"
     before = target.read_bytes()
-    result = runner.invoke(cli, ["init", "--exemple", str(target)], obj={})
+    result = invoke("init", "--exemple", target)
     assert result.exit_code == 1
     assert "existe déjà" in result.stderr and "--force" in result.stderr
     assert target.read_bytes() == before  # never overwritten without --force
-    result = runner.invoke(cli, ["init", "--exemple", "--force", str(target)], obj={})
+    result = invoke("init", "--exemple", "--force", target)
     assert result.exit_code == 0
-    result = runner.invoke(cli, ["check", str(target)], obj={})
+    result = invoke("check", target)
     assert result.exit_code == 0, result.output
-    result = runner.invoke(cli, ["check", str(tmp_path / "vide.xlsx")], obj={})
+    result = invoke("check", tmp_path / "vide.xlsx")
     assert result.exit_code == 2

@@ -7,14 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
 
-from pipeline.cli import cli
 from pipeline.pdf.pdfinfo import fonts_embedded, pdfa_claim
 from pipeline.workbook.validate import check
 
-from .helpers import DATA, INPUTS, pdf_text
+from .helpers import DATA, INPUTS, pdf_text, run
 
 PART_TITLES = ["Grille d'évaluation", "Compte rendu du bilan tripartite", "Livret de bilans", "Rapport de mission"]
 STUDENT_FILES = ["grille-evaluation", "compte-rendu-bilan-tripartite", "livret-de-bilans"]
@@ -28,11 +26,6 @@ PLANTED = {
     "22005071": "deux fichiers",
     "22002264": "absent",
 }
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), obj={})
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +76,7 @@ def pages(path: Path) -> int:
     return len(PdfReader(path).pages)
 
 
+@pytest.mark.soffice
 def test_one_packet_per_jury(packets, sample) -> None:
     out, _ = packets
     found = sorted(str(p.relative_to(out)) for p in out.glob("jurys/*/dossier-*.pdf"))
@@ -90,6 +84,7 @@ def test_one_packet_per_jury(packets, sample) -> None:
                      "jurys/jury-c/dossier-jury-c.pdf"]
 
 
+@pytest.mark.soffice
 def test_packet_structure_of_jury_a(packets, sample, planted_inputs) -> None:
     out, _ = packets
     packet = out / "jurys" / "jury-a" / "dossier-jury-a.pdf"
@@ -118,6 +113,7 @@ def test_packet_structure_of_jury_a(packets, sample, planted_inputs) -> None:
     assert reader.root_object["/PageMode"] == "/UseOutlines"
 
 
+@pytest.mark.soffice
 def test_table_of_contents_matches_the_outline(packets, sample) -> None:
     out, _ = packets
     reader = PdfReader(out / "jurys" / "jury-a" / "dossier-jury-a.pdf")
@@ -132,6 +128,7 @@ def test_table_of_contents_matches_the_outline(packets, sample) -> None:
         assert printed == reader.page_labels[target], (name, line)
 
 
+@pytest.mark.soffice
 def test_unusable_rapports_get_a_placeholder_page(packets, sample) -> None:
     out, stdout = packets
     reader = PdfReader(out / "jurys" / "jury-a" / "dossier-jury-a.pdf")
@@ -167,6 +164,7 @@ def test_unusable_rapports_get_a_placeholder_page(packets, sample) -> None:
     assert "Rapport de mission absent : Yanis Benhamou (n° 22003398)." in report
 
 
+@pytest.mark.soffice
 def test_a_packet_holds_its_jurys_students_only(packets, sample) -> None:
     out, _ = packets
     for jury in sample.juries:
@@ -181,6 +179,7 @@ def test_a_packet_holds_its_jurys_students_only(packets, sample) -> None:
                 assert student.nom_complet not in text, (jury.jury, student.nom_complet)
 
 
+@pytest.mark.soffice
 def test_form_fields_and_size(packets) -> None:
     out, _ = packets
     packet = out / "jurys" / "jury-a" / "dossier-jury-a.pdf"
@@ -188,6 +187,7 @@ def test_form_fields_and_size(packets) -> None:
     assert packet.stat().st_size < parts  # deduplicated: far below the sum of every student PDF
 
 
+@pytest.mark.soffice
 def test_pdfa_packets(tmp_path: Path) -> None:
     """Without rapports every part comes from LibreOffice, so the packet can claim PDF/A-2b."""
     inputs = tmp_path / "in"

@@ -9,16 +9,8 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from pipeline.cli import cli
-
-from .helpers import INPUTS
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), obj={})
-    return result.exit_code, result.stdout, result.stderr
+from .helpers import INPUTS, run
 
 
 def workbook_copy(tmp_path: Path, edit=None) -> Path:  # type: ignore[no-untyped-def]
@@ -143,6 +135,7 @@ def test_unusable_output_folder(tmp_path: Path, kind: str) -> None:
     assert "Traceback" not in stderr
 
 
+@pytest.mark.soffice
 def test_packet_follows_a_changed_note(tmp_path: Path) -> None:
     """--etudiant rebuilds the jury packet that holds that student, with the new note."""
     inputs = tmp_path / "inputs"
@@ -167,6 +160,7 @@ def test_packet_follows_a_changed_note(tmp_path: Path) -> None:
     assert "7 / 20" in text
 
 
+@pytest.mark.soffice
 def test_a_failed_part_becomes_a_placeholder_in_the_packet(tmp_path: Path) -> None:
     """A broken grille template: every grille fails, the packets are still produced and say so."""
     templates = tmp_path / "modeles"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import docx
 import pytest
-from click.testing import CliRunner
 
-from pipeline.cli import cli
 from pipeline.documents.render import PACKAGE_TEMPLATES, lint, render_docx
 from pipeline.errors import TemplateProblem
+
+from .helpers import invoke, make_docx
 
 HOSTILE = {
     "structure": 'R&D <Centre> "Les Îlots"',
@@ -19,17 +19,6 @@ HOSTILE = {
     "nom": "N'Diaye",
     "multi": "première ligne\ndeuxième ligne",
 }
-
-
-def make_docx(path: Path, *paragraphs: str | list[str]) -> Path:
-    """A .docx whose paragraphs are given as text, or as a list of runs."""
-    document = docx.Document()
-    for para in paragraphs:
-        p = document.add_paragraph()
-        for run in [para] if isinstance(para, str) else para:
-            p.add_run(run)
-    document.save(path)
-    return path
 
 
 def document_text(path: Path) -> str:
@@ -85,7 +74,7 @@ def broken_dir(tmp_path: Path) -> Path:
 
 
 def test_templates_check_reports_each_broken_template(broken_dir: Path) -> None:
-    result = CliRunner().invoke(cli, ["templates", "check", str(broken_dir)], obj={})
+    result = invoke("templates", "check", broken_dir)
     assert result.exit_code == 1, result.output
     out = result.output
     assert "invitation.docx : OK" in out
@@ -99,7 +88,7 @@ def test_templates_check_reports_each_broken_template(broken_dir: Path) -> None:
 
 
 def test_shipped_templates_are_clean() -> None:
-    result = CliRunner().invoke(cli, ["templates", "check"], obj={})
+    result = invoke("templates", "check")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in PACKAGE_TEMPLATES.glob("*.docx")) == sorted(
         f"{name}.docx" for name in (
@@ -110,7 +99,7 @@ def test_shipped_templates_are_clean() -> None:
 
 
 def test_templates_vars_lists_variables_with_examples() -> None:
-    result = CliRunner().invoke(cli, ["templates", "vars", "bilan"], obj={})
+    result = invoke("templates", "vars", "bilan")
     assert result.exit_code == 0, result.output
     assert "bilan — Bilan intermédiaire" in result.output
     assert "{{ periode.activites }}" in result.output
@@ -120,6 +109,6 @@ def test_templates_vars_lists_variables_with_examples() -> None:
 
 
 def test_templates_vars_unknown_type() -> None:
-    result = CliRunner().invoke(cli, ["templates", "vars", "diplome"], obj={})
+    result = invoke("templates", "vars", "diplome")
     assert result.exit_code == 1
     assert "Type de document inconnu : diplome" in result.output

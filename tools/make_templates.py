@@ -11,12 +11,20 @@ programme and a footer with "Page X sur Y" fields and the generation date.
 Jinja tags (docxtpl syntax) are always written as one run of their own, so that
 no tag is ever split across runs. The variables used are exactly those listed in
 docs/template-context.md.
+
+This file is the source of the default templates: templates_docx/*.docx are its output, byte for
+byte (fixed zip times and core property dates), and a test fails when they differ. Change a
+template here, regenerate, then regenerate the previews (tools/make_previews.py) and commit all
+three together; an edit made to templates_docx/*.docx in Word would be lost at the next run.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -30,6 +38,8 @@ from docx.shared import Cm, Pt, RGBColor
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "templates_docx"
+TEMPLATE_DATE = dt.datetime(2023, 9, 1)  # core properties "created" and "modified" of every template
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 # --- house style constants --------------------------------------------------------
 
@@ -723,6 +733,8 @@ def apply_house_style(doc, title: str, landscape: bool = False) -> None:
     cp.language = LANG
     cp.comments = ""
     cp.keywords = "copar"
+    cp.created = cp.modified = TEMPLATE_DATE  # fixed: the same code gives the same bytes
+    cp.revision = 1
 
     _header_footer(doc, landscape)
 
@@ -1429,9 +1441,26 @@ def main(argv: list[str] | None = None) -> int:
         doc = build()
         spacer(doc, 1)  # a document never ends with a table or a {%p %} tag
         path = out / f"{family}.docx"
-        doc.save(path)
+        save_stable(doc, path)
         print(f"{path}")
     return 0
+
+
+def save_stable(doc, path: Path) -> None:
+    """Save `doc` so that the same document always gives the same bytes: python-docx's part order,
+    but every zip entry with a fixed time, mode and origin (core property dates are fixed above).
+    tests/test_templates_source.py regenerates every template and compares the bytes."""
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # Unix, whatever the machine
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(entry))
+    path.write_bytes(out.getvalue())
 
 
 if __name__ == "__main__":

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from pipeline.documents import contexts as cx
 from pipeline.documents.formats import slug
+from pipeline.errors import CoparError
 from pipeline.workbook.model import Dataset, Student
 
 
@@ -194,35 +195,60 @@ CATALOGUE: tuple[Family, ...] = (
 )
 FAMILIES = {f.name: f for f in CATALOGUE}
 
-# Names accepted by --only besides family names.
+PACKET_FAMILY = "dossier_jury"  # the jury packets: assembled from the other families' PDFs, no template of their own
+
+# Names that stand for several families (--only jurys, or `expand({"jurys"})` from Python).
 GROUPS: dict[str, tuple[str, ...]] = {
     "reunion-tuteurs": ("invitation", "emargement", "fiche"),
     "bilans": ("bilan", "livret"),
-    "jurys": ("grille", "compte_rendu", "livret"),  # what the packets need; packets are added by build
+    "jurys": ("grille", "compte_rendu", "livret", PACKET_FAMILY),  # the packets and what they are made of
 }
-PACKETS = "jurys"
+
+
+class UnknownFamily(CoparError):
+    """Raised when a family or group name asked for is not in the catalogue."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"famille inconnue pour --only : {name}. Choix possibles : " + ", ".join(only_names()) + ".")
 
 
 def only_names() -> list[str]:
+    """The names a person may give to --only: groups and buildable families, spelt with dashes."""
     return sorted({*GROUPS, *(f.name.replace("_", "-") for f in CATALOGUE if f.standalone)})
 
 
-def resolve_only(names: tuple[str, ...]) -> tuple[set[str], bool]:
-    """Families selected by --only, and whether jury packets are wanted. Raises KeyError(name)."""
-    if not names:
-        return {f.name for f in CATALOGUE if f.standalone}, True
+def selectable() -> frozenset[str]:
+    """The family names `build` accepts in `Settings.only`: every standalone family, and the packets."""
+    return frozenset({f.name for f in CATALOGUE if f.standalone} | {PACKET_FAMILY})
+
+
+def expand(names: Iterable[str]) -> frozenset[str]:
+    """Family names for names that may be groups (`jurys`) or spelt with dashes (`compte-rendu`).
+
+    Raises UnknownFamily for a name that is neither.
+    """
     families: set[str] = set()
-    packets = False
-    for raw in names:
-        for name in filter(None, (n.strip().lower() for n in raw.split(","))):
-            if name in GROUPS:
-                families.update(GROUPS[name])
-                packets = packets or name == PACKETS
-            elif name.replace("-", "_") in FAMILIES and FAMILIES[name.replace("-", "_")].standalone:
-                families.add(name.replace("-", "_"))
-            else:
-                raise KeyError(name)
-    return families, packets
+    for name in names:
+        name = name.strip().lower()
+        if name in GROUPS:
+            families.update(GROUPS[name])
+        elif name.replace("-", "_") in selectable():
+            families.add(name.replace("-", "_"))
+        else:
+            raise UnknownFamily(name)
+    return frozenset(families)
+
+
+def split_selection(only: Iterable[str]) -> tuple[set[str], bool]:
+    """The families to render for `Settings.only` (empty: all), and whether jury packets are wanted."""
+    chosen = set(only)
+    if not chosen:
+        return {f.name for f in CATALOGUE if f.standalone}, True
+    unknown = sorted(chosen - selectable())
+    if unknown:
+        raise UnknownFamily(unknown[0])
+    return chosen - {PACKET_FAMILY}, PACKET_FAMILY in chosen
 
 
 def units(ds: Dataset, families: set[str], today: dt.date, layout: Layout | None = None) -> list[Unit]:

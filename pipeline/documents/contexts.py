@@ -1,7 +1,7 @@
 """What each template receives: records → plain dicts of printable strings.
 
-The shapes are documented in docs/template-context.md; `copar templates vars`
-prints them with the sample's values. Keep both in step.
+The shapes are documented in docs/template-context.md (generated); `copar templates vars`
+prints them with the sample's values (the page is its --format markdown output).
 """
 
 from __future__ import annotations

@@ -179,33 +179,89 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 def _describe_path(path: str) -> str:
     plain = path.replace("[]", "")
+    if plain.startswith("echeances.") and plain.count(".") == 1:
+        return f"l'échéance {plain.split('.')[1]} du Calendrier (mêmes champs que reunion_tuteurs)"
     if plain in DESCRIPTIONS:
         return DESCRIPTIONS[plain]
     last = plain.split(".")[-1]
     return DESCRIPTIONS.get(last, "")
 
 
-def describe(family: str | None = None, source: Path | None = None) -> str:
+MARKDOWN_DAY = dt.date(2023, 9, 4)  # the date examples are produced on in the markdown, so that it is stable
+MARKDOWN_INTRO = """# Variables reçues par chaque modèle
+
+Page produite par `copar templates vars --format markdown > docs/template-context.md`, à partir des
+mêmes descriptions que `copar templates vars` ; les exemples viennent de la promotion d'exemple.
+Un test vérifie qu'elle est à jour.
+
+Chaque valeur est déjà mise en forme pour l'impression (dates en français, « 14,5 », « 420 h ») :
+c'est un texte, sauf mention contraire. Un texte vide veut dire « inconnu » : le modèle imprime
+alors des lignes ou une case à remplir. Les textes saisis gardent leurs retours à la ligne (⏎
+ci-dessous). Les valeurs sont échappées automatiquement : n'utilisez jamais `|safe`. Dans une
+liste, `liste[].champ` désigne le champ de chaque élément (`{%p for e in etudiants %}…{{ e.nom }}`).
+"""
+
+
+def _variables(name: str, context: dict[str, Any], skip: frozenset[str] = frozenset()) -> list[tuple[str, str, str]]:
+    """(path, French description, example) of every variable of one context, but those under `skip`."""
+    rows = []
+    for path, value in flatten(context):
+        if path.split(".")[0].split("[")[0] in skip:
+            continue
+        if path.startswith("echeances.") and path.count(".") > 1 and not path.startswith("echeances.reunion_tuteurs"):
+            continue  # every calendar key has the same fields: show one
+        rows.append((path, _describe_path(path), "" if value is None else _example(value)))
+    return rows
+
+
+def _family_names(family: str | None) -> list[str]:
     names = [f.name for f in CATALOGUE]
-    if family is not None:
-        key = family.replace("-", "_")
-        if key not in FAMILIES:
-            raise CoparError(f"Type de document inconnu : {family}. Types : {', '.join(names)}.")
-        names = [key]
+    if family is None:
+        return names
+    key = family.replace("-", "_")
+    if key not in FAMILIES:
+        raise CoparError(f"Type de document inconnu : {family}. Types : {', '.join(names)}.")
+    return [key]
+
+
+def describe(family: str | None = None, source: Path | None = None) -> str:
+    """What `copar templates vars` prints: every variable of each family, with an example."""
+    names = _family_names(family)
     contexts = example_contexts(example_dataset(source))
     out = []
     for name in names:
         f = FAMILIES[name]
         out.append(f"{f.name} — {f.title} (un document par {f.per}, modèle {f.template})")
-        context = contexts.get(name, {})
-        for path, value in flatten(context):
-            if path.startswith("echeances.") and path.count(".") > 1 and not path.startswith("echeances.reunion_tuteurs"):
-                continue  # every calendar key has the same fields: show one
-            example = "" if value is None else _example(value)
-            line = f"  {{{{ {path} }}}}".ljust(48) + _describe_path(path)
+        for path, description, example in _variables(name, contexts.get(name, {})):
+            line = f"  {{{{ {path} }}}}".ljust(48) + description
             out.append(line + (f" — ex. : {example}" if example else ""))
         out.append("")
     return "\n".join(out)
+
+
+def describe_markdown(family: str | None = None, source: Path | None = None) -> str:
+    """The same descriptions as a Markdown page (docs/template-context.md): the variables common to
+    every document once, then what each family adds."""
+    names = _family_names(family)
+    dataset = example_dataset(source)
+    contexts = example_contexts(dataset, MARKDOWN_DAY)
+    common = cx.common(dataset, MARKDOWN_DAY)
+    out = [MARKDOWN_INTRO, "## Communes à tous les documents", "", *_table(_variables("", common))]
+    for name in names:
+        f = FAMILIES[name]
+        out += ["", f"## `{f.name}` — {f.title}", "",
+                f"Un document par {f.per}, modèle `{f.template}`. En plus des variables communes :", "",
+                *_table(_variables(name, contexts.get(name, {}), skip=frozenset(common)))]
+    return "\n".join(out) + "\n"
+
+
+def _table(rows: list[tuple[str, str, str]]) -> list[str]:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| variable | signification | exemple |", "|---|---|---|"]
+    lines += [f"| `{{{{ {path} }}}}` | {cell(description)} | {cell(example)} |" for path, description, example in rows]
+    return lines
 
 
 def _example(value: Any) -> str:

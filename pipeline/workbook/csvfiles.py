@@ -9,12 +9,10 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from pipeline.errors import InputError
-
-if TYPE_CHECKING:
-    from pipeline.workbook.reader import Table
+from pipeline.workbook.table import Table
 
 
 def read_csv_folder(folder: Path) -> Iterable[tuple[str, Table]]:

@@ -19,6 +19,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter, range_bo
 from pipeline.errors import InputError
 from pipeline.workbook.csvfiles import read_csv_folder
 from pipeline.workbook.schema import SHEETS, Column, Sheet, normalize
+from pipeline.workbook.table import Table
 
 DEFAULT_WORKBOOK = "promotion.xlsx"
 # Sheets that `copar init` writes for people, not data.
@@ -143,7 +144,6 @@ def load(path: Path) -> RawWorkbook:
 
 # --- xlsx ----------------------------------------------------------------------------
 
-Table = list[tuple[int, list[Any]]]  # (row number, values); rows without any value may be left out
 # sheet -> {(row, column index from 0): error value, or None for a formula that was never calculated}
 Broken = dict[str, dict[tuple[int, int], Any]]
 

@@ -63,7 +63,7 @@ class Report:
         return [[getattr(p, k) for k in keys] for p in self.problems]
 
     def to_json(self) -> str:
-        keys = ("severity", "sheet", "row", "column", "value", "message")
+        keys = ("severity", "code", "sheet", "row", "column", "value", "message")
         rows = [{k: p.as_dict()[k] for k in keys} for p in self.problems]
         return json.dumps(rows, ensure_ascii=False, indent=2)
 

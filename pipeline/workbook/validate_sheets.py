@@ -1,12 +1,12 @@
 """One function per sheet: its rows → typed records, each problem reported through the validator.
 
-validate.py drives them in order and holds what they share: reporting (`at`, `problem`) and
-cell parsing (`fields`, `parameter`, `dates_in_order`, `known_student`, `duplicate`).
+validate.py drives them in order; validator.py holds what they share: reporting (`at`, `problem`)
+and cell parsing (`fields`, `parameter`, `dates_in_order`, `known_student`, `duplicate`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pipeline.workbook import parse
 from pipeline.workbook.model import (
@@ -25,9 +25,7 @@ from pipeline.workbook.model import (
 from pipeline.workbook.reader import RawSheet, Row
 from pipeline.workbook.report import ERROR, WARNING
 from pipeline.workbook.schema import CALENDAR_KEYS, PROMOTION_PARAMETERS, normalize
-
-if TYPE_CHECKING:
-    from pipeline.workbook.validate import _Validator as Validator
+from pipeline.workbook.validator import Validator, has_column
 
 STAGE_MIN_HOURS = 420
 GRILLE_TOTAL = 20.0
@@ -349,8 +347,3 @@ def _calendar_key(value: str) -> str:
     """The key as the documents know it: « Période 1 » or « PERIODE-1 » is periode_1."""
     return next((k for k in CALENDAR_KEYS if normalize(k) == normalize(value)), value.strip().lower())
 
-
-def has_column(sheet: RawSheet | None, key: str) -> bool:
-    """False when the sheet or its column is missing: that is reported once, and references to it
-    are then not checked (else every row of every other sheet would be reported too)."""
-    return sheet is not None and key in sheet.columns

@@ -1,0 +1,115 @@
+"""Every problem copar can find in a workbook, by its stable code.
+
+One entry per code: its severity, a short French title, the French message template (fields in
+braces are filled from the problem: `{value}`, `{detail}`…) where the message does not depend on
+the row, and how to fix it. Codes never change meaning: programs reading `copar check --format
+json` may rely on them. `Validator.problem` refuses a code or a severity that is not declared here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.workbook.report import ERROR, WARNING
+from pipeline.workbook.schema import MISSION_TYPES, STATUTS
+
+
+@dataclass(frozen=True)
+class Code:
+    name: str
+    severity: str  # ERROR or WARNING; a few codes take either (see `severities`)
+    title: str  # French: what is wrong, in a few words
+    fix: str  # French: how to fix it
+    message: str = ""  # French template of the whole message, when it does not depend on the row
+    also: str = ""  # the other severity this code may take, and when (said in `title`)
+
+    @property
+    def severities(self) -> tuple[str, ...]:
+        return (self.severity, self.also) if self.also else (self.severity,)
+
+
+_CODES = (
+    # --- the file's structure (the reader) ------------------------------------------------------
+    Code("unknown-sheet", WARNING, "Feuille inconnue, ignorée",
+         "Renommez-la si elle devait correspondre à une feuille attendue (voir la feuille Instructions)."),
+    Code("missing-sheet", ERROR, "Feuille absente (erreur pour Promotion, Calendrier et Étudiant·es ; "
+         "avertissement pour les autres)", "Ajoutez-la avec ses en-têtes (« copar init » crée un classeur modèle).",
+         also=WARNING),
+    Code("duplicate-sheet", ERROR, "Deux feuilles désignent la même donnée", "Supprimez ou renommez l'une des deux.",
+         "Deux feuilles désignent la même donnée (« {detail} » et « {sheet} ») : supprimez ou renommez l'une des deux."),
+    Code("missing-column", ERROR, "Colonne obligatoire absente", "Ajoutez-la à la ligne d'en-tête."),
+    Code("extra-column", WARNING, "Colonne inconnue : ses valeurs sont conservées mais inutilisées",
+         "Vérifiez son nom si elle devait correspondre à une colonne attendue (voir la feuille Instructions)."),
+    Code("duplicate-column", ERROR, "Colonne en double", "Supprimez ou renommez l'une des deux.",
+         "Colonne en double : elle désigne la même donnée que « {detail} ». Supprimez ou renommez l'une des deux."),
+    Code("value-without-header", ERROR, "Valeur dans une colonne sans en-tête",
+         "Donnez un en-tête à la colonne ou déplacez la valeur dans la bonne colonne.",
+         "Valeur dans une colonne sans en-tête : donnez un en-tête à la colonne ou déplacez la valeur dans la "
+         "bonne colonne."),
+    Code("merged-cells", ERROR, "Cellules fusionnées",
+         "Annulez la fusion (Accueil > Fusionner et centrer) et recopiez la valeur dans chaque cellule.",
+         "Cellules fusionnées ({value}) : annulez la fusion (Accueil > Fusionner et centrer) et recopiez la valeur "
+         "dans chaque cellule."),
+    Code("formula-without-value", ERROR, "Formule sans valeur calculée",
+         "Ouvrez le classeur dans Excel ou LibreOffice, laissez-le recalculer et enregistrez-le, ou remplacez la "
+         "formule par sa valeur.",
+         "Formule sans valeur calculée : ouvrez le classeur dans Excel ou LibreOffice, laissez-le recalculer et "
+         "enregistrez-le, ou remplacez la formule par sa valeur."),
+    Code("formula-error", ERROR, "Cellule en erreur", "Corrigez la formule ou remplacez-la par la valeur voulue.",
+         "Cellule en erreur ({value}) : la formule ne donne pas de valeur (référence introuvable, division par zéro, "
+         "date hors limites…). Corrigez la formule ou remplacez-la par la valeur voulue."),
+    # --- one cell ----------------------------------------------------------------------------------
+    Code("required", ERROR, "Valeur obligatoire manquante", "Renseignez la colonne."),
+    Code("bad-date", ERROR, "Date illisible ou impossible",
+         "Écrivez une date réelle au format JJ/MM/AAAA (par exemple 22/01/2024)."),
+    Code("bad-time", ERROR, "Heure illisible", "Écrivez l'heure au format HH:MM (par exemple 14:30)."),
+    Code("bad-number", ERROR, "Nombre illisible", "Écrivez un nombre, sans unité (par exemple 420 ou 7,5)."),
+    Code("bad-email", ERROR, "Adresse électronique invalide",
+         "Corrigez l'adresse électronique (forme attendue : prenom.nom@domaine.fr)."),
+    Code("unknown-statut", ERROR, "Statut inconnu",
+         "Choisissez dans la liste : " + ", ".join(STATUTS.values()) + " (un service civique compte comme un stage)."),
+    Code("unknown-mission-type", ERROR, "Type de mission inconnu",
+         "Choisissez dans la liste : " + ", ".join(MISSION_TYPES.values()) + "."),
+    Code("bad-periode", ERROR, "Période illisible ou hors de 1 à 6", "Indiquez un numéro de période de 1 à 6."),
+    Code("unknown-public", ERROR, "Public inconnu",
+         "Choisissez : tous, stage ou formation continue (ou laissez vide pour tous)."),
+    Code("time-order", ERROR, "L'heure de fin ne suit pas l'heure de début", "Corrigez les colonnes De et À."),
+    Code("date-order", ERROR, "La fin précède le début", "Vérifiez les colonnes Début et Fin (jour et mois inversés ?)."),
+    Code("note-range", ERROR, "Note hors de l'échelle de 0 à 20", "Corrigez les notes : la note finale est sur 20."),
+    Code("bad-points", ERROR, "Points d'un critère nuls ou négatifs", "Corrigez la colonne Points."),
+    # --- rows and references -------------------------------------------------------------------------
+    Code("duplicate-numero", ERROR, "N° étudiant en double dans la feuille", "Supprimez ou fusionnez l'une des deux lignes."),
+    Code("duplicate-cle", ERROR, "Clé du calendrier en double", "Supprimez ou fusionnez l'une des deux lignes."),
+    Code("duplicate-jury", ERROR, "Jury en double", "Supprimez ou fusionnez l'une des deux lignes."),
+    Code("duplicate-review", ERROR, "Bilan intermédiaire en double pour une période",
+         "Gardez une seule ligne par étudiant·e et par période."),
+    Code("unknown-student", ERROR, "N° étudiant absent de la feuille Étudiant·es",
+         "Corrigez le numéro ou ajoutez l'étudiant·e."),
+    Code("unknown-jury", ERROR, "Jury absent de la feuille Jurys", "Corrigez le nom du jury ou ajoutez-le dans Jurys."),
+    Code("unknown-parameter", WARNING, "Paramètre de la feuille Promotion inconnu, ignoré",
+         "Vérifiez son nom dans la liste des paramètres attendus."),
+    Code("duplicate-parameter", ERROR, "Paramètre en double", "Gardez une seule ligne."),
+    Code("missing-parameter", ERROR, "Paramètre obligatoire absent", "Ajoutez une ligne avec sa valeur."),
+    Code("missing-calendar-key", WARNING, "Échéance absente du calendrier : la date restera en blanc",
+         "Ajoutez une ligne par clé si la date est connue."),
+    Code("tutor-mismatch", WARNING, "Même courriel de tuteur·rice sous deux noms", "Corrigez le nom ou le courriel."),
+    Code("short-stage", WARNING, "Stage de moins de 420 heures", "Vérifiez la durée avec la structure."),
+    Code("time-clash", WARNING, "Même jury à la même heure", "Vérifiez l'ordre de passage."),
+    Code("unknown-criterion", ERROR, "Critère absent de la feuille Grille",
+         "Recopiez le critère exactement comme dans Grille."),
+    Code("duplicate-critere", ERROR, "Note en double pour un même critère et un·e même étudiant·e",
+         "Supprimez ou fusionnez l'une des deux lignes."),
+    Code("note-sum", WARNING, "Les notes par critère ne font pas la note de la feuille Soutenances",
+         "Corrigez les notes par critère ou celles de Soutenances."),
+    Code("grille-total", ERROR, "Les points de la grille ne font pas 20",
+         "Ajustez la colonne Points pour que le total fasse 20."),
+)
+CODES: dict[str, Code] = {code.name: code for code in _CODES}
+
+
+def lookup(name: str, severity: str) -> Code:
+    """The declared code; a ValueError (a bug in copar, not in the workbook) for an unknown code or severity."""
+    code = CODES.get(name)
+    if code is None or severity not in code.severities:
+        raise ValueError(f"problem code {name!r} with severity {severity!r} is not declared in codes.py")
+    return code
