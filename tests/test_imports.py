@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import ROOT
 
 PACKAGE = ROOT / "pipeline"
@@ -90,19 +88,9 @@ def test_the_walk_sees_imports_inside_functions_and_type_checking() -> None:
     assert "pipeline.workbook.parse" in GRAPH["pipeline.workbook.validate_sheets"]  # `from pipeline.workbook import parse`
 
 
-# build.py <-> pdf/packets.py: packets reaches into the Builder. Branch `crash` decouples them
-# (a Manifest and an Outputs object that packets receives); drop this pair once it is merged.
-KNOWN_CYCLE = {"pipeline.build", "pipeline.pdf.packets"}
-
-
 def test_no_import_cycle() -> None:
-    cycles = [sorted(c) for c in _cycles(GRAPH) if c != KNOWN_CYCLE]
+    cycles = [sorted(c) for c in _cycles(GRAPH)]
     assert cycles == []
-
-
-@pytest.mark.xfail(strict=True, reason="build <-> packets, removed by branch `crash`")
-def test_no_build_packets_cycle() -> None:
-    assert KNOWN_CYCLE not in _cycles(GRAPH)
 
 
 def test_only_cli_imports_click() -> None:
