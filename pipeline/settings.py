@@ -23,4 +23,5 @@ class Settings:
     templates: Path | None = None
     soffice: str | None = None
     timeout: float = 180.0
+    grouping: bool = True  # convert each person's documents as one merged file (see pdf/grouping.py)
     today: dt.date = field(default_factory=dt.date.today)
