@@ -176,7 +176,7 @@ def change_one_bilan(workbook: Path) -> str:
 
 def snapshot(out: Path) -> dict[str, int]:
     return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*")
-            if p.is_file() and p.name not in SKIP}
+            if p.is_file() and p.name not in SKIP and ".copar" not in p.relative_to(out).parts}
 
 
 # --- one scale -------------------------------------------------------------------------------------
