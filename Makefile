@@ -5,6 +5,6 @@ demo:
 test:
 	scripts/test.sh
 bench:
-	scripts/setup.sh && .venv/bin/python tools/bench.py
+	scripts/setup.sh && .venv/bin/python tools/bench.py $(BENCH_ARGS)  # BENCH_ARGS="--students 0": the sample only
 clean:
 	rm -rf outputs/* .pytest_cache .ruff_cache

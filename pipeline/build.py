@@ -13,8 +13,9 @@ ran, and finally writes manifest.json and the build report.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +28,7 @@ from pipeline.files import write_bytes_atomically
 from pipeline.lock import BuildLock
 from pipeline.manifest import MANIFEST, Entry, Manifest
 from pipeline.outputs import Outputs, remove_file, set_aside
+from pipeline.pdf.stream import ConversionStream, Document
 from pipeline.processes import interruptible, is_disk_full, worker_initializer
 from pipeline.results import (
     FAILED,
@@ -47,7 +49,7 @@ from pipeline.workbook.validate import check
 
 BUILD_REPORT = "rapport-de-construction.txt"
 PARALLEL_RENDER_MIN = 24  # below this, starting worker processes costs more than it saves
-BATCH = 40  # documents per LibreOffice call: fewer start-ups; a failed batch is retried file by file
+BATCH = 40  # documents per LibreOffice call when no stream runs (convert_files outside a build's stages)
 STALE_SHOWN = 5  # out-of-date documents named in the note of a partial build
 
 
@@ -93,6 +95,11 @@ def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:
         return f"erreur inattendue en remplissant le modèle {template.name} ({type(exc).__name__} : {exc})"
 
 
+def _group(unit: Unit) -> str:
+    """Documents converted together: a student's, or a family's (tutors' invitations)."""
+    return f"0{unit.numero}" if unit.numero else f"1{unit.family}"  # students first: they teach page counts
+
+
 def stable_json(context: dict[str, Any]) -> str:
     """The context as text, without the generation date (which alone does not make a document new)."""
     return json.dumps({k: v for k, v in context.items() if k != "genere_le"}, sort_keys=True, ensure_ascii=False,
@@ -107,6 +114,7 @@ class Builder:
     def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
         self.s = settings
         self.progress = progress or _Silent()
+        self.stream: ConversionStream | None = None  # while the build's stages run
         self.outputs = Outputs(settings.output)
         self.source: Path = resolve_input(settings.input)
         self.manifest = Manifest(self.outputs.root, self.outputs.work)
@@ -145,12 +153,13 @@ class Builder:
         families, packets = documents.split_selection(self.s.only)
         layout = Layout.of(dataset)
         units = documents.units(dataset, families, self.s.today, layout)
-        pending = self._render_all(self._select(units, dataset), result)
-        if self.s.pdf:
-            self._convert(pending, result)
-        built = set(families)
-        if self._packets(dataset, layout, result, requested=packets):
-            built.add(PACKET_FAMILY)
+        with self._conversions():
+            pending = self._render_all(self._select(units, dataset), result)
+            if self.s.pdf:
+                self._convert(pending, result)
+            built = set(families)
+            if self._packets(dataset, layout, result, requested=packets):
+                built.add(PACKET_FAMILY)
         self._remove_obsolete(result, built)
         if not self.complete:
             self._note_out_of_date(dataset, layout, result)
@@ -235,20 +244,29 @@ class Builder:
             result.outcomes.append(outcome)
             if job is not None:
                 jobs.append((unit, outcome, *job))
+        jobs.sort(key=lambda job: _group(job[0]))  # stable: each person's documents in catalogue order
+        if self.stream is not None:
+            self.stream.announce(len(jobs))
         self.progress.start("Documents Word", len(jobs))
         pending: list[tuple[Unit, Path]] = []
         results = self._render_jobs(jobs)
+        group: list[Document] = []
         try:
-            for (unit, outcome, _template, docx), error in zip(jobs, results, strict=False):
-                self._rendered(unit, outcome, docx, error, pending)
+            for index, ((unit, outcome, _template, docx), error) in enumerate(zip(jobs, results, strict=False)):
+                if self._rendered(unit, outcome, docx, error, pending):
+                    group.append(Document(docx, unit.family))
+                if index + 1 == len(jobs) or _group(jobs[index + 1][0]) != _group(unit):
+                    if self.stream is not None and group:  # a person's documents, converted together
+                        self.stream.submit(group)
+                    group = []
         finally:
             results.close()  # stops the workers at once, also on Ctrl-C or a full disk
             self.progress.finish()
         return pending
 
     def _rendered(self, unit: Unit, outcome: Outcome, docx: Path, error: str | None,
-                  pending: list[tuple[Unit, Path]]) -> None:
-        """One document rendered (or not): record it as it lands."""
+                  pending: list[tuple[Unit, Path]]) -> bool:
+        """One document rendered (or not): record it as it lands; whether it was."""
         self.progress.advance(unit.label)
         rel = str(unit.path)
         self.outputs.discard(f"{rel}.pdf")  # stale: converted again below, or none with --no-pdf
@@ -256,10 +274,11 @@ class Builder:
             outcome.status, outcome.error = FAILED, error
             self.outputs.discard(f"{rel}.docx")
             self.manifest.record(rel, None)
-            return
+            return False
         self.manifest.update_file(rel, "docx", f"{rel}.docx", docx, drop="pdf")
         outcome.status = WRITTEN
         pending.append((unit, docx))
+        return True
 
     def _render_jobs(self, jobs: list[tuple[Unit, Outcome, Path, Path]]) -> Generator[str | None, None, None]:
         args = [(template, unit.context, docx) for unit, _, template, docx in jobs]
@@ -313,6 +332,26 @@ class Builder:
 
     # --- conversion ----------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _conversions(self) -> Iterator[None]:
+        """One conversion stream for the whole build (documents, packet covers, placeholder pages)."""
+        from pipeline.pdf.convert import find_soffice
+
+        try:
+            soffice = find_soffice(self.s.soffice) if self.s.pdf else None
+        except CoparError:  # no LibreOffice: convert_files says so for every document
+            soffice = None
+        if soffice is None:
+            yield
+            return
+        with ConversionStream(soffice, timeout=self.s.timeout, workers=self.s.workers, pdfa=self.s.pdfa,
+                              grouping=self.s.grouping, tmpdir=self.outputs.tmp.resolve()) as stream:
+            self.stream = stream
+            try:
+                yield
+            finally:
+                self.stream = None
+
     def _convert(self, pending: list[tuple[Unit, Path]], result: BuildResult) -> None:
         if not pending:
             return
@@ -330,7 +369,12 @@ class Builder:
 
         self.progress.start("Conversion PDF", len(pending))
         try:
-            self.convert_files(list(by_docx), on_done=landed)
+            if self.stream is not None:  # already streaming since the first person was rendered
+                for r in self.stream.finished():
+                    if r.source in by_docx:
+                        landed(r.source, (r.error or "conversion PDF impossible") if r.pdf is None else None)
+            else:
+                self.convert_files(list(by_docx), on_done=landed)
         except CoparError as exc:  # no LibreOffice at all
             for docx in by_docx:
                 landed(docx, str(exc))
@@ -344,10 +388,16 @@ class Builder:
         """
         from pipeline.pdf.convert import convert_many, find_soffice
 
-        soffice = find_soffice(self.s.soffice)
-
         def error_of(r: Any) -> str | None:
             return (r.error or "conversion PDF impossible") if r.pdf is None else None
+
+        if self.stream is not None:  # ahead of the queue; kinds guess page counts ("indisponible"…)
+            done = self.stream.convert([Document(p, p.stem.lstrip("0123456789-")) for p in docx])
+            for path, r in done.items():
+                if on_done:
+                    on_done(path, error_of(r))
+            return {path: error_of(r) for path, r in done.items()}
+        soffice = find_soffice(self.s.soffice)
 
         callback = (lambda r: on_done(r.source, error_of(r))) if on_done else None
         results = convert_many(docx, soffice=soffice, timeout=self.s.timeout, workers=self.s.workers, batch_size=BATCH,

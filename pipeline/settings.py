@@ -27,6 +27,7 @@ class Settings:
     templates: Path | None = None
     soffice: str | None = None
     timeout: float = 180.0
+    grouping: bool = True  # convert each person's documents as one merged file (see pdf/grouping.py)
     today: dt.date = field(default_factory=dt.date.today)
 
     def __post_init__(self) -> None:

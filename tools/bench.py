@@ -1,11 +1,22 @@
-"""Benchmark: prints how long each stage takes and how much memory it needs.
+"""Benchmark: copar's build against the LibreOffice floor, measured side by side in one run.
 
-    .venv/bin/python tools/bench.py [--students N] [--pdf]
+    .venv/bin/python tools/bench.py [--students 300] [--workers 2] [--variants]
 
-1. `check` of a promotion scaled to N students (default 300: ten times a large promotion);
-2. DOCX rendering of every family for that promotion (`build --no-pdf`);
-3. with --pdf, the full build of the sample promotion (LibreOffice conversion and packets).
+For the sample promotion, and for a promotion scaled to --students N (0: sample only):
 
+- a fresh build (`copar build`), timed by stage: render (DOCX), convert (until the last
+  document's PDF; it overlaps the rendering), packets, end to end;
+- the floor: the very DOCX that build left (documents, covers, placeholder pages)
+  converted by --workers plain `soffice --convert-to pdf` batch calls running in
+  parallel, each with its own fresh profile — what a script calling LibreOffice
+  directly would take — and the ratio build ÷ floor;
+- a rebuild with nothing changed; a rebuild after one bilan of one student changed in
+  the workbook, with the files it rewrote;
+- the peak RSS of the build process and of its largest child (render workers, soffice).
+
+--variants adds fresh builds with merged conversion off (one PDF per LibreOffice
+document) and with a fresh profile per call instead of warm ones.
+Every build runs in its own process, so that peak RSS figures are its own.
 Figures only: nothing here asserts a time (timed tests are flaky on shared machines).
 """
 
@@ -14,20 +25,25 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
+import json
+import os
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.build import build  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
 from pipeline.workbook import sample  # noqa: E402
 from pipeline.workbook.init import write_workbook  # noqa: E402
-from pipeline.workbook.validate import check  # noqa: E402
+
+SKIP = {"manifest.json", "rapport-de-construction.txt"}
 
 
 def scaled_promotion(folder: Path, students: int) -> Path:
@@ -50,41 +66,200 @@ def scaled_promotion(folder: Path, students: int) -> Path:
     return path
 
 
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# --- one build, in a child process ---------------------------------------------------------------
 
+def child(args: argparse.Namespace) -> None:
+    """Run one build and print its timings and peak RSS as JSON (called by the parent)."""
+    from pipeline.build import Builder
+    from pipeline.settings import Settings
 
-def timed(label: str, func, *args, **kwargs):  # type: ignore[no-untyped-def]
+    if args.cold:
+        from pipeline.pdf import stream
+
+        stream.ConversionStream.__init__.__kwdefaults__["warm"] = False  # type: ignore[attr-defined]
+    marks: dict[str, float] = {}
     start = time.perf_counter()
-    result = func(*args, **kwargs)
-    elapsed = time.perf_counter() - start
-    print(f"{label:<46} {elapsed:8.2f} s   peak RSS {rss_mb():7.1f} MB")
-    return result, elapsed
+
+    class Clock:
+        phase = ""
+
+        def start(self, phase: str, total: int) -> None:
+            self.phase = phase
+            marks.setdefault(f"{phase} start", time.perf_counter() - start)
+
+        def advance(self, label: str) -> None:
+            pass
+
+        def finish(self) -> None:
+            marks[f"{self.phase} end"] = time.perf_counter() - start
+
+    options = {"grouping": False} if args.per_document else {}  # (older copar: no such setting)
+    settings = Settings(input=Path(args.child_input), output=Path(args.child_output), workers=args.workers,
+                        today=dt.date.today(), **options)
+    result = Builder(settings, Clock()).run()
+    marks["end"] = time.perf_counter() - start
+    print(json.dumps({
+        "marks": marks,
+        "written": len(result.with_status("written")),
+        "failed": [f"{o.path}: {o.error}" for o in result.with_status("failed")],
+        "cpu": cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN),
+        "rss_parent": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }))
+
+
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_build(workbook: Path, out: Path, workers: int, *flags: str) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child-input", str(workbook), "--child-output", str(out),
+               "--workers", str(workers), *flags]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"build failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    data: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    data["wall"] = wall
+    for failure in data["failed"]:
+        print(f"  failed: {failure}", file=sys.stderr)
+    return data
+
+
+# --- the floor -------------------------------------------------------------------------------------
+
+def floor(docx: list[Path], workers: int, soffice: str) -> tuple[float, float]:
+    """Wall and CPU seconds of `workers` plain soffice batch calls, each with its own profile, over these files."""
+    with tempfile.TemporaryDirectory(prefix="copar-floor-") as tmp:
+        lists: list[list[str]] = [[] for _ in range(workers)]
+        for number, path in enumerate(docx):
+            folder = Path(tmp, f"in-{number % workers}")
+            folder.mkdir(exist_ok=True)
+            copy_path = folder / f"{number:05d}.docx"  # documents of different folders share names
+            shutil.copyfile(path, copy_path)
+            lists[number % workers].append(str(copy_path))
+
+        def call(n: int) -> None:
+            subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile-{n}", "--headless",
+                            "--convert-to", "pdf", "--outdir", f"{tmp}/out-{n}", *lists[n]],
+                           capture_output=True, check=True)
+
+        started, cpu = time.perf_counter(), cpu_seconds(resource.RUSAGE_CHILDREN)
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(call, range(workers)))
+        elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - cpu
+        produced = sum(len(list(Path(tmp, f"out-{n}").glob("*.pdf"))) for n in range(workers))
+        if produced != len(docx):
+            print(f"  floor: {produced} PDF for {len(docx)} DOCX", file=sys.stderr)
+        return elapsed, cpu
+
+
+# --- the changed bilan ---------------------------------------------------------------------------
+
+def change_one_bilan(workbook: Path) -> str:
+    """Edit the first row of « Bilans intermédiaires » (text of its first free-text column); its N°."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(workbook)
+    sheet = book["Bilans intermédiaires"]
+    headers = [str(c.value or "") for c in sheet[1]]
+    column = next(i for i, h in enumerate(headers, start=1) if h.lower().startswith("activit"))
+    cell = sheet.cell(row=2, column=column)
+    cell.value = f"{cell.value or ''} Ajout pour le banc d'essai."
+    numero = str(sheet.cell(row=2, column=1).value)
+    book.save(workbook)
+    return numero
+
+
+def snapshot(out: Path) -> dict[str, int]:
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*")
+            if p.is_file() and p.name not in SKIP and ".copar" not in p.relative_to(out).parts}
+
+
+# --- one scale -------------------------------------------------------------------------------------
+
+def measure(name: str, workbook: Path, tmp: Path, args: argparse.Namespace, soffice: str) -> list[tuple[str, str]]:
+    out = tmp / f"out-{name}"
+    print(f"[{name}] fresh build…", file=sys.stderr, flush=True)
+    fresh = run_build(workbook, out, args.workers)
+    marks = fresh["marks"]
+    render = marks.get("Documents Word end", 0) - marks.get("Documents Word start", 0)
+    convert = marks.get("Conversion PDF end", marks.get("Documents Word end", 0)) - marks.get("Documents Word start", 0)
+    packets = marks["end"] - marks.get("Conversion PDF end", marks["end"])
+    docx = sorted(out.rglob("*.docx"))
+    print(f"[{name}] floor over {len(docx)} DOCX…", file=sys.stderr, flush=True)
+    low, low_cpu = floor(docx, args.workers, soffice)
+    print(f"[{name}] rebuilds…", file=sys.stderr, flush=True)
+    same = run_build(workbook, out, args.workers)
+    numero = change_one_bilan(workbook)
+    before = snapshot(out)
+    changed = run_build(workbook, out, args.workers)
+    after = snapshot(out)
+    rewritten = sorted(k for k, v in after.items() if before.get(k) != v)
+    rows = [
+        ("documents (DOCX, incl. covers and placeholder pages)", f"{len(docx)}"),
+        ("render s", f"{render:.1f}"),
+        ("convert s (from the first render, overlapping it)", f"{convert:.1f}"),
+        ("packets s", f"{packets:.1f}"),
+        ("end-to-end s (fresh build)", f"{fresh['wall']:.1f}"),
+        (f"floor s ({args.workers} plain soffice batch calls)", f"{low:.1f}"),
+        ("ratio end-to-end / floor", f"{fresh['wall'] / low:.2f}"),
+        ("CPU s, fresh build / floor (fairer on a shared machine)", f"{fresh['cpu']:.0f} / {low_cpu:.0f} = "
+                                                                     f"{fresh['cpu'] / low_cpu:.2f}"),
+        ("no-change rebuild s", f"{same['wall']:.1f}"),
+        (f"one bilan changed (n° {numero}) rebuild s", f"{changed['wall']:.1f}"),
+        ("  files it rewrote", f"{len(rewritten)}: " + ", ".join(rewritten)),
+        ("peak RSS parent MB", f"{max(fresh['rss_parent'], changed['rss_parent']):.0f}"),
+        ("peak RSS largest child MB (render worker or soffice)", f"{fresh['rss_children']:.0f}"),
+    ]
+    if args.variants:
+        for label, flag in (("per-document conversion", "--per-document"), ("fresh profile per call", "--cold")):
+            shutil.rmtree(out, ignore_errors=True)
+            print(f"[{name}] fresh build, {label}…", file=sys.stderr, flush=True)
+            variant = run_build(workbook, out, args.workers, flag)
+            rows.append((f"variant: {label}, end-to-end s (CPU s)", f"{variant['wall']:.1f} "
+                         f"(ratio {variant['wall'] / low:.2f}; CPU {variant['cpu']:.0f})"))
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=300)
-    parser.add_argument("--pdf", action="store_true", help="also time the full PDF build of the sample")
+    parser.add_argument("--students", type=int, default=300, help="scaled promotion size; 0: the sample only")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--variants", action="store_true", help="also time per-document conversion and cold profiles")
+    parser.add_argument("--child-input", help=argparse.SUPPRESS)
+    parser.add_argument("--child-output", help=argparse.SUPPRESS)
+    parser.add_argument("--per-document", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cold", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        workbook, _ = timed(f"write a {args.students}-student workbook", scaled_promotion, folder, args.students)
-        (dataset, report), _ = timed("check (read + validate)", check, workbook)
-        assert dataset is not None, report.to_table()
-        print(f"  {len(dataset.students)} students, {len(dataset.reviews)} period reviews, {len(report.problems)} problems")
-        settings = Settings(input=workbook, output=folder / "out", pdf=False, today=dt.date.today())
-        result, elapsed = timed("build --no-pdf (every DOCX)", build, settings)
-        docs = len(result.with_status("written"))
-        print(f"  {docs} DOCX, {1000 * elapsed / max(docs, 1):.0f} ms each")
-        result, elapsed = timed("build --no-pdf again (all unchanged)", build, settings)
-        print(f"  {len(result.with_status('skipped'))} skipped")
-        if args.pdf:
-            settings = Settings(input=ROOT / "inputs", output=folder / "sample-out", today=dt.date.today())
-            result, elapsed = timed("build of the sample with PDF and packets", build, settings)
-            written = len(result.with_status("written"))
-            print(f"  {written} documents, {len(result.with_status('failed'))} failed, "
-                  f"{1000 * elapsed / max(written, 1):.0f} ms each")
+    if args.child_input:
+        child(args)
+        return
+    from pipeline.pdf.convert import find_soffice
+
+    soffice = find_soffice()
+    columns: dict[str, list[tuple[str, str]]] = {}
+    with tempfile.TemporaryDirectory(prefix="copar-bench-") as name:
+        tmp = Path(name)
+        shutil.copytree(ROOT / "inputs", tmp / "sample", ignore=shutil.ignore_patterns("~$*"))
+        columns["sample"] = measure("sample", tmp / "sample" / "promotion.xlsx", tmp, args, soffice)
+        if args.students:
+            (tmp / "scaled").mkdir()
+            workbook = scaled_promotion(tmp / "scaled", args.students)
+            columns[f"{args.students} students"] = measure(f"{args.students}", workbook, tmp, args, soffice)
+    print(f"\ncopar bench — {dt.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} CPU, "
+          f"load {os.getloadavg()[0]:.1f}, --workers {args.workers}\n")
+    labels = [label for label, _ in next(iter(columns.values()))]
+    print("| | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for index, label in enumerate(labels):
+        cells = [rows[index][1] if index < len(rows) else "" for rows in columns.values()]
+        if label.strip() == "files it rewrote":
+            cells = [c if len(c) < 400 else c[:400] + "…" for c in cells]
+        print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ INSTALL_HINT = (
 # command line; only the typed JSON form of the filter data is honoured.
 PDF_TARGET = "pdf"
 PDFA_TARGET = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+# Writer bookmarks exported as named destinations: how a merged document shows where each part starts.
+DESTINATIONS = '"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}'
 
 
 def find_soffice(explicit: str | None = None) -> str:
@@ -84,6 +86,7 @@ class _Options:
     timeout: float
     pdfa: bool
     tmpdir: Path | None = None
+    destinations: bool = False  # export bookmarks as named destinations (merged documents)
     # Running calls, so that an interrupted conversion (Ctrl-C) kills them: they
     # run in their own sessions and would not get the terminal's SIGINT.
     live: set[subprocess.Popen[bytes]] = field(default_factory=set)
@@ -237,7 +240,7 @@ def _run_soffice(options: _Options, files: list[Path], outdir: Path, profile: Pa
         "--norestore",
         "--nolockcheck",
         "--convert-to",
-        PDFA_TARGET if options.pdfa else PDF_TARGET,
+        export_target(options.pdfa, options.destinations),
         "--outdir",
         str(outdir),
         *(str(f.absolute()) for f in files),
@@ -261,6 +264,26 @@ def _run_soffice(options: _Options, files: list[Path], outdir: Path, profile: Pa
     finally:
         with options.lock:
             options.live.discard(process)
+
+
+def export_target(pdfa: bool, destinations: bool = False) -> str:
+    """The --convert-to argument: plain PDF, or the PDF export filter with its typed options."""
+    if not destinations:
+        return PDFA_TARGET if pdfa else PDF_TARGET
+    version = '"SelectPdfVersion":{"type":"long","value":"2"},' if pdfa else ""
+    return f"pdf:writer_pdf_Export:{{{version}{DESTINATIONS}}}"
+
+
+def warm_up(soffice: str, profile: Path, timeout: float) -> None:
+    """Create a LibreOffice profile ahead of the first conversion (start, initialise, quit)."""
+    command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+               "--nolockcheck", "--terminate_after_init"]
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, start_new_session=True)
+    except OSError:
+        return  # the first conversion will report it
+    _wait(process, timeout)
 
 
 def _wait(process: subprocess.Popen[bytes], limit: float) -> _Run:
