@@ -46,7 +46,7 @@ for f in files:
 
 def fake_soffice(tmp_path: Path) -> tuple[str, Path]:
     log = tmp_path / "calls.log"
-    script = tmp_path / "soffice"
+    script = tmp_path / "fake-soffice"  # a stand-in for fault injection: the fast loop may run it
     script.write_text(FAKE.format(python=sys.executable, log=str(log)))
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return str(script), log
