@@ -27,6 +27,7 @@ class Settings:
     templates: Path | None = None
     soffice: str | None = None
     timeout: float = 180.0
+    rapport_max_mb: int = 100  # largest rapport de mission accepted in a packet, in Mo
     today: dt.date = field(default_factory=dt.date.today)
 
     def __post_init__(self) -> None:

@@ -18,11 +18,11 @@ from pipeline.pdf.assemble import (
     PacketPart,
     PacketSection,
     assemble_packet,
-    find_rapports,
     section_start_pages,
 )
 from pipeline.pdf.convert import convert_many, find_soffice
 from pipeline.pdf.pdfinfo import page_count, probe_pdf
+from pipeline.pdf.rapports import find_rapports
 
 from .helpers import make_docx_pages
 
