@@ -1,0 +1,83 @@
+"""Workbooks and CSV files are untrusted: control characters, stray bytes, sizes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+
+from pipeline.workbook.report import WARNING
+from pipeline.workbook.validate import check
+
+DATA = Path(__file__).resolve().parent / "data"
+VALID = DATA / "workbooks" / "valid.xlsx"
+KEYS = ["severity", "sheet", "row", "column", "code"]
+
+
+def _student_cells(path: Path) -> tuple[openpyxl.Workbook, dict[str, int]]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Étudiant·es"]
+    headers = {cell.value: cell.column for cell in ws[1] if cell.value}
+    return wb, headers
+
+
+def test_control_characters_are_decoded_reported_and_removed(tmp_path: Path) -> None:
+    wb, col = _student_cells(VALID)
+    ws = wb["Étudiant·es"]
+    numero = str(ws.cell(2, col["N° étudiant"]).value)
+    ws.cell(2, col["Structure"]).value = "Maison_x000B_ de quartier"  # how Excel stores a vertical tab
+    ws.cell(3, col["Nom"]).value = ws.cell(3, col["Nom"]).value + "\x7f\x85"
+    ws.cell(4, col["Prénom"]).value = "Lé_xFFFE_a"
+    ws.cell(5, col["Structure"]).value = "Centre social_x005F_x000B_"  # an escaped "_x": kept as typed
+    wb["Soutenances"].cell(2, 1).value = None
+    soutenances = wb["Soutenances"]
+    numero_col = next(c.column for c in soutenances[1] if c.value and "tudiant" in str(c.value))
+    soutenances.cell(2, numero_col).value = f"\u200b{numero}"  # pasted from a web page
+    wb.save(tmp_path / "controles.xlsx")
+    dataset, report = check(tmp_path / "controles.xlsx")
+    found = [p for p in report.problems if p.code == "unwanted-characters"]
+    assert [[p.severity, p.sheet, p.row, p.column, p.letter, p.value] for p in found] == [
+        [WARNING, "Étudiant·es", 2, "Structure", "F", "Maison de quartier"],
+        [WARNING, "Étudiant·es", 3, "Nom", "B", ws.cell(3, col["Nom"]).value[:-2]],
+        [WARNING, "Étudiant·es", 4, "Prénom", "C", "Léa"],
+        [WARNING, "Soutenances", 2, soutenances.cell(1, numero_col).value, found[3].letter, numero],
+    ]
+    assert "U+000B (tabulation verticale)" in found[0].message
+    assert "U+007F (suppression), U+0085 (fin de ligne NEL)" in found[1].message
+    assert "U+FFFE" in found[2].message
+    assert "U+200B (espace sans chasse)" in found[3].message
+    assert dataset is not None, report.errors  # the N° with a zero-width space is the same N°
+    assert dataset.students[0].structure == "Maison de quartier"
+    assert dataset.students[3].structure == "Centre social_x000B_"
+    assert numero in {d.numero for d in dataset.defenses}
+
+
+def _csv_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "csv"
+    shutil.copytree(DATA / "csv" / "utf8-bom-pointvirgule", folder)
+    return folder
+
+
+def test_a_stray_byte_in_a_utf8_csv_is_located_not_a_missing_column(tmp_path: Path) -> None:
+    folder = _csv_folder(tmp_path)
+    path = folder / "Étudiant·es.csv"
+    data = path.read_bytes()[3:]  # without BOM
+    line2 = data.index(b"\n") + 1
+    at = data.index(b"Unis-Cit", line2) + len("Unis-Cit")
+    data = data[:at] + b"\xe9" + data[at + len("é".encode()):]  # « é » typed in a cp1252 program
+    path.write_bytes(data)
+    dataset, report = check(folder)
+    assert report.flatten(KEYS) == [[WARNING, "Étudiant·es", 2, "", "csv-encoding"]]
+    column = len(data[line2:at].decode()) + 1
+    assert report.problems[0].message == (
+        f"Étudiant·es.csv est lu comme UTF-8, mais l'octet 0xE9 ligne 2, colonne {column} n'est pas de l'UTF-8 : "
+        "il a été lu en Windows-1252, comme « é ». Vérifiez la valeur, puis enregistrez le fichier en « CSV UTF-8 ».")
+    assert dataset is not None and dataset.students[0].structure == "Unis-Cité Rennes"
+    assert dataset.students[0].prenom == "Aïssatou"
+
+
+def test_a_csv_wholly_in_cp1252_is_read_silently(tmp_path: Path) -> None:
+    dataset, report = check(DATA / "csv" / "cp1252-pointvirgule")
+    assert [p for p in report.problems if p.code == "csv-encoding"] == []
+    assert dataset is not None and dataset.students[0].prenom == "Aïssatou"
