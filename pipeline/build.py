@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from pipeline.documents import catalogue as documents
 from pipeline.documents.catalogue import FAMILIES, Layout, Unit
+from pipeline.documents.limits import limit_worker
 from pipeline.documents.render import find_template, render_docx
 from pipeline.errors import CoparError, ValidationFailed
 from pipeline.files import write_bytes_atomically
@@ -75,6 +76,12 @@ class DiskFull(CoparError):
         self.result = result
         super().__init__(f"Disque plein : plus de place pour écrire dans {output}. Les documents déjà écrits sont "
                          "complets et à jour ; libérez de la place puis relancez « copar build » pour terminer.")
+
+
+def _init_render_worker(parent: int) -> None:
+    """Pool initializer: dies with the build (processes), bounded memory (documents.limits)."""
+    worker_initializer(parent)
+    limit_worker()
 
 
 def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:
@@ -268,7 +275,7 @@ class Builder:
             import os
 
             context = multiprocessing.get_context("fork")
-            pool = context.Pool(self.s.workers, initializer=worker_initializer, initargs=(os.getpid(),))
+            pool = context.Pool(self.s.workers, initializer=_init_render_worker, initargs=(os.getpid(),))
             try:
                 yield from pool.imap(_render_job, args, chunksize=4)
                 pool.close()
