@@ -21,6 +21,7 @@ from pipeline.errors import InputError
 from pipeline.workbook.csvfiles import read_csv_folder
 from pipeline.workbook.schema import SHEETS, Column, Sheet, normalize
 from pipeline.workbook.table import Table
+from pipeline.workbook.xlsxsize import compact_copy
 
 DEFAULT_WORKBOOK = "promotion.xlsx"
 # Sheets that `copar init` writes for people, not data.
@@ -160,13 +161,15 @@ def _read_xlsx(path: Path) -> tuple[dict[str, Table], dict[str, list[str]], Brok
 
     _sniff_xlsx(path)
     try:
-        # Our own file object: closed even when openpyxl fails half-way.
-        with warnings.catch_warnings(), path.open("rb") as stream:
+        # Sizes checked and empty cells dropped first (see xlsxsize); our own file object, in memory.
+        with warnings.catch_warnings(), compact_copy(path) as stream:
             # openpyxl warns about extensions, styles or dates it drops: nothing staff could act on.
             warnings.simplefilter("ignore")
             values_wb = openpyxl.load_workbook(stream, data_only=True)
             stream.seek(0)
             formula_wb = openpyxl.load_workbook(stream, data_only=False)
+    except InputError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds on damaged files
         raise InputError(
             f"Impossible de lire le classeur {path.name} : il est endommagé ou n'est pas un classeur Excel "
