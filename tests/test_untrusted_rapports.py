@@ -205,3 +205,18 @@ def test_active_content_never_reaches_a_packet(tmp_path: Path) -> None:
     assert uris == ["https://www.univ-rennes2.fr/", "mailto:jury@example.org"]
     dests = [link["/Dest"] for link in links if "/Dest" in link]
     assert len(dests) == 1 and dests[0][0].get_object() == packet.pages[3].get_object()
+
+
+def test_real_rapports_lose_their_attachment_and_open_action_but_keep_their_link(tmp_path: Path) -> None:
+    data = Path(__file__).parent / "data" / "pdf"
+    attached, linked = data / "attach_embedded-file.pdf", data / "annot_uri-link-libreoffice.pdf"
+    assert PdfReader(attached).attachments and "/OpenAction" in PdfReader(linked).root_object
+    front = _blank_pdf(tmp_path / "front.pdf")
+    sections = [PacketSection("9 h 00 — A", (PacketPart("Rapport de mission", attached),)),
+                PacketSection("9 h 45 — B", (PacketPart("Rapport de mission", linked),))]
+    out = tmp_path / "dossier.pdf"
+    assemble_packet(front, sections, out, title="Dossier du jury B")
+    packet = PdfReader(out)
+    assert active_content(packet) == [] and packet.attachments == {}
+    links = [a.get_object()["/A"]["/URI"] for page in packet.pages for a in page.get("/Annots", [])]
+    assert links == ["https://martin-thoma.com/"]

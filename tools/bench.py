@@ -54,11 +54,17 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def workers_mb() -> float:
+    """Peak RSS of the largest child process so far (render workers; LibreOffice with --pdf)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def timed(label: str, func, *args, **kwargs):  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     result = func(*args, **kwargs)
     elapsed = time.perf_counter() - start
-    print(f"{label:<46} {elapsed:8.2f} s   peak RSS {rss_mb():7.1f} MB")
+    print(f"{label:<46} {elapsed:8.2f} s   peak RSS {rss_mb():7.1f} MB, largest worker {workers_mb():7.1f} MB",
+          flush=True)
     return result, elapsed
 
 
