@@ -29,6 +29,8 @@ from typing import Any
 
 from jinja2.exceptions import SecurityError
 
+from pipeline.files import megabytes
+
 PART_MAX = 32 * 2**20  # one part of a template, uncompressed
 TEMPLATE_MAX = 128 * 2**20  # all the parts of a template, uncompressed
 MAX_ITEMS = 1_000_000  # longest string or list a template may build in one operation
@@ -47,10 +49,6 @@ class RenderTimeout(BaseException):
     """Raised in the middle of a render that took too long (a BaseException: no library swallows it)."""
 
 
-def mb(size: int) -> str:
-    return f"{size / 2**20:,.0f}".replace(",", "\u202f")
-
-
 def check_template_size(path: Path) -> None:
     """TemplateTooLarge when a part of the zip `path`, or all of them, would inflate beyond the limits."""
     try:
@@ -60,11 +58,12 @@ def check_template_size(path: Path) -> None:
         return  # not a zip: the reader says so in its own words
     for info in infos:
         if info.file_size > PART_MAX:
-            raise TemplateTooLarge(f"la partie {info.filename} occupe {mb(info.file_size)} Mo une fois "
-                                   f"décompressée (limite : {mb(PART_MAX)} Mo par partie)")
+            raise TemplateTooLarge(f"la partie {info.filename} occupe {megabytes(info.file_size)} Mo une fois "
+                                   f"décompressée (limite : {megabytes(PART_MAX)} Mo par partie)")
     total = sum(info.file_size for info in infos)
     if total > TEMPLATE_MAX:
-        raise TemplateTooLarge(f"il occupe {mb(total)} Mo une fois décompressé (limite : {mb(TEMPLATE_MAX)} Mo)")
+        raise TemplateTooLarge(f"il occupe {megabytes(total)} Mo une fois décompressé "
+                               f"(limite : {megabytes(TEMPLATE_MAX)} Mo)")
 
 
 # --- sandbox ----------------------------------------------------------------------------

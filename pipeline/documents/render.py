@@ -22,11 +22,10 @@ from pipeline.documents.limits import (
     check_binop,
     check_call,
     check_template_size,
-    mb,
     time_limit,
 )
 from pipeline.errors import TemplateProblem
-from pipeline.files import package_folder, write_atomically
+from pipeline.files import megabytes, package_folder, write_atomically
 
 # The default templates: package data of their own (`templates_docx/` in the repository, see pyproject.toml).
 PACKAGE_TEMPLATES = package_folder("copar_templates")
@@ -123,7 +122,7 @@ def render_docx(template: Path, context: dict[str, Any], out: Path, *, seconds: 
                               "trop longue ?). Simplifiez le modèle.") from None
     except MemoryError:
         raise TemplateProblem(f"Modèle {template.name} : mémoire insuffisante pour remplir le modèle (limite : "
-                              f"{mb(RENDER_MEMORY)} Mo par document). Simplifiez le modèle.") from None
+                              f"{megabytes(RENDER_MEMORY)} Mo par document). Simplifiez le modèle.") from None
     write_atomically(out, lambda tmp: doc.save(str(tmp)))
 
 

@@ -21,6 +21,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfStreamError, PyPdfError
 
 from pipeline.errors import AssemblyError, ConversionError
+from pipeline.files import megabytes
 
 ENCRYPTED = "PDF protégé par un mot de passe"
 NO_PAGE = "PDF sans aucune page"
@@ -58,13 +59,9 @@ def _check_size(path: Path, max_bytes: int | None) -> None:
     except OSError:
         return  # load_pdf says why the file cannot be read
     if max_bytes is not None and size > max_bytes:
-        raise UnusablePdf(f"PDF trop volumineux ({_mb(size)} Mo, la limite est de {_mb(max_bytes)} Mo ; "
+        raise UnusablePdf(f"PDF trop volumineux ({megabytes(size, 1)} Mo, la limite est de {megabytes(max_bytes, 1)} Mo ; "
                           "réduisez-le, par exemple en compressant ses images, ou relancez avec "
                           "--rapport-max-mo)")
-
-
-def _mb(size: int) -> str:
-    return f"{size / 2**20:.1f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 def page_count(pdf: Path) -> int:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from pipeline.errors import InputError
+from pipeline.files import megabytes
 
 PART_MAX = 256 * 2**20  # one part (a sheet, the shared strings…), uncompressed
 WORKBOOK_MAX = 512 * 2**20  # all parts, uncompressed
@@ -31,10 +32,6 @@ _SHEET = re.compile(r"xl/worksheets/[^/]+\.xml$")
 # A cell without content (<c r="A5" s="1"/> or <c r="A5" s="1"></c>); the rows' container.
 _EMPTY_CELL = re.compile(rb"<(?:\w+:)?c(?=[\s/>])[^<>]*?(?:/>|>\s*</(?:\w+:)?c>)")
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^<>]*>")
-
-
-def _mb(size: int) -> str:
-    return f"{size / 2**20:,.0f}".replace(",", "\u202f")
 
 
 def too_large(path: Path, what: str) -> InputError:
@@ -50,11 +47,11 @@ def check_sizes(path: Path, archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
         raise too_large(path, f"{len(infos)} parties dans l'archive (limite : {MAX_PARTS})")
     for info in infos:
         if info.file_size > PART_MAX:
-            raise too_large(path, f"la partie {info.filename} occupe {_mb(info.file_size)} Mo une fois "
-                                  f"décompressée (limite : {_mb(PART_MAX)} Mo par partie)")
+            raise too_large(path, f"la partie {info.filename} occupe {megabytes(info.file_size)} Mo une fois "
+                                  f"décompressée (limite : {megabytes(PART_MAX)} Mo par partie)")
     total = sum(info.file_size for info in infos)
     if total > WORKBOOK_MAX:
-        raise too_large(path, f"{_mb(total)} Mo une fois décompressé (limite : {_mb(WORKBOOK_MAX)} Mo)")
+        raise too_large(path, f"{megabytes(total)} Mo une fois décompressé (limite : {megabytes(WORKBOOK_MAX)} Mo)")
     return infos
 
 
