@@ -47,6 +47,7 @@ from pipeline.workbook.reader import rapports_dir, resolve_input
 from pipeline.workbook.validate import check
 
 BUILD_REPORT = "rapport-de-construction.txt"
+RENDER_CHUNK = 4  # documents sent to a render worker at once
 PARALLEL_RENDER_MIN = 24  # below this, starting worker processes costs more than it saves
 BATCH = 40  # documents per LibreOffice call: fewer start-ups; a failed batch is retried file by file
 STALE_SHOWN = 5  # out-of-date documents named in the note of a partial build
@@ -275,9 +276,13 @@ class Builder:
             import os
 
             context = multiprocessing.get_context("fork")
-            pool = context.Pool(self.s.workers, initializer=_init_render_worker, initargs=(os.getpid(),))
+            from pipeline.documents.limits import RENDER_BATCH
+
+            # A worker is replaced by a fresh one after RENDER_BATCH documents: bounded memory.
+            pool = context.Pool(self.s.workers, initializer=_init_render_worker, initargs=(os.getpid(),),
+                                maxtasksperchild=max(RENDER_BATCH // RENDER_CHUNK, 1))
             try:
-                yield from pool.imap(_render_job, args, chunksize=4)
+                yield from pool.imap(_render_job, args, chunksize=RENDER_CHUNK)
                 pool.close()
             finally:
                 pool.terminate()  # at once, also on Ctrl-C: no worker outlives the build

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -15,6 +16,12 @@ from pipeline.documents.limits import PART_MAX, limit_worker
 from pipeline.documents.render import PACKAGE_TEMPLATES, render_docx
 from pipeline.documents.variables import check_templates, example_contexts, example_dataset
 from pipeline.errors import TemplateProblem
+from pipeline.settings import Settings
+
+from .helpers import INPUTS
+
+_ORIGINAL_JOB = None
+_PIDS = Path()
 
 # One hostile expression per template (one `templates check` run for all).
 HOSTILE = {
@@ -112,3 +119,31 @@ def test_a_render_worker_has_a_memory_cap(tmp_path: Path, fiche: dict) -> None:
     assert limit < 4 * 2**30
     assert message == ("Modèle fiche.docx : mémoire insuffisante pour remplir le modèle (limite : 1\u202f024 Mo par "
                        "document). Simplifiez le modèle.")
+
+
+def _record_pid(args: tuple) -> str | None:  # type: ignore[type-arg]
+    """Runs in the (forked) render workers: which process rendered each document."""
+    with open(_PIDS, "a", encoding="ascii") as fh:
+        fh.write(f"{os.getpid()}\n")
+    return _ORIGINAL_JOB(args)
+
+
+def test_render_workers_are_replaced_so_their_memory_stays_bounded(tmp_path: Path, monkeypatch) -> None:
+    """Workers grow as they render (see pipeline.documents.limits): fresh ones every RENDER_BATCH documents."""
+    import importlib
+
+    import pipeline.documents.limits as limits
+
+    build_module = importlib.import_module("pipeline.build")
+    global _ORIGINAL_JOB, _PIDS
+    _ORIGINAL_JOB, _PIDS = build_module._render_job, tmp_path / "pids.txt"
+    monkeypatch.setattr(build_module, "_render_job", _record_pid)
+    monkeypatch.setattr(limits, "RENDER_BATCH", 10)
+    out = tmp_path / "out"
+    settings = Settings(input=INPUTS, output=out, only=("fiche",), pdf=False, workers=2)
+    result = build_module.build(settings)
+    assert len(result.with_status("written")) == 26
+    pids = _PIDS.read_text(encoding="ascii").split()
+    assert len(pids) == 26 and os.getpid() not in map(int, pids)
+    assert len(set(pids)) >= 3, pids  # 3 pools (10 + 10 + 6 documents), each with fresh workers
+    assert all(pids.count(pid) <= 10 for pid in set(pids))
