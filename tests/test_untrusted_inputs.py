@@ -147,3 +147,24 @@ def test_a_sheet_that_inflates_beyond_the_limit_is_refused_before_reading(tmp_pa
         f"Erreur : Classeur trop volumineux : bombe.xlsx — la partie {part} occupe 257 Mo une fois décompressée "
         "(limite : 256 Mo par partie). Supprimez les lignes et colonnes inutiles (ou les mises en forme appliquées "
         "à des feuilles entières), puis enregistrez-le à nouveau.")
+
+
+def test_only_numbered_empty_rows_and_cells_are_dropped() -> None:
+    """A row or cell without its reference (r=) is placed by its rank: dropping one would move the others."""
+    import io
+
+    from pipeline.workbook.xlsxsize import _drop_empty
+
+    def compact(xml: bytes) -> bytes:
+        out = io.BytesIO()
+        _drop_empty(xml, out)
+        return out.getvalue()
+
+    numbered = (b'<worksheet><sheetData><row r="1"><c s="1"/><c r="B1" s="2"/><c t="inlineStr"><is><t>a</t></is></c>'
+                b'</row><row r="2" s="1"/><row r="3"><c r="A3" s="1"></c><c r="B3"><f>1+1</f></c></row>'
+                b'<row r="4"><c r="A4" s="1"/></row></sheetData><rowBreaks/></worksheet>')
+    assert compact(numbered) == (b'<worksheet><sheetData><row r="1"><c s="1"/><c t="inlineStr"><is><t>a</t></is>'
+                                 b'</c></row><row r="3"><c r="B3"><f>1+1</f></c></row></sheetData><rowBreaks/>'
+                                 b'</worksheet>')
+    unnumbered = b'<worksheet><sheetData><row><c s="1"/></row><row><c><v>1</v></c></row></sheetData></worksheet>'
+    assert compact(unnumbered) == unnumbered

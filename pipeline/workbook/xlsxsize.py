@@ -30,7 +30,8 @@ MAX_PARTS = 10_000
 CHUNK = 4 * 2**20
 _SHEET = re.compile(r"xl/worksheets/[^/]+\.xml$")
 # A cell without content (<c r="A5" s="1"/> or <c r="A5" s="1"></c>); the rows' container.
-_EMPTY_CELL = re.compile(rb"<(?:\w+:)?c(?=[\s/>])[^<>]*?(?:/>|>\s*</(?:\w+:)?c>)")
+# Only cells with their reference (r="B5"): without it, a cell's place is its rank in the row.
+_EMPTY_CELL = re.compile(rb"<(?:\w+:)?c\s(?=[^<>]*\br=)[^<>]*?(?:/>|>\s*</(?:\w+:)?c>)")
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^<>]*>")
 
 
@@ -91,8 +92,12 @@ def _drop_empty(xml: bytes, target: IO[bytes]) -> None:
     begin = found.end()
     end = xml.find(b"</" + prefix + b"sheetData>", begin)
     end = len(xml) if end == -1 else end
-    target.write(xml[:begin])
     row = b"<" + prefix + b"row"
+    first = xml.find(row, begin, end)
+    if first != -1 and not re.match(rb"[^<>]*\br=", xml[first + len(row):first + 200]):
+        target.write(xml)  # rows without their number (r="5"): a row's place is its rank, keep them all
+        return
+    target.write(xml[:begin])
     nexts = {marker: xml.find(marker, begin, end) for marker in (b"<" + prefix + tag for tag in (b"v", b"is", b"f"))}
     while live := [at for at in nexts.values() if at != -1]:
         at = min(live)
