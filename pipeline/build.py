@@ -278,15 +278,16 @@ class Builder:
             context = multiprocessing.get_context("fork")
             from pipeline.documents.limits import RENDER_BATCH
 
-            # A worker is replaced by a fresh one after RENDER_BATCH documents: bounded memory.
-            pool = context.Pool(self.s.workers, initializer=_init_render_worker, initargs=(os.getpid(),),
-                                maxtasksperchild=max(RENDER_BATCH // RENDER_CHUNK, 1))
-            try:
-                yield from pool.imap(_render_job, args, chunksize=RENDER_CHUNK)
-                pool.close()
-            finally:
-                pool.terminate()  # at once, also on Ctrl-C: no worker outlives the build
-                pool.join()
+            # Fresh workers every RENDER_BATCH documents: bounded memory. New pools rather than
+            # maxtasksperchild, whose replacement workers are forked from a thread of the pool.
+            for start in range(0, len(args), RENDER_BATCH):
+                pool = context.Pool(self.s.workers, initializer=_init_render_worker, initargs=(os.getpid(),))
+                try:
+                    yield from pool.imap(_render_job, args[start:start + RENDER_BATCH], chunksize=RENDER_CHUNK)
+                    pool.close()
+                finally:
+                    pool.terminate()  # at once, also on Ctrl-C: no worker outlives the build
+                    pool.join()
         else:
             yield from map(_render_job, args)
 

@@ -15,7 +15,7 @@ Decisions:
   process, whose LibreOffice children would inherit the cap. Render workers grow as they
   go (from about 110 MB to 290 MB over 1,660 documents each for a 300-student promotion,
   while the same renders in one process hold a constant number of Python objects): the
-  build replaces each worker after RENDER_BATCH documents, so their size no longer
+  build replaces its workers every RENDER_BATCH documents, so their size no longer
   depends on the size of the promotion.
 """
 
@@ -42,7 +42,7 @@ MAX_RANGE = 10_000  # longest range() a template may loop over
 MAX_INT_BITS = 4096  # largest integer a template may compute (about 1,200 digits)
 RENDER_SECONDS = 30  # one document
 RENDER_MEMORY = 1024 * 2**20  # one render worker, above what it uses when it starts
-RENDER_BATCH = 500  # documents one render worker renders before a fresh one replaces it
+RENDER_BATCH = 1000  # documents rendered by one pool of workers before fresh workers replace them
 _WIDTH = re.compile(r"%[-#0 +]*(\d{7,})|\{[^}]*?(\d{7,})[^}]*\}")  # a huge width in a format string
 
 
