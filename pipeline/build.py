@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from pipeline.documents import catalogue as documents
 from pipeline.documents.catalogue import FAMILIES, Layout, Unit
+from pipeline.documents.limits import limit_worker
 from pipeline.documents.render import find_template, render_docx
 from pipeline.errors import CoparError, ValidationFailed
 from pipeline.files import write_bytes_atomically
@@ -48,6 +49,7 @@ from pipeline.workbook.reader import rapports_dir, resolve_input
 from pipeline.workbook.validate import check
 
 BUILD_REPORT = "rapport-de-construction.txt"
+RENDER_CHUNK = 4  # documents sent to a render worker at once
 PARALLEL_RENDER_MIN = 24  # below this, starting worker processes costs more than it saves
 BATCH = 40  # documents per LibreOffice call when no stream runs (convert_files outside a build's stages)
 STALE_SHOWN = 5  # out-of-date documents named in the note of a partial build
@@ -77,6 +79,12 @@ class DiskFull(CoparError):
         self.result = result
         super().__init__(f"Disque plein : plus de place pour écrire dans {output}. Les documents déjà écrits sont "
                          "complets et à jour ; libérez de la place puis relancez « copar build » pour terminer.")
+
+
+def _init_render_worker(parent: int) -> None:
+    """Pool initializer: dies with the build (processes), bounded memory (documents.limits)."""
+    worker_initializer(parent)
+    limit_worker()
 
 
 def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:
@@ -287,13 +295,18 @@ class Builder:
             import os
 
             context = multiprocessing.get_context("fork")
-            pool = context.Pool(self.s.workers, initializer=worker_initializer, initargs=(os.getpid(),))
-            try:
-                yield from pool.imap(_render_job, args, chunksize=4)
-                pool.close()
-            finally:
-                pool.terminate()  # at once, also on Ctrl-C: no worker outlives the build
-                pool.join()
+            from pipeline.documents.limits import RENDER_BATCH
+
+            # Fresh workers every RENDER_BATCH documents: bounded memory. New pools rather than
+            # maxtasksperchild, whose replacement workers are forked from a thread of the pool.
+            for start in range(0, len(args), RENDER_BATCH):
+                pool = context.Pool(self.s.workers, initializer=_init_render_worker, initargs=(os.getpid(),))
+                try:
+                    yield from pool.imap(_render_job, args[start:start + RENDER_BATCH], chunksize=RENDER_CHUNK)
+                    pool.close()
+                finally:
+                    pool.terminate()  # at once, also on Ctrl-C: no worker outlives the build
+                    pool.join()
         else:
             yield from map(_render_job, args)
 

@@ -163,9 +163,13 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
               help="Dossier de modèles de l'université, utilisés à la place des modèles par défaut.")
 @click.option("--timeout", type=click.FloatRange(5, 3600), default=180, show_default=True, metavar="SECONDES",
               help="Délai maximal (secondes) d'un appel à LibreOffice.")
+@click.option("--rapport-max-mo", "rapport_max_mb", type=click.IntRange(1, 4096), default=100, show_default=True,
+              metavar="MO", help="Taille maximale (Mo) d'un rapport de mission ; au-delà, il est remplacé dans le "
+                                 "dossier du jury par une page qui le signale.")
 @click.pass_context
 def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...], student: str | None,
-          no_pdf: bool, pdfa: bool, workers: int, force: bool, templates: Path | None, timeout: float) -> None:
+          no_pdf: bool, pdfa: bool, workers: int, force: bool, templates: Path | None, timeout: float,
+          rapport_max_mb: int) -> None:
     """Produit les documents (Word et PDF) et les dossiers de jury dans SORTIES.
 
     Refuse de produire quoi que ce soit tant que « copar check » trouve des erreurs.
@@ -177,7 +181,8 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
     names = [name for value in only for name in value.split(",") if name.strip()]  # --only a,b --only c
     families = _guard(ctx, documents.expand, names)
     settings = Settings(input=entrees, output=sorties, only=families, student=student, pdf=not no_pdf, pdfa=pdfa,
-                        workers=workers, force=force, templates=templates, timeout=timeout)
+                        workers=workers, force=force, templates=templates, timeout=timeout,
+                        rapport_max_mb=rapport_max_mb)
     result = _guard(ctx, run_build, settings, _Bar())
     for line in summary_lines(result):
         click.echo(line)

@@ -39,3 +39,9 @@ def write_atomically(target: Path, write: Callable[[Path], Any]) -> None:
 
 def write_bytes_atomically(target: Path, data: bytes) -> None:
     write_atomically(target, lambda tmp: tmp.write_bytes(data))
+
+
+def megabytes(size: int, decimals: int = 0) -> str:
+    """A size in Mo (MiB) as French text: `megabytes(3_250_000, 1)` is "3,1", thousands apart by a thin space."""
+    text = f"{size / 2**20:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    return text.rstrip("0").rstrip(",") if decimals else text

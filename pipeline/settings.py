@@ -28,6 +28,7 @@ class Settings:
     soffice: str | None = None
     timeout: float = 180.0
     grouping: bool = True  # convert each person's documents as one merged file (see pdf/grouping.py)
+    rapport_max_mb: int = 100  # largest rapport de mission accepted in a packet, in Mo
     today: dt.date = field(default_factory=dt.date.today)
 
     def __post_init__(self) -> None:

@@ -18,11 +18,11 @@ from pipeline.pdf.assemble import (
     PacketPart,
     PacketSection,
     assemble_packet,
-    find_rapports,
     section_start_pages,
 )
 from pipeline.pdf.convert import convert_many, find_soffice
 from pipeline.pdf.pdfinfo import page_count, probe_pdf
+from pipeline.pdf.rapports import find_rapports
 
 from .helpers import make_docx_pages
 
@@ -33,6 +33,8 @@ DAMAGED = "PDF endommagé, illisible"
 
 # Every file of tests/data/pdf and what probe_pdf must say about it.
 EXPECTED_PROBES: dict[str, str | None] = {
+    "annot_uri-link-libreoffice.pdf": None,  # its /OpenAction is removed from packets (test_untrusted_rapports)
+    "attach_embedded-file.pdf": None,  # its attachment is removed from packets (test_untrusted_rapports)
     "dmg_fuzzed-no-startxref-deep-nesting.pdf": f"{DAMAGED} (données tronquées ou corrompues)",
     "dmg_page-tree-cycle.pdf": f"{DAMAGED} (arborescence des pages en boucle)",
     "dmg_page-tree-depth-101.pdf": f"{DAMAGED} (structure trop profonde ou trop volumineuse)",

@@ -24,7 +24,7 @@ PLANTED = {
     "22006120": "pas un PDF",
     "22003398": "absent",
     "22005071": "deux fichiers",
-    "22002264": "absent",
+    "22002264": "lien",
 }
 
 
@@ -40,6 +40,7 @@ def planted_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(DATA / "pdf" / "enc_libreoffice-writer-password.pdf", rapports / "22001843.pdf")
     (rapports / "22006120-rapport.pdf").write_text("Rapport de mission\n(en texte brut)\n", encoding="utf-8")
     shutil.copy(rapports / "22005071-rapport-mission.pdf", rapports / "22005071-rapport-v2.pdf")
+    (rapports / "22002264-rapport.pdf").symlink_to(rapports / "22004512-rapport-mission.pdf")  # another's rapport
     return folder
 
 
@@ -139,6 +140,7 @@ def test_unusable_rapports_get_a_placeholder_page(packets, sample) -> None:
         "pas un PDF": "pas un PDF",
         "absent": "aucun fichier dont le nom contient le n°",
         "deux fichiers": "plusieurs versions du rapport ont été déposées",
+        "lien": "lien symbolique vers « 22004512-rapport-mission.pdf », dont le nom ne porte pas le n° 22002264",
     }
     section = None
     for level, title, target in outline:

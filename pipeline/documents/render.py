@@ -13,8 +13,19 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, n
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from pipeline.documents.limits import (
+    RENDER_MEMORY,
+    RENDER_SECONDS,
+    RenderTimeout,
+    TemplateTooLarge,
+    bounded_filter,
+    check_binop,
+    check_call,
+    check_template_size,
+    time_limit,
+)
 from pipeline.errors import TemplateProblem
-from pipeline.files import package_folder, write_atomically
+from pipeline.files import megabytes, package_folder, write_atomically
 
 # The default templates: package data of their own (`templates_docx/` in the repository, see pyproject.toml).
 PACKAGE_TEMPLATES = package_folder("copar_templates")
@@ -29,6 +40,17 @@ class _Environment(SandboxedEnvironment):
     """
 
     _compiled: dict[str, Any]
+    # Operators and calls checked before they run (pipeline.documents.limits): huge powers,
+    # repetitions, widths and ranges are refused instead of computed.
+    intercepted_binops = frozenset({"**", "*", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
 
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:  # noqa: A002
         if globals or template_class or not isinstance(source, str):
@@ -49,6 +71,7 @@ def environment() -> SandboxedEnvironment:
     global _ENV
     if _ENV is None:
         _ENV = _Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+        _ENV.filters = {name: bounded_filter(func) for name, func in _ENV.filters.items()}
     return _ENV
 
 
@@ -82,8 +105,28 @@ def find_template(name: str, custom: Path | None = None) -> Path:
     return path
 
 
-def render_docx(template: Path, context: dict[str, Any], out: Path) -> None:
-    """Render `template` with `context` into `out`, atomically; any failure is a TemplateProblem."""
+def render_docx(template: Path, context: dict[str, Any], out: Path, *, seconds: float = RENDER_SECONDS) -> None:
+    """Render `template` with `context` into `out`, atomically; any failure is a TemplateProblem.
+
+    The template is refused if it would inflate beyond the size limits, and the render is
+    interrupted after `seconds` (pipeline.documents.limits).
+    """
+    try:
+        check_template_size(template)
+        with time_limit(seconds):
+            doc = _filled(template, context)
+    except TemplateTooLarge as exc:
+        raise TemplateProblem(f"Modèle {template.name} refusé : {exc}.") from None
+    except RenderTimeout:
+        raise TemplateProblem(f"Modèle {template.name} : remplissage interrompu au bout de {seconds:g} s (une boucle "
+                              "trop longue ?). Simplifiez le modèle.") from None
+    except MemoryError:
+        raise TemplateProblem(f"Modèle {template.name} : mémoire insuffisante pour remplir le modèle (limite : "
+                              f"{megabytes(RENDER_MEMORY)} Mo par document). Simplifiez le modèle.") from None
+    write_atomically(out, lambda tmp: doc.save(str(tmp)))
+
+
+def _filled(template: Path, context: dict[str, Any]) -> Any:
     doc = _template_class()(template)
     try:
         doc.init_docx()
@@ -100,10 +143,12 @@ def render_docx(template: Path, context: dict[str, Any], out: Path) -> None:
     except TemplateError as exc:
         where = " / ".join(line for line in getattr(exc, "docx_context", []) if line.strip())
         raise TemplateProblem(f"Modèle {template.name} : {exc}" + (f" — près de : {where}" if where else "")) from exc
+    except MemoryError:
+        raise
     except Exception as exc:  # e.g. {{ nom / 2 }}: a type error inside the template's expressions
         raise TemplateProblem(f"Modèle {template.name} : erreur en remplissant le modèle "
                               f"({type(exc).__name__} : {exc}).") from exc
-    write_atomically(out, lambda tmp: doc.save(str(tmp)))
+    return doc
 
 
 # --- lint -----------------------------------------------------------------------------
@@ -167,7 +212,10 @@ def lint(path: Path, known: dict[str, Any]) -> list[TemplateIssue]:
 
     name = path.name
     try:
+        check_template_size(path)
         parts = _xml_parts(path)
+    except TemplateTooLarge as exc:
+        return [TemplateIssue(name, "unreadable", f"Modèle refusé : {exc}.")]
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
         return [TemplateIssue(name, "unreadable", f"Modèle illisible : ce n'est pas un document Word (.docx) ({exc}).")]
     issues: list[TemplateIssue] = []

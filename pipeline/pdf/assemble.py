@@ -11,12 +11,13 @@ Decisions:
 - Form fields: every part's fields are grouped under a parent field `p{j}` and each
   section's under `s{i}`, so a field "nom" of the second part of the first student
   becomes "s1.p2.nom": two students' filled forms never share a value.
+- Active content (scripts, launch actions, attachments) is removed from the whole packet
+  (`pipeline.pdf.active`); links stay.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from pypdf.generic import (
 
 from pipeline.errors import AssemblyError
 from pipeline.files import write_atomically
+from pipeline.pdf.active import strip_active_content
 from pipeline.pdf.pdfinfo import UnusablePdf, damage_reason, load_pdf, page_count, quiet_pypdf
 
 FRONT_TITLE = "Couverture et sommaire"
@@ -96,6 +98,7 @@ def assemble_packet(
         readers = _load_all(front, sections, title)
         writer = PdfWriter()
         outline = _build(writer, readers, sections)
+        strip_active_content(writer)  # rapports come from students: no scripts, launches or attachments
         _finish(writer, len(readers[0].pages), title)
         if pdfa:
             _claim_pdfa(writer, readers[0], title)
@@ -277,37 +280,3 @@ def _finish(writer: PdfWriter, front_pages: int, title: str) -> None:
     writer.page_mode = "/UseOutlines"
     writer.create_viewer_preferences()[NameObject("/DisplayDocTitle")] = BooleanObject(True)
     writer.root_object[NameObject("/Lang")] = TextStringObject("fr-FR")
-
-
-# ---------------------------------------------------------------- rapports
-
-
-def find_rapports(folder: Path, numeros: Iterable[str]) -> dict[str, list[Path]]:
-    """Files of `folder` whose name holds each N° étudiant as a whole token.
-
-    Every N° gets a list, empty when nothing matches. PDFs (any case of ".pdf")
-    come first; other files are listed too so that the caller can report them.
-    Hidden files and Office lock files ("~$…") are ignored.
-    """
-    files = (
-        sorted(
-            (p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))),
-            key=lambda p: (p.suffix.lower() != ".pdf", p.name.casefold()),
-        )
-        if folder.is_dir()
-        else []
-    )
-    found: dict[str, list[Path]] = {}
-    for numero in numeros:
-        pattern = _token(numero.strip())
-        found[numero] = [p for p in files if pattern and pattern.search(p.name)]
-    return found
-
-
-def _token(numero: str) -> re.Pattern[str] | None:
-    """`numero` not glued to another digit (or, at a letter end, another letter)."""
-    if not numero:
-        return None
-    before = r"(?<!\d)" if numero[0].isdigit() else r"(?<![^\W_])"
-    after = r"(?!\d)" if numero[-1].isdigit() else r"(?![^\W_])"
-    return re.compile(before + re.escape(numero) + after, re.IGNORECASE)

@@ -24,11 +24,10 @@ from pipeline.pdf.assemble import (
     PacketPart,
     PacketSection,
     assemble_packet,
-    find_rapports,
     section_start_pages,
 )
 from pipeline.pdf.pdfinfo import page_count
-from pipeline.pdf.rapports import ABSENT, SEVERAL, UNUSABLE, choose_rapport
+from pipeline.pdf.rapports import ABSENT, DEFAULT_MAX_MB, SEVERAL, UNUSABLE, choose_rapport, find_rapports
 from pipeline.processes import DISK_FULL
 from pipeline.results import FAILED, PACKET_FAMILY, SKIPPED, WRITTEN, BuildResult, Outcome, sha256_file, sha256_text
 from pipeline.settings import Settings
@@ -208,13 +207,14 @@ def _slots(stage: PacketStage, layout: Layout, s: Student, files: list[Path], re
         else:
             slots.append(_Slot(title, None, f"le document « {title} » n'a pas pu être produit (voir le rapport de "
                                             "construction)", pdf.name))
-    slots.append(_rapport_slot(s, files, stage.rapports, result))
+    slots.append(_rapport_slot(s, files, stage.rapports, result, stage.settings.rapport_max_mb))
     return slots
 
 
-def _rapport_slot(s: Student, files: list[Path], folder: Path, result: BuildResult) -> _Slot:
+def _rapport_slot(s: Student, files: list[Path], folder: Path, result: BuildResult,
+                  max_mb: int = DEFAULT_MAX_MB) -> _Slot:
     who = f"{s.nom_complet} (n° {s.numero})"
-    rapport = choose_rapport(files)
+    rapport = choose_rapport(files, s.numero, max_bytes=max_mb * 2**20)
     if rapport.state == ABSENT:
         result.notes.append(f"Rapport de mission absent : {who}.")
         return _Slot(RAPPORT_TITLE, None, f"aucun fichier dont le nom contient le n° {s.numero} dans le dossier "

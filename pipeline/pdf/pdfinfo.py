@@ -21,6 +21,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfStreamError, PyPdfError
 
 from pipeline.errors import AssemblyError, ConversionError
+from pipeline.files import megabytes
 
 ENCRYPTED = "PDF protégé par un mot de passe"
 NO_PAGE = "PDF sans aucune page"
@@ -35,10 +36,14 @@ class UnusablePdf(Exception):
 # ---------------------------------------------------------------- probing
 
 
-def probe_pdf(path: Path) -> str | None:
-    """None when `path` can go into a packet, else a short French reason. Never raises."""
+def probe_pdf(path: Path, *, max_bytes: int | None = None) -> str | None:
+    """None when `path` can go into a packet, else a short French reason. Never raises.
+
+    A file larger than `max_bytes` is refused as too large before pypdf reads it.
+    """
     try:
         with quiet_pypdf():
+            _check_size(path, max_bytes)
             reader = load_pdf(path)
             _trial_copy(reader)
     except UnusablePdf as exc:
@@ -46,6 +51,17 @@ def probe_pdf(path: Path) -> str | None:
     except Exception as exc:  # any failure of a hostile file is a reason
         return damage_reason(exc)
     return None
+
+
+def _check_size(path: Path, max_bytes: int | None) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # load_pdf says why the file cannot be read
+    if max_bytes is not None and size > max_bytes:
+        raise UnusablePdf(f"PDF trop volumineux ({megabytes(size, 1)} Mo, la limite est de {megabytes(max_bytes, 1)} Mo ; "
+                          "réduisez-le, par exemple en compressant ses images, ou relancez avec "
+                          "--rapport-max-mo)")
 
 
 def page_count(pdf: Path) -> int:
@@ -129,6 +145,9 @@ def damage_reason(exc: BaseException) -> str:
         return ENCRYPTED
     if isinstance(exc, DependencyError):
         return AES_MISSING
+    if isinstance(exc, LimitReachedError) and _is_size_limit(exc):
+        return ("PDF trop volumineux pour être lu en toute sécurité (un de ses contenus dépasse, une fois "
+                "décompressé, la limite de pypdf) : réduisez-le, par exemple en compressant ses images")
     if isinstance(exc, LimitReachedError):
         detail = "structure trop profonde ou trop volumineuse"
     elif isinstance(exc, PdfStreamError):
@@ -140,6 +159,12 @@ def damage_reason(exc: BaseException) -> str:
     else:
         detail = "structure interne invalide"
     return f"PDF endommagé, illisible ({detail})"
+
+
+def _is_size_limit(exc: LimitReachedError) -> bool:
+    """pypdf's limits on decompressed data, as opposed to its limits on nesting depth."""
+    text = str(exc).lower()
+    return "limit reached while decompressing" in text or "memory limit" in text
 
 
 _quiet_lock = threading.Lock()

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from pipeline.errors import ValidationFailed
-from pipeline.pdf.assemble import find_rapports
+from pipeline.pdf.rapports import find_rapports
 from pipeline.planning.run import missing_hour
 from pipeline.tracking.status import StudentState, follow_up
 from pipeline.workbook.reader import load, rapports_dir

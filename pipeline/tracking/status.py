@@ -149,7 +149,7 @@ def _tripartite(s: Student, ds: Dataset, today: dt.date) -> Item:
 def _rapport(s: Student, files: list, ds: Dataset, today: dt.date) -> Item:
     event = ds.calendar.get("rapport_mission")
     due = event.debut if event else None
-    rapport = choose_rapport(files)
+    rapport = choose_rapport(files, s.numero)
     if rapport.state == PRESENT:
         return Item("rapport", "Rapport", RECU, f"déposé : {rapport.names}", due)
     if rapport.state != ABSENT:

@@ -46,6 +46,12 @@ _CODES = (
          "Donnez un en-tête à la colonne ou déplacez la valeur dans la bonne colonne.",
          "Valeur dans une colonne sans en-tête : donnez un en-tête à la colonne ou déplacez la valeur dans la "
          "bonne colonne."),
+    Code("unwanted-characters", WARNING, "Caractères invisibles ou de contrôle retirés",
+         "Vérifiez la cellule et retapez la valeur si besoin.",
+         "Caractères invisibles ou de contrôle retirés de la valeur ({detail}) : un document Word ne peut pas les "
+         "contenir, ou ils feraient d'une valeur une autre valeur que celle qu'on lit. Vérifiez la cellule."),
+    Code("csv-encoding", WARNING, "Octet non UTF-8 dans un fichier CSV",
+         "Vérifiez la valeur, puis enregistrez le fichier en « CSV UTF-8 ».", "{detail}"),
     Code("merged-cells", ERROR, "Cellules fusionnées",
          "Annulez la fusion (Accueil > Fusionner et centrer) et recopiez la valeur dans chaque cellule.",
          "Cellules fusionnées ({value}) : annulez la fusion (Accueil > Fusionner et centrer) et recopiez la valeur "

@@ -8,11 +8,12 @@ exactly where a problem is.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
@@ -20,6 +21,7 @@ from pipeline.errors import InputError
 from pipeline.workbook.csvfiles import read_csv_folder
 from pipeline.workbook.schema import SHEETS, Column, Sheet, normalize
 from pipeline.workbook.table import Table
+from pipeline.workbook.xlsxsize import compact_copy
 
 DEFAULT_WORKBOOK = "promotion.xlsx"
 # Sheets that `copar init` writes for people, not data.
@@ -133,13 +135,19 @@ def rapports_dir(source: Path) -> Path:
 
 def load(path: Path) -> RawWorkbook:
     source = resolve_input(path)
+    issues: list[Issue] = []
     if source.is_dir():
-        tables = dict(read_csv_folder(source))
+        tables: dict[str, Table] = {}
+        for name, table, stray in read_csv_folder(source):
+            tables[name] = table
+            if stray is not None:
+                issues.append(Issue("csv-encoding", name, stray.line, "", "", f"0x{stray.byte:02X}",
+                                    stray.message(f"{name}.csv")))
         merged: dict[str, list[str]] = {}
         broken: Broken = {}
     else:
         tables, merged, broken = _read_xlsx(source)
-    return _locate(source, tables, merged, broken)
+    return _locate(source, tables, merged, broken, issues)
 
 
 # --- xlsx ----------------------------------------------------------------------------
@@ -153,13 +161,15 @@ def _read_xlsx(path: Path) -> tuple[dict[str, Table], dict[str, list[str]], Brok
 
     _sniff_xlsx(path)
     try:
-        # Our own file object: closed even when openpyxl fails half-way.
-        with warnings.catch_warnings(), path.open("rb") as stream:
+        # Sizes checked and empty cells dropped first (see xlsxsize); our own file object, in memory.
+        with warnings.catch_warnings(), compact_copy(path) as stream:
             # openpyxl warns about extensions, styles or dates it drops: nothing staff could act on.
             warnings.simplefilter("ignore")
             values_wb = openpyxl.load_workbook(stream, data_only=True)
             stream.seek(0)
             formula_wb = openpyxl.load_workbook(stream, data_only=False)
+    except InputError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds on damaged files
         raise InputError(
             f"Impossible de lire le classeur {path.name} : il est endommagé ou n'est pas un classeur Excel "
@@ -281,20 +291,45 @@ def _find_header_row(spec: Sheet, table: Table) -> int:
     return best
 
 
-def _clean(value: Any) -> Any:
+# Excel writes characters XML cannot hold as _xHHHH_ (and a literal "_x" as _x005F_x).
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# Invisible characters that make two equal-looking values differ (a N° pasted from a web page).
+INVISIBLE = {"\u200b": "espace sans chasse", "\u200c": "antiliant sans chasse", "\u200d": "liant sans chasse",
+             "\u2060": "gluon de mots", "\ufeff": "indicateur d'ordre des octets", "\u00ad": "trait d'union conditionnel"}
+CONTROL_NAMES = {"\x0b": "tabulation verticale", "\x0c": "saut de page", "\x85": "fin de ligne NEL",
+                 "\x7f": "suppression", "\x00": "caractère nul"}
+
+
+def _unwanted(ch: str) -> bool:
+    """What a Word document (XML 1.0) cannot hold, or should not: controls, non-characters, invisible marks."""
+    code = ord(ch)
+    return ((code < 32 and ch not in "\t\n") or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF
+            or 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE or ch in INVISIBLE)
+
+
+def describe_characters(chars: Iterable[str]) -> str:
+    """« U+000B (tabulation verticale), U+200B (espace sans chasse) », each character once."""
+    names = {**CONTROL_NAMES, **INVISIBLE}
+    return ", ".join(f"U+{ord(ch):04X}" + (f" ({names[ch]})" if ch in names else "") for ch in dict.fromkeys(chars))
+
+
+def _clean(value: Any) -> tuple[Any, str]:
+    """The value as validate.py needs it, and the characters removed from it (none: "")."""
     if isinstance(value, str):
-        value = value.replace("_x000D_", "").replace("\r\n", "\n").replace("\r", "\n")
-        value = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32)
+        value = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value).replace("\r\n", "\n").replace("\r", "\n")
+        removed = "".join(ch for ch in value if _unwanted(ch))
+        if removed:
+            value = "".join(ch for ch in value if not _unwanted(ch))
         value = value.strip()
-        return value or None
+        return value or None, removed
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
-        return value.date()
-    return value
+        return value.date(), ""
+    return value, ""
 
 
-def _locate(source: Path, tables: dict[str, Table], merged: dict[str, list[str]], broken: Broken) -> RawWorkbook:
+def _locate(source: Path, tables: dict[str, Table], merged: dict[str, list[str]], broken: Broken,
+            issues: list[Issue]) -> RawWorkbook:
     sheets: dict[str, RawSheet] = {}
-    issues: list[Issue] = []
     unknown: list[str] = []
     for name, table in tables.items():
         spec = _match_sheet(name)
@@ -357,10 +392,14 @@ def _read_sheet(spec: Sheet, name: str, table: Table, issues: list[Issue]) -> Ra
     rows = []
     for number, values in table[index + 1:]:
         cleaned = [_clean(v) for v in values]
-        if all(v is None for v in cleaned):
+        if all(v is None for v, _ in cleaned):
             continue
         row = Row(number)
-        for pos, value in enumerate(cleaned):
+        for pos, (value, removed) in enumerate(cleaned):
+            if removed:
+                header = columns[positions[pos]][0] if pos in positions else extra_positions.get(pos, "")
+                issues.append(Issue("unwanted-characters", name, number, header, get_column_letter(pos + 1), value,
+                                    describe_characters(removed)))
             if pos in positions:
                 key = positions[pos]
                 row.cells[key] = Cell(value, get_column_letter(pos + 1), columns[key][0])
