@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from pipeline.documents import contexts as cx
 from pipeline.documents.formats import slug
-from pipeline.workbook.model import Dataset, Student
+from pipeline.workbook.model import PERIODS, Dataset, Student
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def _bilans(ds: Dataset, common: dict[str, Any], layout: Layout) -> list[Unit]:
     units = []
     for s in ds.students:
         reviews = ds.reviews_of(s.numero)
-        for n in cx.PERIODS:
+        for n in s.periods_due(ds.calendar):
             units.append(Unit("bilan", layout.student_dir(s) / f"bilan-periode-{n}",
                               {**common, "etudiant": cx.student(s, ds), "periode": cx.period(n, reviews.get(n), ds)},
                               f"Bilan intermédiaire, période {n} — {s.nom_complet}", s.numero))
@@ -126,7 +126,8 @@ def _bilans(ds: Dataset, common: dict[str, Any], layout: Layout) -> list[Unit]:
 
 def _livret(s: Student, ds: Dataset) -> dict[str, Any]:
     reviews = ds.reviews_of(s.numero)
-    return {"periodes": [cx.period(n, reviews.get(n), ds) for n in cx.PERIODS]}
+    due = s.periods_due(ds.calendar)
+    return {"periodes": [cx.period(n, reviews.get(n), ds, due=n in due) for n in PERIODS]}
 
 
 def _cahier_due(s: Student, ds: Dataset) -> dict[str, Any]:

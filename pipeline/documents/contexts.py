@@ -23,7 +23,6 @@ from pipeline.workbook.model import (
 )
 from pipeline.workbook.schema import CALENDAR_KEYS
 
-PERIODS = range(1, 7)
 EMPTY_EVENT = {"evenement": "", "date": "", "date_courte": "", "horaire": "", "lieu": "", "public": ""}
 TRIPARTITE_DURATION = "environ 45 min"
 
@@ -97,9 +96,10 @@ def student(s: Student, ds: Dataset) -> dict[str, Any]:
     }
 
 
-def period(n: int, review: PeriodReview | None, ds: Dataset) -> dict[str, Any]:
+def period(n: int, review: PeriodReview | None, ds: Dataset, due: bool = True) -> dict[str, Any]:
     r = review or PeriodReview("", n)
     return {
+        "concerne": due,
         "numero": n,
         "titre": f"Période {n}",
         "dates": event(ds.calendar.get(f"periode_{n}"))["date"],

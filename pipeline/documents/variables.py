@@ -74,6 +74,7 @@ DESCRIPTIONS = {
     "apports": "apports de formation mobilisés",
     "attentes": "attentes ou propositions, besoins de formation",
     "rempli": "vrai si le classeur contient cette ligne",
+    "concerne": "faux pour une période hors des dates d'alternance de l'étudiant·e (non concerné·e)",
     "reunion": "la réunion des tuteur·rices (clé reunion_tuteurs)",
     "groupes": "tuteur·rices et leurs étudiant·es (liste)",
     "equipe": "équipe pédagogique (liste)",
