@@ -110,13 +110,18 @@ def init(ctx: click.Context, fichier: Path, exemple: bool, force: bool) -> None:
     """Crée un classeur de promotion (FICHIER, par défaut inputs/promotion.xlsx).
 
     Toutes les feuilles, leurs en-têtes, les listes déroulantes, les formats de date et une
-    feuille Instructions. N'écrase jamais un fichier existant sans --force.
+    feuille Instructions ; à côté, un fichier de réglages copar.toml commenté (s'il n'existe pas
+    déjà). N'écrase jamais un fichier existant sans --force.
     """
+    from pipeline.config import write_settings_file
     from pipeline.workbook.init import write_workbook
 
     path = _guard(ctx, write_workbook, fichier, example=exemple, force=force)
     what = "avec la promotion d'exemple" if exemple else "vide"
     click.echo(f"Classeur {what} écrit : {path}")
+    settings = write_settings_file(path.parent)
+    if settings is not None:
+        click.echo(f"Réglages (modèles, dossier de sortie, date des courriers…) : {settings}, à compléter si besoin.")
 
 
 @cli.command()
@@ -157,24 +162,43 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
               help="Dossier de modèles de l'université, utilisés à la place des modèles par défaut.")
 @click.option("--timeout", type=click.FloatRange(5, 3600), default=180, show_default=True, metavar="SECONDES",
               help="Délai maximal (secondes) d'un appel à LibreOffice.")
+@click.option("--date-courrier", "letter_date", metavar="JJ/MM/AAAA",
+              help="Date inscrite sur les courriers (invitations), à la place du paramètre « Date des courriers » "
+                   "de la feuille Promotion ou du jour de la production.")
 @click.pass_context
 def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...], student: str | None,
-          no_pdf: bool, pdfa: bool, workers: int, force: bool, templates: Path | None, timeout: float) -> None:
+          no_pdf: bool, pdfa: bool, workers: int, force: bool, templates: Path | None, timeout: float,
+          letter_date: str | None) -> None:
     """Produit les documents (Word et PDF) et les dossiers de jury dans SORTIES.
 
-    Refuse de produire quoi que ce soit tant que « copar check » trouve des erreurs.
+    Les réglages du fichier copar.toml placé à côté du classeur s'appliquent ; les options
+    de la commande l'emportent. Refuse de produire quoi que ce soit tant que « copar check »
+    trouve des erreurs.
     """
     from pipeline.build import build as run_build
+    from pipeline.config import describe, read_settings_file
     from pipeline.documents import catalogue as documents
     from pipeline.results import summary_lines
+    from pipeline.workbook.parse import parse_date
 
     try:
         documents.resolve_only(only)
     except KeyError as exc:
         _fail(f"famille inconnue pour --only : {exc.args[0]}. Choix possibles : "
               + ", ".join(documents.only_names()) + ".", EXIT_PROBLEMS)
-    settings = Settings(input=entrees, output=sorties, only=only, student=student, pdf=not no_pdf, pdfa=pdfa,
-                        workers=workers, force=force, templates=templates, timeout=timeout)
+    try:
+        letter_day = parse_date(letter_date) if letter_date else None
+    except ValueError:
+        _fail(f"date illisible pour --date-courrier : « {letter_date} ». Écrivez-la JJ/MM/AAAA, par exemple "
+              "20/11/2024.", EXIT_PROBLEMS)
+    options: dict[str, Any] = {"output": sorties, "pdfa": pdfa, "workers": workers, "templates": templates, "timeout": timeout,
+               "letter_date": letter_day}
+    file = _guard(ctx, read_settings_file, entrees)
+    # copar.toml fills what the command line left at its default
+    from_file = [name for name in file.values if _default(ctx, _OPTION_OF.get(name, name))]
+    options.update({name: file.values[name] for name in from_file})
+    settings = Settings(input=entrees, only=only, student=student, pdf=not no_pdf, force=force, **options)
+    click.echo(describe(settings.templates, file, from_file))
     result = _guard(ctx, run_build, settings, _Bar())
     for line in summary_lines(result):
         click.echo(line)
@@ -354,6 +378,16 @@ def archive(ctx: click.Context, sorties: Path, selection: tuple[str, ...], fichi
 
     result = _guard(ctx, write_archive, sorties, selection, fichier)
     click.echo(f"{len(result.files)} fichiers, et LISEZMOI.txt qui les liste, dans {result.path}")
+
+
+# Settings field → click parameter name, where they differ
+_OPTION_OF = {"output": "sorties"}
+
+
+def _default(ctx: click.Context, parameter: str) -> bool:
+    """Whether a command-line option was left at its default (so copar.toml may set it)."""
+    source = ctx.get_parameter_source(parameter)
+    return source in (None, click.core.ParameterSource.DEFAULT)
 
 
 @cli.group(subcommand_metavar="COMMANDE [ARGUMENTS]...")

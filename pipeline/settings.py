@@ -24,3 +24,4 @@ class Settings:
     soffice: str | None = None
     timeout: float = 180.0
     today: dt.date = field(default_factory=dt.date.today)
+    letter_date: dt.date | None = None  # --date-courrier: the date letters carry (else the Promotion's, else today)

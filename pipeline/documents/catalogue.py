@@ -226,9 +226,10 @@ def resolve_only(names: tuple[str, ...]) -> tuple[set[str], bool]:
     return families, packets
 
 
-def units(ds: Dataset, families: set[str], today: dt.date, layout: Layout | None = None) -> list[Unit]:
+def units(ds: Dataset, families: set[str], today: dt.date, layout: Layout | None = None,
+          letter_date: dt.date | None = None) -> list[Unit]:
     layout = layout or Layout.of(ds)
-    common = cx.common(ds, today)
+    common = cx.common(ds, today, letter_date)
     result: list[Unit] = []
     for family in CATALOGUE:
         if family.name in families:

@@ -40,12 +40,15 @@ def event(e: Event | None) -> dict[str, str]:
     }
 
 
-def common(ds: Dataset, today: dt.date) -> dict[str, Any]:
+def common(ds: Dataset, today: dt.date, letter_date: dt.date | None = None) -> dict[str, Any]:
+    """What every document receives. `letter_date` (--date-courrier) wins over the Promotion's own."""
     p = ds.promotion
     ordered = sorted(ds.calendar.values(), key=lambda e: (e.debut, e.row))
     return {
-        "promo": {k: getattr(p, k) for k in p.__dataclass_fields__},
+        "promo": {k: getattr(p, k) for k in p.__dataclass_fields__ if k != "date_courriers"},
         "genere_le": fmt.long_date(today),
+        # empty when no date is set: letters then carry genere_le, which alone never makes a document new
+        "date_courrier": fmt.long_date(letter_date or p.date_courriers),
         "echeances": {**{k: event(None) for k in CALENDAR_KEYS}, **{k: event(e) for k, e in ds.calendar.items()}},
         "calendrier": [event(e) for e in ordered],
     }

@@ -30,6 +30,7 @@ DESCRIPTIONS = {
     "promo.courriel_accompagnement": "courriel de l'accompagnement de l'alternance",
     "promo.telephone_accompagnement": "téléphone de l'accompagnement de l'alternance",
     "genere_le": "date de production du document",
+    "date_courrier": "date des courriers (paramètre « Date des courriers » ou option --date-courrier), vide sinon",
     "echeances": "les échéances du calendrier, par clé (reunion_tuteurs, cahier_des_charges, …)",
     "calendrier": "toutes les lignes du Calendrier, par date",
     "evenement": "libellé de l'échéance",

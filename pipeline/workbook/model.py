@@ -21,6 +21,7 @@ class Promotion:
     accompagnement: str = ""
     courriel_accompagnement: str = ""
     telephone_accompagnement: str = ""
+    date_courriers: dt.date | None = None  # the date letters carry; None: the build day
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,9 @@ PROMOTION_PARAMETERS = (
     Column("accompagnement", "Accompagnement alternance", aliases=("Accompagnement de l'alternance",), help="Prénom et nom de la personne qui accompagne l'alternance."),
     Column("courriel_accompagnement", "Courriel accompagnement", kind=EMAIL, aliases=("Email accompagnement", "Mail accompagnement")),
     Column("telephone_accompagnement", "Téléphone accompagnement", aliases=("Tel accompagnement", "Tél accompagnement")),
+    Column("date_courriers", "Date des courriers", kind=DATE, aliases=("Date courriers", "Date des lettres"),
+           help="Date inscrite sur les courriers (invitations), JJ/MM/AAAA ; vide = le jour de la production. "
+                "L'option --date-courrier de copar build la remplace."),
 )
 
 PROMOTION = Sheet(

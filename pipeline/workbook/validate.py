@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from pathlib import Path
 from typing import Any, Callable
 
@@ -81,6 +83,8 @@ class _Validator:
         self.report = Report()
         self.student_numeros: set[str] = set()
         self.jury_names: set[str] = set()
+        self.annee = ""  # the promotion's « Année universitaire », once read
+        self.year: tuple[dt.date, dt.date] | None = None  # its first and last day
 
     # --- reporting ---------------------------------------------------------------
 
@@ -196,16 +200,32 @@ class _Validator:
         if column.kind not in _PARSERS:
             return (parse.identifier(raw) if column.key == "numero" else parse.text(raw)), True
         parser, code = _PARSERS[column.kind]
+        if column.kind == DATE and self.year is not None:
+            parser = functools.partial(parse.parse_date, years=(self.year[0].year, self.year[1].year))
         try:
             value = parser(raw)
         except ValueError as exc:
             self.at(ERROR, code, sheet, row, column.key, parse.text(raw),
                     f"{_sentence(exc)} {_HOW_TO_FIX[code]}")
             return None, False
+        if column.kind == DATE:
+            self.within_year(sheet, row, column.key, raw, value)
         if column.kind == PERIODE and not 1 <= value <= 6:
             self.at(ERROR, code, sheet, row, column.key, raw, f"Période {value} hors limites. {_HOW_TO_FIX[code]}")
             return None, False
         return value, True
+
+    def within_year(self, sheet: RawSheet, row: Row, key: str, raw: Any, day: dt.date) -> None:
+        """Warn about a date outside the promotion's academic year, with the date probably meant."""
+        if self.year is None or self.year[0] <= day <= self.year[1]:
+            return
+        start, end = self.year
+        likely = parse.likely_in_year(day, start, end)
+        fix = (f"vouliez-vous écrire {likely:%d/%m/%Y} ? Corrigez l'année" if likely
+               else "vérifiez le jour, le mois et l'année")
+        self.at(WARNING, "date-outside-year", sheet, row, key, parse.text(raw),
+                f"La date {day:%d/%m/%Y} est hors de l'année universitaire {self.annee} (du {start:%d/%m/%Y} "
+                f"au {end:%d/%m/%Y}) : {fix}.")
 
     def dates_in_order(self, sheet: RawSheet, row: Row, start: Any, end: Any) -> bool:
         if start and end and start > end:
@@ -227,8 +247,8 @@ class _Validator:
         self.at(ERROR, f"duplicate-{key}" if key != "numero" else "duplicate-numero", sheet, row, key, value,
                 f"{what} déjà présent·e à la ligne {first.number} : supprimez ou fusionnez l'une des deux lignes.")
 
-    def parameter(self, sheet: RawSheet, row: Row, param: Column) -> str:
-        """The Valeur of one Promotion parameter, as text ("" when empty or wrong)."""
+    def parameter(self, sheet: RawSheet, row: Row, param: Column) -> Any:
+        """The Valeur of one Promotion parameter: text ("" when empty or wrong), or a date (None)."""
         raw = row.value("valeur")
         if raw is None:
             return ""
@@ -238,6 +258,13 @@ class _Validator:
             except ValueError as exc:
                 self.at(ERROR, "bad-email", sheet, row, "valeur", raw, f"{_sentence(exc)} {_HOW_TO_FIX['bad-email']}")
                 return ""
+        if param.kind == DATE:
+            try:
+                return parse.parse_date(raw)
+            except ValueError as exc:
+                self.at(ERROR, "bad-date", sheet, row, "valeur", parse.text(raw),
+                        f"{_sentence(exc)} {_HOW_TO_FIX['bad-date']}")
+                return None
         return parse.text(raw)
 
 

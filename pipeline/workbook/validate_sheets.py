@@ -24,7 +24,7 @@ from pipeline.workbook.model import (
 )
 from pipeline.workbook.reader import RawSheet, Row
 from pipeline.workbook.report import ERROR, WARNING
-from pipeline.workbook.schema import CALENDAR_KEYS, PROMOTION_PARAMETERS, normalize
+from pipeline.workbook.schema import CALENDAR_KEYS, DATE, PROMOTION_PARAMETERS, normalize
 
 if TYPE_CHECKING:
     from pipeline.workbook.validate import _Validator as Validator
@@ -65,9 +65,29 @@ def promotion(validator: Validator, sheet: RawSheet | None) -> Promotion | None:
             validator.at(ERROR, "missing-parameter", sheet, None, "parametre", param.header,
                          f"Paramètre obligatoire « {param.header} » absent : ajoutez une ligne "
                          f"« {param.header} » avec sa valeur.")
+    _academic_year(validator, sheet, found, rows)
     if any(param.required and not found.get(param.key) for param in PROMOTION_PARAMETERS):
         return None
-    return Promotion(**{k: v or "" for k, v in found.items()})
+    dates = {c.key for c in PROMOTION_PARAMETERS if c.kind == DATE}
+    values: dict[str, Any] = {k: v or (None if k in dates else "") for k, v in found.items()}
+    return Promotion(**values)
+
+
+def _academic_year(validator: Validator, sheet: RawSheet, found: dict[str, Any], rows: dict[str, Row]) -> None:
+    """The promotion's academic year, against which every later date is checked."""
+    if not found.get("annee"):
+        return
+    try:
+        validator.year = parse.parse_academic_year(found["annee"])
+    except ValueError as exc:
+        validator.at(WARNING, "bad-annee", sheet, rows["annee"], "valeur", found["annee"],
+                     f"Année universitaire « {found['annee']} » illisible ({exc}) : écrivez-la sous la forme "
+                     "2024-2025, sans quoi les dates du classeur ne sont pas vérifiées.")
+        return
+    validator.annee = found["annee"]
+    for key in (c.key for c in PROMOTION_PARAMETERS if c.kind == DATE):
+        if found.get(key):
+            validator.within_year(sheet, rows[key], "valeur", rows[key].value("valeur"), found[key])
 
 
 def calendar(validator: Validator, sheet: RawSheet | None) -> dict[str, Event]:
