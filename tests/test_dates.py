@@ -126,3 +126,21 @@ def test_bad_letter_date_option_is_one_french_sentence(copar: Any) -> None:
     assert result.exit_code == 1
     assert result.stderr == ("Erreur : date illisible pour --date-courrier : « 32/13/2023 ». Écrivez-la JJ/MM/AAAA, "
                              "par exemple 20/11/2024.\n")
+
+
+MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+
+
+def test_instructions_of_a_new_workbook_hard_code_no_date(tmp_path: Path) -> None:
+    import re
+
+    import openpyxl
+
+    from pipeline.workbook.init import write_workbook
+
+    workbook = openpyxl.load_workbook(write_workbook(tmp_path / "promotion.xlsx"))
+    texts = [str(c.value) for ws in workbook.worksheets for row in ws.iter_rows() for c in row if c.value]
+    texts += [c.comment.text for ws in workbook.worksheets for row in ws.iter_rows() for c in row if c.comment]
+    dated = [t for t in texts if re.search(rf"\b\d{{1,2}}(er)? ({MONTHS})\b|\b(lundi|mardi|mercredi|jeudi|vendredi)\b",
+                                           t, re.IGNORECASE)]
+    assert dated == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from pipeline.workbook.schema import MISSION_TYPE_ALIASES, PUBLICS, STATUT_ALIASES, normalize
@@ -132,6 +133,16 @@ def parse_email(value: Any) -> str:
 def is_service_civique(value: Any) -> bool:
     """A service civique is a stage for the programme, but documents say which."""
     return "servicecivique" in normalize(value)
+
+
+# What a lenient match may drop without a word: case, accents, spaces and the usual separators.
+_USUAL_SEPARATORS = frozenset(" \t\n\u00a0·•.-‐–_'’/(),")
+
+
+def ignored_characters(value: Any) -> str:
+    """The characters of a list value that matching dropped beyond the usual ones (« ??? »), or ""."""
+    text = unicodedata.normalize("NFKD", str(value))
+    return "".join(c for c in text if not c.isalnum() and not unicodedata.combining(c) and c not in _USUAL_SEPARATORS)
 
 
 def parse_statut(value: Any) -> str:

@@ -255,7 +255,7 @@ TRIPARTITES = Sheet(
         Column("processus_apprentissage", "Processus d'apprentissage", kind=LONGTEXT, width=40),
         Column("retours", "Retours et suites", kind=LONGTEXT, aliases=("Retours", "Suites"), width=40),
     ),
-    help="Une ligne par entretien de bilan tripartite (6 ou 7 juin).",
+    help="Une ligne par entretien de bilan tripartite (aux dates de la clé bilan_tripartite du Calendrier).",
 )
 
 JURYS = Sheet(

@@ -20,6 +20,7 @@ from pipeline.workbook.schema import (
     NUMBER,
     PERIODE,
     PUBLIC,
+    PUBLICS,
     SHEETS_BY_KEY,
     STATUT,
     STATUTS,
@@ -41,6 +42,9 @@ _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     PERIODE: (parse.parse_int, "bad-periode"),
     PUBLIC: (parse.parse_public, "unknown-public"),
 }
+
+# List kinds: their values in clear, to name the interpretation of a doubtful value.
+_LABELS: dict[str, dict[str, str]] = {STATUT: STATUTS, MISSION_TYPE: MISSION_TYPES, PUBLIC: PUBLICS}
 
 _HOW_TO_FIX = {
     "bad-date": "Écrivez une date réelle au format JJ/MM/AAAA (par exemple 22/01/2024).",
@@ -159,6 +163,9 @@ class _Validator:
                                 f"« {issue.sheet} ») : supprimez ou renommez l'une des deux."),
             "value-without-header": (ERROR, "Valeur dans une colonne sans en-tête : donnez un en-tête à la "
                                      "colonne ou déplacez la valeur dans la bonne colonne."),
+            "newer-workbook": (WARNING, f"Classeur {issue.sheet} plus récent que {self.raw.source.name}, qui est "
+                               f"pourtant celui que copar lit : si {issue.sheet} contient vos dernières "
+                               f"modifications, {issue.detail}"),
         }
         severity, message = messages[issue.code]
         self.problem(severity, issue.code, issue.sheet, issue.row, issue.column, issue.letter, issue.value, message)
@@ -210,6 +217,11 @@ class _Validator:
             return None, False
         if column.kind == DATE:
             self.within_year(sheet, row, column.key, raw, value)
+        if column.kind in _LABELS and (dropped := parse.ignored_characters(raw)):
+            label = _LABELS[column.kind].get(value, value)
+            self.at(WARNING, "doubtful-value", sheet, row, column.key, parse.text(raw),
+                    f"Valeur lue comme « {label} » en ignorant « {dropped} » : vérifiez-la et, si c'est bien "
+                    f"cela, écrivez « {label} » (liste déroulante de la colonne).")
         if column.kind == PERIODE and not 1 <= value <= 6:
             self.at(ERROR, code, sheet, row, column.key, raw, f"Période {value} hors limites. {_HOW_TO_FIX[code]}")
             return None, False

@@ -6,6 +6,7 @@ cell parsing (`fields`, `parameter`, `dates_in_order`, `known_student`, `duplica
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from pipeline.workbook import parse
@@ -124,7 +125,7 @@ def students(validator: Validator, sheet: RawSheet | None) -> list[Student]:
     if sheet is None:
         return students
     first: dict[str, Row] = {}
-    tutors: dict[str, tuple[Tutor, Row]] = {}
+    people = _People(validator, sheet)
     for row in sheet.rows:
         v, ok = validator.fields(sheet, row)
         ok = validator.dates_in_order(sheet, row, v["debut"], v["fin"]) and ok
@@ -137,9 +138,9 @@ def students(validator: Validator, sheet: RawSheet | None) -> list[Student]:
             validator.student_numeros.add(numero)
         if not ok:
             continue
-        tutor = Tutor(v["tuteur_nom"], v["tuteur_prenom"], v["tuteur_courriel"], v["tuteur_fonction"] or "",
-                      v["tuteur_telephone"] or "", v["structure"])
-        _same_tutor(validator, sheet, row, tutor, tutors)
+        tutor = people.tutor(row, Tutor(v["tuteur_nom"], v["tuteur_prenom"], v["tuteur_courriel"],
+                                        v["tuteur_fonction"] or "", v["tuteur_telephone"] or "", v["structure"]))
+        people.student(row, v["numero"], v["nom"], v["prenom"])
         if v["statut"] == "stage" and v["heures"] is not None and v["heures"] < STAGE_MIN_HOURS:
             validator.at(WARNING, "short-stage", sheet, row, "heures", parse.text(v["heures"]),
                          f"Stage de {v['heures']:g} heures : le livret demande {STAGE_MIN_HOURS} heures au "
@@ -153,16 +154,49 @@ def students(validator: Validator, sheet: RawSheet | None) -> list[Student]:
     return students
 
 
-def _same_tutor(validator: Validator, sheet: RawSheet, row: Row, tutor: Tutor, seen: dict[str, tuple[Tutor, Row]]) -> None:
-    if tutor.key not in seen:
-        seen[tutor.key] = (tutor, row)
-        return
-    other, other_row = seen[tutor.key]
-    if normalize(other.nom_complet) != normalize(tutor.nom_complet):
-        validator.at(WARNING, "tutor-mismatch", sheet, row, "tuteur_courriel", tutor.courriel,
-                     f"Même courriel de tuteur·rice qu'à la ligne {other_row.number} mais autre nom "
-                     f"({other.nom_complet} / {tutor.nom_complet}) : une seule invitation sera faite, au nom "
-                     f"de {other.nom_complet}. Corrigez le nom ou le courriel.")
+class _People:
+    """Likely duplicates among the people of Étudiant·es, and one spelling of each tutor.
+
+    A tutor is one person per e-mail: every document prints the first spelling met. Two e-mails
+    under one name, or two N° under one student name, are probably one person typed twice.
+    """
+
+    def __init__(self, validator: Validator, sheet: RawSheet) -> None:
+        self.validator, self.sheet = validator, sheet
+        self.by_email: dict[str, tuple[Tutor, Row]] = {}
+        self.tutor_names: dict[str, tuple[Tutor, Row]] = {}
+        self.student_names: dict[str, tuple[str, Row]] = {}
+
+    def tutor(self, row: Row, tutor: Tutor) -> Tutor:
+        """The tutor as every document will print them: the first spelling of their e-mail."""
+        name = normalize(tutor.nom_complet)
+        if tutor.key not in self.by_email:
+            self.by_email[tutor.key] = (tutor, row)
+            other = self.tutor_names.setdefault(name, (tutor, row))
+            if other[0].key != tutor.key:
+                self.validator.at(WARNING, "tutor-two-emails", self.sheet, row, "tuteur_courriel", tutor.courriel,
+                                  f"Même tuteur·rice qu'à la ligne {other[1].number} ({other[0].nom_complet}) mais "
+                                  f"autre courriel ({other[0].courriel}) : deux invitations et deux lignes "
+                                  "d'émargement seront faites. Si c'est la même personne, écrivez le même courriel.")
+            return tutor
+        first, first_row = self.by_email[tutor.key]
+        if (first.nom, first.prenom) != (tutor.nom, tutor.prenom):
+            code = "tutor-spelling" if normalize(first.nom_complet) == name else "tutor-mismatch"
+            self.validator.at(WARNING, code, self.sheet, row, "tuteur_courriel", tutor.courriel,
+                              f"Même courriel de tuteur·rice qu'à la ligne {first_row.number} mais nom écrit "
+                              f"autrement ({first.nom_complet} / {tutor.nom_complet}) : tous les documents "
+                              f"écrivent « {first.nom_complet} » (première orthographe rencontrée, ligne "
+                              f"{first_row.number}). Corrigez l'une des deux lignes si ce n'est pas la bonne.")
+        return dataclasses.replace(tutor, nom=first.nom, prenom=first.prenom)
+
+    def student(self, row: Row, numero: str, nom: str, prenom: str) -> None:
+        name = normalize(f"{prenom} {nom}")
+        other = self.student_names.setdefault(name, (numero, row))
+        if other[0] != numero:
+            self.validator.at(WARNING, "student-twice", self.sheet, row, "numero", numero,
+                              f"Même nom d'étudiant·e qu'à la ligne {other[1].number} ({prenom} {nom}, n° "
+                              f"{other[0]}) mais autre numéro : si c'est la même personne, gardez une seule "
+                              "ligne, avec le bon N° étudiant.")
 
 
 def reviews(validator: Validator, sheet: RawSheet | None, numeros: set[str] | None) -> list[PeriodReview]:
@@ -281,6 +315,10 @@ def criteria(validator: Validator, sheet: RawSheet | None) -> list[Criterion]:
     criteria: list[Criterion] = []
     if sheet is None:
         return criteria
+    if not sheet.rows:
+        validator.problem(WARNING, "empty-grille", sheet.name, None, "", "", None,
+                          "Feuille Grille sans critère : les grilles d'évaluation du jury n'auront aucun critère à "
+                          "noter. Ajoutez une ligne par critère (Section, Critère, Points ; 20 points au total).")
     bad = False
     for row in sheet.rows:
         v, ok = validator.fields(sheet, row)
