@@ -34,6 +34,7 @@ from pypdf.generic import (
 from pipeline.errors import AssemblyError
 from pipeline.files import write_atomically
 from pipeline.pdf.pdfinfo import UnusablePdf, damage_reason, load_pdf, page_count, quiet_pypdf
+from pipeline.pdf.stamp import stamp_pages
 
 FRONT_TITLE = "Couverture et sommaire"
 
@@ -97,6 +98,7 @@ def assemble_packet(
         writer = PdfWriter()
         outline = _build(writer, readers, sections)
         _finish(writer, len(readers[0].pages), title)
+        stamp_pages(writer, len(readers[0].pages))
         if pdfa:
             _claim_pdfa(writer, readers[0], title)
         _write(writer, out, title)
