@@ -109,15 +109,12 @@ def test_letters_carry_the_chosen_date_and_warn_about_a_past_meeting(tmp_path: P
 
 
 def test_letter_date_from_the_promotion_sheet(tmp_path: Path, copar: Any) -> None:
-    def edit(wb: Any) -> None:
-        ws = wb["Promotion"]
-        ws.append(["Date des courriers", dt.datetime(2023, 11, 20)])
-    path = edited_sample(tmp_path, edit)
+    path = edited_sample(tmp_path, _set("Promotion", "Date des courriers", 2, dt.datetime(2023, 11, 24)))
     (tmp_path / "rapports").mkdir()
     result = copar("build", path, "-o", tmp_path / "out", "--only", "invitation", "--no-pdf")
     assert result.exit_code == 0, result.output
     letter = _docx_text(next((tmp_path / "out" / "reunion-tuteurs" / "invitations").glob("*.docx")))
-    assert "Le lundi 20 novembre 2023" in letter
+    assert "Le vendredi 24 novembre 2023" in letter
     assert "après la réunion" not in result.stdout
 
 
@@ -144,3 +141,29 @@ def test_instructions_of_a_new_workbook_hard_code_no_date(tmp_path: Path) -> Non
     dated = [t for t in texts if re.search(rf"\b\d{{1,2}}(er)? ({MONTHS})\b|\b(lundi|mardi|mercredi|jeudi|vendredi)\b",
                                            t, re.IGNORECASE)]
     assert dated == []
+
+
+def test_livret_says_non_concerne_for_periods_before_arrival(tmp_path: Path, copar: Any) -> None:
+    from docx import Document
+
+    def edit(wb: Any) -> None:
+        ws = wb["Étudiant·es"]
+        column = next(c for c in range(1, ws.max_column + 1) if ws.cell(1, c).value == "Début")
+        ws.cell(find_row(ws, 1, "22004512"), column, dt.datetime(2024, 1, 8))
+    path = edited_sample(tmp_path, edit)
+    (tmp_path / "rapports").mkdir()
+    out = tmp_path / "out"
+    result = copar("build", path, "-o", out, "--only", "livret,bilan", "--etudiant", "22004512", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    # the sample has bilans for periods 1 and 2 of this student: now outside her dates, they are pointed out
+    assert "2 avertissements du classeur :" in result.stdout
+    assert ("Bilan de la période 1 pour Aïssatou N'Diaye, dont l'alternance va du 08/01/2024 au 30/04/2024 : la "
+            "période est hors de ces dates") in result.stdout
+    folder = next((out / "etudiants").glob("22004512-*"))
+    assert sorted(p.name for p in folder.glob("bilan-*.docx")) == [f"bilan-periode-{n}.docx" for n in range(3, 7)]
+    table = Document(str(folder / "livret-de-bilans.docx")).tables[1]
+    rows = [[cell.text for cell in row.cells] for row in table.rows][1:]
+    assert [(r[0], r[2]) for r in rows[:3]] == [("Période 1", "non concerné·e"), ("Période 2", "non concerné·e"),
+                                                ("Période 3", "vendredi 19 janvier 2024")]
+    headings = [p.text for p in Document(str(folder / "livret-de-bilans.docx")).paragraphs if p.style.name == "Heading 1"]
+    assert [h.split(" — ")[0] for h in headings] == [f"Période {n}" for n in range(3, 7)]

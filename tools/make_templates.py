@@ -887,8 +887,8 @@ def make_livret():
     para(doc, ["Le ou la tuteur·rice professionnel·le"], style="Heading 2")
     para(doc, ["Nous vous suggérons de réaliser ensemble des ", ("bilans intermédiaires", {"bold": True}),
                " d'avancée de la mission à la fin de chaque période de présence dans la structure. "
-               "À chaque période d'alternance, un point d'étape à réaliser entre l'étudiant·e et le "
-               "tuteur ou la tutrice."])
+               "À chaque période d'alternance, un point d'étape à réaliser entre l'étudiant·e et le ou la "
+               "tuteur·rice."])
     para(doc, ["Les périodes"], style="Heading 2")
     t = new_table(doc, [3.0, 9.4, 4.6])
     add_row(t, [head("Période"), head("Dates"), head("Date du bilan")], height=0.6, header=True)
@@ -1165,7 +1165,7 @@ def _due(doc):
     due_box(doc, [
         [("À transmettre au plus tard le ", {"bold": True}), T("if echeance.date"), (V("echeance.date"),
          {"bold": True}), T("else"), ("____________________", {"bold": True}), T("endif")],
-        ["à votre tuteur ou tutrice et à l'équipe pédagogique du Master"],
+        ["à votre tuteur·rice et à l'équipe pédagogique du Master"],
     ])
 
 
@@ -1181,8 +1181,8 @@ def make_cahier():
     para(doc, ["Le cahier des charges"], style="Heading 1", page_break=True, before=0)
     for text in (
         ["Environ un mois après le début de la période en situation professionnelle, l'étudiant·e est en "
-         "mesure de reformuler la mission sous la forme d'un cahier des charges qui sera communiqué au tuteur "
-         "ou à la tutrice et à l'équipe pédagogique du Master."],
+         "mesure de reformuler la mission sous la forme d'un cahier des charges qui sera communiqué au ou à la "
+         "tuteur·rice et à l'équipe pédagogique du Master."],
         ["Il vise à formaliser la ", ("méthodologie", {"bold": True}), " et l'approche que l'étudiant·e a "
          "conçues pour mettre en œuvre la mission qui lui est confiée (feuille de route, note de cadrage, "
          "plan d'action…)."],

@@ -13,6 +13,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, n
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from pipeline.documents.formats import de
 from pipeline.documents.template_errors import french_message, mixed_formatting, suggestion, syntax_problem
 from pipeline.errors import TemplateProblem
 from pipeline.files import package_folder, write_atomically
@@ -51,6 +52,7 @@ def environment() -> SandboxedEnvironment:
     global _ENV
     if _ENV is None:
         _ENV = _Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+        _ENV.filters["de"] = de  # {{ etudiant.prenom|de }} → « d'Antoine », « de Marie »
     return _ENV
 
 

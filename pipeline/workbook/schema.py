@@ -221,7 +221,7 @@ ETUDIANTS = Sheet(
         Column("heures", "Heures prévues", kind=NUMBER, aliases=("Heures", "Nombre d'heures", "Durée (heures)"), help="Pour un stage : 420 heures au minimum.", width=10),
         Column("question_professionnelle", "Question professionnelle", kind=LONGTEXT, aliases=("Question pro",), help="Pour les étudiant·es en emploi : l'axe réflexif de la feuille de route.", width=40),
     ),
-    help="Une ligne par étudiant·e, avec sa structure, son tuteur ou sa tutrice et sa mission.",
+    help="Une ligne par étudiant·e, avec sa structure, son ou sa tuteur·rice et sa mission.",
 )
 
 BILANS = Sheet(

@@ -120,6 +120,7 @@ class _Validator:
         criteria = validate_sheets.criteria(self, sheets.get("grille"))
         unavailabilities = validate_sheets.unavailabilities(self, sheets.get("disponibilites"))
         notes = validate_sheets.notes(self, sheets.get("notes"), numeros, criteria, defenses)
+        validate_sheets.reviews_due(self, sheets.get("bilans"), reviews, students, calendar)
         if promotion is None:
             return None
         return Dataset(promotion, calendar, students, reviews, tripartites, juries, defenses, criteria,

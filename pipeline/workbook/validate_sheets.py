@@ -221,6 +221,22 @@ def reviews(validator: Validator, sheet: RawSheet | None, numeros: set[str] | No
     return reviews
 
 
+def reviews_due(validator: Validator, sheet: RawSheet | None, reviews: list[PeriodReview], students: list[Student],
+                calendar: dict[str, Event]) -> None:
+    """A bilan written for a period outside the student's own dates: a wrong period or wrong dates."""
+    by_numero = {s.numero: s for s in students}
+    for review in reviews:
+        student = by_numero.get(review.numero)
+        if sheet is None or student is None or review.periode in student.periods_due(calendar):
+            continue
+        row = next(r for r in sheet.rows if r.number == review.row)
+        validator.at(WARNING, "review-not-due", sheet, row, "periode", review.periode,
+                     f"Bilan de la période {review.periode} pour {student.nom_complet}, dont l'alternance va du "
+                     f"{student.debut:%d/%m/%Y} au {student.fin:%d/%m/%Y} : la période est hors de ces dates, le "
+                     "livret la dit « non concerné·e ». Vérifiez le numéro de la période ou les dates de "
+                     "l'étudiant·e (feuille Étudiant·es).")
+
+
 def tripartites(validator: Validator, sheet: RawSheet | None, numeros: set[str] | None) -> list[TripartiteReview]:
     items: list[TripartiteReview] = []
     if sheet is None:
