@@ -412,15 +412,20 @@ def templates_vars(ctx: click.Context, type_: str | None, entrees: Path | None) 
 @click.argument("dossier", required=False, type=cli_fr.path_type(path_type=Path, file_okay=False))
 @click.pass_context
 def templates_check(ctx: click.Context, dossier: Path | None) -> None:
-    """Vérifie les modèles de DOSSIER (par défaut les modèles fournis).
+    """Vérifie les modèles de DOSSIER (par défaut ceux de inputs/copar.toml, sinon les modèles fournis).
 
     Signale les erreurs de syntaxe, les balises coupées par Word et les variables inconnues,
     dans les modèles Word et dans les modèles de courriels (courriel-<campagne>.txt et .html).
     Code de sortie 1 si un modèle est défectueux.
     """
+    from pipeline.config import read_settings_file
     from pipeline.documents.variables import check_templates
     from pipeline.sending.mails import check_mail_templates
 
+    if dossier is None and DEFAULT_INPUT.is_dir():
+        dossier = _guard(ctx, read_settings_file, DEFAULT_INPUT).values.get("templates")
+        if dossier is not None:
+            click.echo(f"Modèles de {dossier} (réglage « modeles » de {DEFAULT_INPUT / 'copar.toml'}) :")
     lines, broken = _guard(ctx, check_templates, dossier)
     mail_lines, mail_broken = _guard(ctx, check_mail_templates, dossier)
     for line in lines + mail_lines:

@@ -95,3 +95,14 @@ def test_wrong_setting_is_one_french_sentence(tmp_path: Path, copar: Any) -> Non
     assert result.exit_code == 2
     assert result.stderr == (f"Erreur : Réglage « ouvriers » inconnu dans {folder / 'copar.toml'} : réglages "
                              "possibles : modeles, sorties, date_courrier, workers, pdfa, delai.\n")
+
+
+def test_templates_check_uses_the_settings_files_templates(tmp_path: Path, copar: Any, monkeypatch: Any) -> None:
+    (tmp_path / "inputs" / "mes-modeles").mkdir(parents=True)
+    shutil.copy(ROOT / "templates_docx" / "fiche.docx", tmp_path / "inputs" / "mes-modeles" / "fiche.docx")
+    (tmp_path / "inputs" / "copar.toml").write_text('modeles = "mes-modeles"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = copar("templates", "check")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (f"Modèles de {Path('inputs') / 'mes-modeles'} (réglage « modeles » de "
+                             f"{Path('inputs') / 'copar.toml'}) :\nfiche.docx : OK\n")
