@@ -191,8 +191,8 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
     except ValueError:
         _fail(f"date illisible pour --date-courrier : « {letter_date} ». Écrivez-la JJ/MM/AAAA, par exemple "
               "20/11/2024.", EXIT_PROBLEMS)
-    options: dict[str, Any] = {"output": sorties, "pdfa": pdfa, "workers": workers, "templates": templates, "timeout": timeout,
-               "letter_date": letter_day}
+    options: dict[str, Any] = {"output": sorties, "pdfa": pdfa, "workers": workers, "templates": templates,
+                               "timeout": timeout, "letter_date": letter_day}
     file = _guard(ctx, read_settings_file, entrees)
     # copar.toml fills what the command line left at its default
     from_file = [name for name in file.values if _default(ctx, _OPTION_OF.get(name, name))]
