@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
+from reportlab.pdfgen.canvas import Canvas
 
 from pipeline.pdf.assemble import PacketPart, PacketSection, assemble_packet
 from pipeline.pdf.stamp import BOTTOM_MM, MM, page_labels, roman
 
 
 def _pdf(path: Path, title: str, pages: int, size: tuple[float, float] = (595.3, 841.9)) -> Path:
-    pdf = FPDF(unit="pt", format=size)
-    pdf.set_font("Helvetica", size=12)
+    canvas = Canvas(str(path), pagesize=size)
     for n in range(pages):
-        pdf.add_page()
-        pdf.text(72, 200, f"{title} {n + 1}")
-    pdf.output(str(path))
+        canvas.setFont("Helvetica", 12)
+        canvas.drawString(72, size[1] - 200, f"{title} {n + 1}")
+        canvas.showPage()
+    canvas.save()
     return path
 
 

@@ -10,13 +10,10 @@ nothing under it is changed. Rotated pages (/Rotate) get it at the bottom as the
 from __future__ import annotations
 
 import io
-import logging
-import shutil
-import subprocess
-from functools import cache
-from pathlib import Path
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+
+from pipeline.pdf.fonts import house_fonts
 
 STAMP = "Dossier de jury — p. {label}"
 FONT_SIZE = 7.5  # points
@@ -24,10 +21,6 @@ GREY = (110, 110, 110)  # RGB, which a PDF/A output intent (sRGB) covers
 BOTTOM_MM = 5.0  # baseline above the bottom edge: inside printers' margins, below the footer
 RIGHT_MM = 20.0  # right end of the text, aligned on the templates' right margin
 MM = 72 / 25.4
-FONT_PATHS = (
-    Path("/usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf"),
-    Path("/usr/share/fonts/crosextra/Carlito-Regular.ttf"),
-)
 
 
 def roman(n: int) -> str:
@@ -47,41 +40,21 @@ def page_labels(pages: int, front_pages: int) -> list[str]:
     return [roman(i + 1) if i < front_pages else str(i - front_pages + 1) for i in range(pages)]
 
 
-@cache
-def _font() -> Path | None:
-    for path in FONT_PATHS:
-        if path.is_file():
-            return path
-    if shutil.which("fc-match"):
-        found = subprocess.run(["fc-match", "-f", "%{file}", "Carlito:style=Regular"], capture_output=True,
-                               text=True, check=False).stdout.strip()
-        if found and "carlito" in found.lower() and Path(found).is_file():
-            return Path(found)
-    return None
-
-
 def _overlays(sizes: list[tuple[float, float]], labels: list[str]) -> PdfReader:
     """One page per packet page, of its (shown) size, holding only the stamp."""
-    from fpdf import FPDF
+    from reportlab.pdfgen.canvas import Canvas
 
-    pdf = FPDF(unit="pt")
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(0, 0, 0)
-    font = _font()
-    if font is not None:
-        # fontTools (under fpdf2) logs a harmless remark about Carlito's timestamps on stderr
-        logging.getLogger("fontTools").setLevel(logging.ERROR)
-        pdf.add_font("Carlito", fname=str(font))
-        family = "Carlito"
-    else:  # no house font installed: a standard font, still readable
-        family = "Helvetica"
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pageCompression=1)
+    font = house_fonts()[0]
     for (width, height), label in zip(sizes, labels, strict=True):
-        pdf.add_page(format=(width, height))
-        pdf.set_font(family, size=FONT_SIZE)
-        pdf.set_text_color(*GREY)
-        text = STAMP.format(label=label)
-        pdf.text(width - RIGHT_MM * MM - pdf.get_string_width(text), height - BOTTOM_MM * MM, text)
-    return PdfReader(io.BytesIO(bytes(pdf.output())))
+        canvas.setPageSize((width, height))
+        canvas.setFont(font, FONT_SIZE)
+        canvas.setFillColorRGB(*(c / 255 for c in GREY))
+        canvas.drawRightString(width - RIGHT_MM * MM, BOTTOM_MM * MM, STAMP.format(label=label))
+        canvas.showPage()
+    canvas.save()
+    return PdfReader(io.BytesIO(buffer.getvalue()))
 
 
 def _placement(page: PageObject) -> tuple[tuple[float, float], Transformation]:
