@@ -81,3 +81,17 @@ def test_stamp_is_in_the_bottom_margin_as_the_page_is_shown(tmp_path: Path) -> N
 def test_page_labels_follow_the_packet() -> None:
     assert page_labels(5, 2) == ["i", "ii", "1", "2", "3"]
     assert [roman(n) for n in (1, 4, 9, 14, 40)] == ["i", "iv", "ix", "xiv", "xl"]
+
+
+def test_stamp_embeds_its_only_font_so_packets_stay_pdfa(tmp_path: Path) -> None:
+    import subprocess
+
+    from pipeline.pdf.stamp import stamp_pages
+
+    writer = PdfWriter()
+    writer.add_blank_page(595.3, 841.9)
+    stamp_pages(writer, 0)
+    writer.write(tmp_path / "blank.pdf")
+    rows = subprocess.run(["pdffonts", str(tmp_path / "blank.pdf")], capture_output=True, text=True,
+                          check=True).stdout.splitlines()[2:]
+    assert len(rows) == 1 and "Carlito" in rows[0] and rows[0].split()[-5] == "yes"  # emb

@@ -45,8 +45,9 @@ def _overlays(sizes: list[tuple[float, float]], labels: list[str]) -> PdfReader:
     from reportlab.pdfgen.canvas import Canvas
 
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pageCompression=1)
     font = house_fonts()[0]
+    # the initial font is the stamp's: else every page would also refer to a Helvetica never embedded
+    canvas = Canvas(buffer, pageCompression=1, initialFontName=font, initialFontSize=FONT_SIZE)
     for (width, height), label in zip(sizes, labels, strict=True):
         canvas.setPageSize((width, height))
         canvas.setFont(font, FONT_SIZE)
