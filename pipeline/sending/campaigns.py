@@ -21,7 +21,7 @@ from pipeline.forms import layout as forms_layout
 from pipeline.forms import spec
 from pipeline.sending import calendars as ical
 from pipeline.sending.addresses import Recipient, parse_member, recipient, unique
-from pipeline.workbook.model import Dataset, Student, Tutor
+from pipeline.workbook.model import PERIODS, Dataset, Student, Tutor
 
 FORMS = PurePosixPath(forms_layout.ROOT)
 
@@ -195,7 +195,7 @@ def _form_kinds(periode: int | None) -> list[tuple[str, int | None]]:
     """(form type, period) pairs `copar forms` may have written: one period's bilans, or everything."""
     if periode is not None:
         return [(spec.BILAN, periode)]
-    return [*((spec.BILAN, n) for n in cx.PERIODS), (spec.COMPTE_RENDU, None), (spec.GRILLE, None)]
+    return [*((spec.BILAN, n) for n in PERIODS), (spec.COMPTE_RENDU, None), (spec.GRILLE, None)]
 
 
 def _forms_of(opts: Options, ds: Dataset, students: list[Student], kinds: list[tuple[str, int | None]]) -> list[Attachment]:
