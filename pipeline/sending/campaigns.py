@@ -162,7 +162,7 @@ def jury_members(ds: Dataset, jury_name: str) -> list[Recipient]:
     assert jury is not None
     known = _known_addresses(ds)
     result = []
-    for role, text in [("président·e du jury", jury.president), *(("membre du jury", m) for m in jury.membres)]:
+    for role, text in [("présidence du jury", jury.president), *(("membre du jury", m) for m in jury.membres)]:
         name, address = parse_member(text)
         result.append(recipient(name, address or known.get(slug(name), ""), role))
     return unique(result)
