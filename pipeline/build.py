@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from pipeline.documents import catalogue as documents
 from pipeline.documents.catalogue import FAMILIES, Layout, Unit
+from pipeline.documents.letters import letter_warnings
 from pipeline.documents.limits import limit_worker
 from pipeline.documents.render import find_template, render_docx
 from pipeline.errors import CoparError, ValidationFailed
@@ -160,7 +161,9 @@ class Builder:
     def _stages(self, dataset: Dataset, result: BuildResult) -> None:
         families, packets = documents.split_selection(self.s.only)
         layout = Layout.of(dataset)
-        units = documents.units(dataset, families, self.s.today, layout)
+        units = documents.units(dataset, families, self.s.today, layout, self.s.letter_date)
+        if "invitation" in families:
+            result.notes.extend(letter_warnings(dataset, self.s.letter_date, self.s.today))
         with self._conversions():
             pending = self._render_all(self._select(units, dataset), result)
             if self.s.pdf:

@@ -116,13 +116,18 @@ def init(ctx: click.Context, fichier: Path, exemple: bool, force: bool) -> None:
     """Crée un classeur de promotion (FICHIER, par défaut inputs/promotion.xlsx).
 
     Toutes les feuilles, leurs en-têtes, les listes déroulantes, les formats de date et une
-    feuille Instructions. N'écrase jamais un fichier existant sans --force.
+    feuille Instructions ; à côté, un fichier de réglages copar.toml commenté (s'il n'existe pas
+    déjà). N'écrase jamais un fichier existant sans --force.
     """
+    from pipeline.config import write_settings_file
     from pipeline.workbook.init import write_workbook
 
     path = _guard(ctx, write_workbook, fichier, example=exemple, force=force)
     what = "avec la promotion d'exemple" if exemple else "vide"
     click.echo(f"Classeur {what} écrit : {path}")
+    settings = write_settings_file(path.parent)
+    if settings is not None:
+        click.echo(f"Réglages (modèles, dossier de sortie, date des courriers…) : {settings}, à compléter si besoin.")
 
 
 @cli.command()
@@ -166,23 +171,41 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
 @click.option("--rapport-max-mo", "rapport_max_mb", type=click.IntRange(1, 4096), default=100, show_default=True,
               metavar="MO", help="Taille maximale (Mo) d'un rapport de mission ; au-delà, il est remplacé dans le "
                                  "dossier du jury par une page qui le signale.")
+@click.option("--date-courrier", "letter_date", metavar="JJ/MM/AAAA",
+              help="Date inscrite sur les courriers (invitations), à la place du paramètre « Date des courriers » "
+                   "de la feuille Promotion ou du jour de la production.")
 @click.pass_context
 def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...], student: str | None,
           no_pdf: bool, pdfa: bool, workers: int, force: bool, templates: Path | None, timeout: float,
-          rapport_max_mb: int) -> None:
+          rapport_max_mb: int, letter_date: str | None) -> None:
     """Produit les documents (Word et PDF) et les dossiers de jury dans SORTIES.
 
-    Refuse de produire quoi que ce soit tant que « copar check » trouve des erreurs.
+    Les réglages du fichier copar.toml placé à côté du classeur s'appliquent ; les options
+    de la commande l'emportent. Refuse de produire quoi que ce soit tant que « copar check »
+    trouve des erreurs.
     """
     from pipeline.build import build as run_build
+    from pipeline.config import describe, read_settings_file
     from pipeline.documents import catalogue as documents
     from pipeline.results import summary_lines
+    from pipeline.workbook.parse import parse_date
 
     names = [name for value in only for name in value.split(",") if name.strip()]  # --only a,b --only c
     families = _guard(ctx, documents.expand, names)
-    settings = Settings(input=entrees, output=sorties, only=families, student=student, pdf=not no_pdf, pdfa=pdfa,
-                        workers=workers, force=force, templates=templates, timeout=timeout,
-                        rapport_max_mb=rapport_max_mb)
+    try:
+        letter_day = parse_date(letter_date) if letter_date else None
+    except ValueError:
+        _fail(f"date illisible pour --date-courrier : « {letter_date} ». Écrivez-la JJ/MM/AAAA, par exemple "
+              "20/11/2024.", EXIT_PROBLEMS)
+    options: dict[str, Any] = {"output": sorties, "pdfa": pdfa, "workers": workers, "templates": templates,
+                               "timeout": timeout, "letter_date": letter_day}
+    file = _guard(ctx, read_settings_file, entrees)
+    # copar.toml fills what the command line left at its default
+    from_file = [name for name in file.values if _default(ctx, _OPTION_OF.get(name, name))]
+    options.update({name: file.values[name] for name in from_file})
+    settings = Settings(input=entrees, only=families, student=student, pdf=not no_pdf, force=force,
+                        rapport_max_mb=rapport_max_mb, **options)
+    click.echo(describe(settings.templates, file, from_file))
     result = _guard(ctx, run_build, settings, _Bar())
     for line in summary_lines(result):
         click.echo(line)
@@ -364,6 +387,16 @@ def archive(ctx: click.Context, sorties: Path, selection: tuple[str, ...], fichi
     click.echo(f"{len(result.files)} fichiers, et LISEZMOI.txt qui les liste, dans {result.path}")
 
 
+# Settings field → click parameter name, where they differ
+_OPTION_OF = {"output": "sorties"}
+
+
+def _default(ctx: click.Context, parameter: str) -> bool:
+    """Whether a command-line option was left at its default (so copar.toml may set it)."""
+    source = ctx.get_parameter_source(parameter)
+    return source in (None, click.core.ParameterSource.DEFAULT)
+
+
 @cli.group(subcommand_metavar="COMMANDE [ARGUMENTS]...")
 def templates() -> None:
     """Modèles Word : variables disponibles et vérification."""
@@ -388,15 +421,20 @@ def templates_vars(ctx: click.Context, type_: str | None, entrees: Path | None, 
 @click.argument("dossier", required=False, type=_path(path_type=Path, file_okay=False))
 @click.pass_context
 def templates_check(ctx: click.Context, dossier: Path | None) -> None:
-    """Vérifie les modèles de DOSSIER (par défaut les modèles fournis).
+    """Vérifie les modèles de DOSSIER (par défaut ceux de inputs/copar.toml, sinon les modèles fournis).
 
     Signale les erreurs de syntaxe, les balises coupées par Word et les variables inconnues,
     dans les modèles Word et dans les modèles de courriels (courriel-<campagne>.txt et .html).
     Code de sortie 1 si un modèle est défectueux.
     """
+    from pipeline.config import read_settings_file
     from pipeline.documents.variables import check_templates
     from pipeline.sending.mails import check_mail_templates
 
+    if dossier is None and DEFAULT_INPUT.is_dir():
+        dossier = _guard(ctx, read_settings_file, DEFAULT_INPUT).values.get("templates")
+        if dossier is not None:
+            click.echo(f"Modèles de {dossier} (réglage « modeles » de {DEFAULT_INPUT / 'copar.toml'}) :")
     lines, broken = _guard(ctx, check_templates, dossier)
     mail_lines, mail_broken = _guard(ctx, check_mail_templates, dossier)
     for line in lines + mail_lines:

@@ -79,6 +79,7 @@ def summary_lines(result: BuildResult) -> list[str]:
             lines.append(f"  - {title} : {w} {'écrit' if w <= 1 else 'écrits'}"
                          + (f", {s} {'inchangé' if s <= 1 else 'inchangés'}" if s else ""))
     lines.extend(_failures(failed))
+    lines.extend(_warnings(result.report))
     if result.removed:
         lines.append(f"{plural(len(result.removed), 'fichier obsolète supprimé', 'fichiers obsolètes supprimés')} "
                      "(documents de personnes ou de jurys qui ne sont plus dans le classeur).")
@@ -91,6 +92,21 @@ def summary_lines(result: BuildResult) -> list[str]:
     if result.notes:
         lines.append("À noter :")
         lines.extend(f"  - {note}" for note in result.notes)
+    return lines
+
+
+SUMMARY_WARNINGS = 8  # the rest are in the build report and `copar check`
+
+
+def _warnings(report: Report) -> list[str]:
+    """The workbook's warnings, which did not stop the build but may show in the documents."""
+    warnings = report.warnings
+    if not warnings:
+        return []
+    lines = [f"{plural(len(warnings), 'avertissement')} du classeur :"]
+    lines += [f"  - {p.where()} : {p.message}" for p in warnings[:SUMMARY_WARNINGS]]
+    if len(warnings) > SUMMARY_WARNINGS:
+        lines.append(f"  - … et {len(warnings) - SUMMARY_WARNINGS} autres : voir « copar check ».")
     return lines
 
 

@@ -30,6 +30,7 @@ class Settings:
     grouping: bool = True  # convert each person's documents as one merged file (see pdf/grouping.py)
     rapport_max_mb: int = 100  # largest rapport de mission accepted in a packet, in Mo
     today: dt.date = field(default_factory=dt.date.today)
+    letter_date: dt.date | None = None  # --date-courrier: the date letters carry (else the Promotion's, else today)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "only", frozenset(self.only))  # a set, a list or a tuple of names

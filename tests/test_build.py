@@ -125,7 +125,9 @@ def test_second_build_skips_unchanged_documents(built, tmp_path: Path) -> None:
     shutil.copytree(out, copy)
     code, stdout, _ = run("build", str(INPUTS), "-o", str(copy), "--only", "fiche")
     assert code == 0
-    assert stdout.startswith("0 document écrit, 29 inchangés (déjà à jour), 0 en échec.\n"
+    first, rest = stdout.split("\n", 1)  # the first line names the templates and settings used
+    assert first.startswith("Modèles : modèles fournis avec copar ;")
+    assert rest.startswith("0 document écrit, 29 inchangés (déjà à jour), 0 en échec.\n"
                              "  - Fiche d'alternance : 0 écrit, 26 inchangés\n"
                              "  - Dossier de jury (PDF) : 0 écrit, 3 inchangés\n")  # packets checked, up to date
 
@@ -206,7 +208,7 @@ def test_invitation_names_both_students_of_a_tutor(built, sample) -> None:
     for s in students:
         assert s.nom_complet in text
     assert "mardi 5 décembre 2023" in text and "14h–16h30" in text
-    assert "réunion des tuteurs et tutrices" in text.lower()
+    assert "réunion des tuteur·rices" in text.lower()
     assert "échanges réguliers" in text and "bilans intermédiaires" in text
     assert "entretien de bilan" in text and "soutenance du rapport de mission" in text
     assert "lundi 22 janvier 2024" in text and "vendredi 24 mai 2024" in text  # deliverables

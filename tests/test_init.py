@@ -251,7 +251,8 @@ def test_example_promotion(example: openpyxl.Workbook) -> None:
     ws = example[schema.PROMOTION.name]
     values = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value for r in range(2, ws.max_row + 1)}
     for parameter in schema.PROMOTION_PARAMETERS:
-        assert values[parameter.header] == sample.PROMOTION[parameter.key]
+        value = values[parameter.header]
+        assert (value.date() if isinstance(value, dt.datetime) else value) == sample.PROMOTION[parameter.key]
     assert values["Responsable pédagogique"] == "Yves Bonny"
 
 

@@ -69,7 +69,9 @@ def test_layout_names_are_unique_and_safe() -> None:
 def test_init_command(tmp_path: Path) -> None:
     target = tmp_path / "promo.xlsx"
     result = invoke("init", target)
-    assert result.exit_code == 0 and result.stdout == f"Classeur vide écrit : {target}\n"
+    assert result.exit_code == 0 and result.stdout == (
+        f"Classeur vide écrit : {target}\n"
+        f"Réglages (modèles, dossier de sortie, date des courriers…) : {tmp_path / 'copar.toml'}, à compléter si besoin.\n")
     before = target.read_bytes()
     result = invoke("init", "--exemple", target)
     assert result.exit_code == 1

@@ -100,7 +100,7 @@ def test_jury_members_without_address_listed_and_large_packet_mentioned(workbook
     assert list(attachments(msg)) == ["jury.ics"]  # the packet is over the limit: mentioned, not attached
     text, html = bodies(msg)
     assert "dossier-jury-a.pdf, 0,3 Mo" in text and "trop volumineux" in html
-    assert "jury-a.eml : Claire Guillou (président·e du jury) n'a pas d'adresse valide" in result.stdout
+    assert "jury-a.eml : Claire Guillou (présidence du jury) n'a pas d'adresse valide" in result.stdout
     assert "dépasse la taille maximale des pièces jointes (0,2 Mo)" in result.stdout
     with (folder / "envoi.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))

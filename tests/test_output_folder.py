@@ -227,7 +227,7 @@ def test_a_full_disk_gives_one_message_the_summary_and_no_half_written_file(
     assert stderr.splitlines()[-1] + "\n" == (f"Erreur : Disque plein : plus de place pour écrire dans {out}. Les documents déjà écrits sont "
                       "complets et à jour ; libérez de la place puis relancez « copar build » pour terminer.\n")
     assert "Exception ignored" not in stderr and len(stderr.splitlines()) <= 2  # at most the progress label
-    assert stdout.startswith("3 documents écrits, 0 inchangé, ")
+    assert stdout.splitlines()[1].startswith("3 documents écrits, 0 inchangé, ")  # after the settings line
     assert "non écrit : disque plein" in stdout
     assert not [p for p in out.rglob("*.tmp")]
     assert sorted(p for p in out.rglob("*.docx")) == sorted(written)
@@ -235,7 +235,7 @@ def test_a_full_disk_gives_one_message_the_summary_and_no_half_written_file(
         docx_text(path)  # each one opens
     monkeypatch.undo()  # space freed
     done = run("build", inputs, "-o", out, "--no-pdf")
-    assert done[0] == 0 and done[1].startswith("22 documents écrits, 3 inchangés (déjà à jour), 0 en échec.")
+    assert done[0] == 0 and done[1].splitlines()[1].startswith("22 documents écrits, 3 inchangés (déjà à jour), 0 en échec.")
 
 
 def rendering(out: Path) -> tuple[subprocess.Popen[str], list[int]]:
@@ -336,7 +336,7 @@ def test_a_really_full_disk_prints_no_traceback_and_leaves_no_temporary_file(tin
     assert done.returncode == 1
     assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr
     assert done.stderr.splitlines()[-1].startswith("Erreur : Disque plein : plus de place pour écrire dans ")
-    written = int(done.stdout.split()[0])
+    written = int(done.stdout.splitlines()[1].split()[0])  # the line after the settings line
     assert written > 0 and f"{written} documents écrits, 0 inchangé" in done.stdout
     assert not [p for p in out.rglob("*.tmp")]
     subprocess.run(["mount", "-o", "remount,size=30m", str(tiny_disk)], check=True)  # space freed

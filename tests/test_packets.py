@@ -223,5 +223,5 @@ def test_one_pdf_beside_another_file_is_used(tmp_path: Path) -> None:
     result = BuildResult(tmp_path, Report())
     slot = _rapport_slot(student, [pdf, word], tmp_path, result)
     assert slot.pdf == pdf
-    assert result.notes == ["Rapport de Aïssatou N'Diaye (n° 22004512) : 22004512-rapport.pdf utilisé, "
+    assert result.notes == ["Rapport d'Aïssatou N'Diaye (n° 22004512) : 22004512-rapport.pdf utilisé, "
                             "ignoré : 22004512-rapport.docx."]

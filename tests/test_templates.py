@@ -78,7 +78,7 @@ def test_templates_check_reports_each_broken_template(broken_dir: Path) -> None:
     assert result.exit_code == 1, result.output
     out = result.output
     assert "invitation.docx : OK" in out
-    assert "fiche.docx : 1 problème" in out and "Erreur de syntaxe Jinja" in out
+    assert "fiche.docx : 1 problème" in out and "Erreur de syntaxe (corps du document, paragraphe 1)" in out
     assert "Fiche de {{ etudiant.nom }" in out  # the surrounding document text
     assert "bilan.docx" in out and "Balise coupée entre deux paragraphes" in out
     assert "Variable « note_finale » inconnue" in out

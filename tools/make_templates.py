@@ -6,7 +6,8 @@ Run from the repository root:
 
 Every template gets the same house style (``apply_house_style``): A4, Carlito in
 every font slot, French language, sober dark-blue headings, a header with the
-programme and a footer with "Page X sur Y" fields and the generation date.
+programme and a footer with "Page X sur Y" fields and, on internal documents (not on the letters
+that go out of the university), the generation date.
 
 Jinja tags (docxtpl syntax) are always written as one run of their own, so that
 no tag is ever split across runs. The variables used are exactly those listed in
@@ -630,7 +631,7 @@ def _table_style(doc):
     return st
 
 
-def apply_house_style(doc, title: str, landscape: bool = False) -> None:
+def apply_house_style(doc, title: str, landscape: bool = False, generated: bool = True) -> None:
     """Page setup, styles, fonts, language, header and footer of every template."""
     # page
     sec = doc.sections[0]
@@ -736,7 +737,7 @@ def apply_house_style(doc, title: str, landscape: bool = False) -> None:
     cp.created = cp.modified = TEMPLATE_DATE  # fixed: the same code gives the same bytes
     cp.revision = 1
 
-    _header_footer(doc, landscape)
+    _header_footer(doc, landscape, generated)
 
 
 def _add_field(paragraph, instr: str, placeholder: str = "1"):
@@ -757,7 +758,7 @@ def _add_field(paragraph, instr: str, placeholder: str = "1"):
     fld("end")
 
 
-def _header_footer(doc, landscape: bool) -> None:
+def _header_footer(doc, landscape: bool, generated: bool = True) -> None:
     sec = doc.sections[0]
     width = usable_width(landscape)
     header = sec.header
@@ -796,7 +797,8 @@ def _header_footer(doc, landscape: bool) -> None:
     p.style = doc.styles["Footer"]
     p.paragraph_format.tab_stops.add_tab_stop(Cm(width), WD_TAB_ALIGNMENT.RIGHT)
     para_border(p, "top", "single", 4, GREY, 3)
-    add_runs(p, ["Document généré le ", V("genere_le")])
+    if generated:  # internal documents only: a letter going out carries its own date
+        add_runs(p, ["Document généré le ", V("genere_le")])
     p.add_run().add_tab()
     add_runs(p, ["Page "])
     _add_field(p, "PAGE")
@@ -804,9 +806,9 @@ def _header_footer(doc, landscape: bool) -> None:
     _add_field(p, "NUMPAGES")
 
 
-def new_document(title: str, landscape: bool = False):
+def new_document(title: str, landscape: bool = False, generated: bool = True):
     doc = Document()
-    apply_house_style(doc, title, landscape)
+    apply_house_style(doc, title, landscape, generated)
     # drop the empty first paragraph of the default body
     body = doc.element.body
     for p in body.findall(qn("w:p")):
@@ -846,7 +848,7 @@ def period_block(doc, in_livret: bool) -> None:
     if in_livret:
         para(doc, PERIOD_DATES, style="Heading 1", page_break=True, before=0, after=0)
         para(doc, ["Bilan intermédiaire d'avancée de la mission — à chaque période d'alternance, un point "
-                   "d'étape à réaliser entre l'étudiant·e et le tuteur ou la tutrice."],
+                   "d'étape à réaliser entre l'étudiant·e et le ou la tuteur·rice."],
              style="Consigne", keep_next=True)
         form_table(doc, [
             [("Étudiant·e", STUDENT_NAME), ("Date du bilan", [V("periode.date_bilan")])],
@@ -855,7 +857,7 @@ def period_block(doc, in_livret: bool) -> None:
     else:
         title_block(doc, "Bilan intermédiaire d'avancée de la mission", PERIOD_DATES)
         para(doc, ["À chaque période d'alternance, un point d'étape à réaliser entre l'étudiant·e "
-                   "et le tuteur ou la tutrice."], style="Consigne", keep_next=True)
+                   "et le ou la tuteur·rice."], style="Consigne", keep_next=True)
         form_table(doc, [
             [("Étudiant·e", STUDENT_NAME), ("N° étudiant", [V("etudiant.numero")])],
             [("Structure d'accueil", [V("etudiant.structure")]), ("Date du bilan", [V("periode.date_bilan")])],
@@ -867,7 +869,7 @@ def period_block(doc, in_livret: bool) -> None:
         long_field(doc, heading, expr, lines=lines, line_h=0.8 if in_livret else 0.75)
     signature_table(doc, [
         ("L'étudiant·e", STUDENT_NAME),
-        ("Le tuteur ou la tutrice", [V("etudiant.tuteur.nom_complet")]),
+        ("Le ou la tuteur·rice", [V("etudiant.tuteur.nom_complet")]),
     ], height=1.7)
 
 
@@ -894,20 +896,27 @@ def make_livret():
         [("Type de mission", [V("etudiant.type_mission")])],
         [("Début", [V("etudiant.debut")]), ("Fin", [V("etudiant.fin")])],
     ], widths=(3.9, 6.6, 2.9, 3.6))
-    para(doc, ["Le tuteur ou la tutrice professionnel·le"], style="Heading 2")
+    para(doc, ["Le ou la tuteur·rice professionnel·le"], style="Heading 2")
     para(doc, ["Nous vous suggérons de réaliser ensemble des ", ("bilans intermédiaires", {"bold": True}),
                " d'avancée de la mission à la fin de chaque période de présence dans la structure. "
-               "À chaque période d'alternance, un point d'étape à réaliser entre l'étudiant·e et le "
-               "tuteur ou la tutrice."])
+               "À chaque période d'alternance, un point d'étape à réaliser entre l'étudiant·e et le ou la "
+               "tuteur·rice."])
     para(doc, ["Les périodes"], style="Heading 2")
     t = new_table(doc, [3.0, 9.4, 4.6])
     add_row(t, [head("Période"), head("Dates"), head("Date du bilan")], height=0.6, header=True)
     tr_tag(t, "{%tr for periode in periodes %}")
     add_row(t, [{"parts": [V("periode.titre")], "bold": True}, [V("periode.dates")],
-                [V("periode.date_bilan")]], height=0.7)
+                [T("if periode.concerne"), V("periode.date_bilan"), T("else"),
+                 ("non concerné·e", {"italic": True, "color": GREY}), T("endif")]], height=0.7)
     tr_tag(t, "{%tr endfor %}")
+    tag_para(doc, "{%p if periodes|rejectattr('concerne')|list %}")
+    para(doc, ["« Non concerné·e » : la période est hors des dates d'alternance de l'étudiant·e ; "
+               "elle n'a pas de bilan."], style="Consigne")
+    tag_para(doc, "{%p endif %}")
     tag_para(doc, "{%p for periode in periodes %}")
+    tag_para(doc, "{%p if periode.concerne %}")
     period_block(doc, in_livret=True)
+    tag_para(doc, "{%p endif %}")
     tag_para(doc, "{%p endfor %}")
     return doc
 
@@ -934,7 +943,7 @@ CALENDAR_ROWS = [
 
 
 def make_invitation():
-    doc = new_document("Invitation à la réunion des tuteurs et tutrices")
+    doc = new_document("Invitation à la réunion des tuteur·rices", generated=False)
     w = usable_width()
     # sender | recipient
     t = new_table(doc, [8.5, w - 8.5], borders=False)
@@ -969,16 +978,17 @@ def make_invitation():
     cell_text(r, [V("tuteur.fonction")], first=False)
     cell_text(r, [V("tuteur.structure")], first=False)
     cell_text(r, [V("tuteur.courriel")], first=False, size=9.5)
-    para(doc, ["Le ", V("genere_le")], align="right", before=6, after=8)
+    para(doc, ["Le ", T("if date_courrier"), V("date_courrier"), T("else"), V("genere_le"), T("endif")],
+         align="right", before=6, after=8)
     para(doc, [("Objet : ", {"bold": True}),
-               "réunion des tuteurs et tutrices avec les étudiant·es et l'équipe pédagogique"], after=8)
+               "réunion des tuteur·rices avec les étudiant·es et l'équipe pédagogique"], after=8)
     para(doc, ["Madame, Monsieur,"], after=6)
-    para(doc, ["Vous accompagnez cette année, en tant que tuteur ou tutrice professionnel·le, ",
+    para(doc, ["Vous accompagnez cette année, en tant que tuteur·rice professionnel·le, ",
                T("if etudiants|length > 1"), "des étudiant·es", T("else"), "un·e étudiant·e", T("endif"),
                " du ", V("promo.formation"), ", parcours ", V("promo.parcours"), " (", V("promo.promotion"),
                ", ", V("promo.annee"), "). Nous vous remercions de votre engagement."])
     para(doc, ["Nous avons le plaisir de vous convier à la ",
-               ("réunion des tuteurs et tutrices avec les étudiant·es et l'équipe pédagogique", {"bold": True}),
+               ("réunion des tuteur·rices avec les étudiant·es et l'équipe pédagogique", {"bold": True}),
                " :"], keep_next=True)
     _reunion_box(doc)
 
@@ -993,9 +1003,9 @@ def make_invitation():
     tr_tag(st, "{%tr endfor %}")
     spacer(doc)
 
-    para(doc, ["Le rôle du tuteur ou de la tutrice professionnel·le"], style="Heading 2")
+    para(doc, ["Le rôle du ou de la tuteur·rice professionnel·le"], style="Heading 2")
     para(doc, ["Ce temps de formation faisant partie intégrante des outils d'apprentissage du Master, il "
-               "convient que le tuteur ou la tutrice professionnel·le accompagne l'étudiant·e tout au long "
+               "convient que le ou la tuteur·rice professionnel·le accompagne l'étudiant·e tout au long "
                "de l'alternance en se rendant ", ("disponible pour des échanges réguliers", {"bold": True}),
                "."])
     para(doc, ["Nous vous suggérons de réaliser ensemble des ", ("bilans intermédiaires", {"bold": True}),
@@ -1003,7 +1013,7 @@ def make_invitation():
     para(doc, ["Il est demandé aux tuteur·rices de s'engager dans l'",
                ("évaluation en deux temps", {"bold": True}), " :"], keep_next=True, after=2)
     bullet(doc, ["lors d'un ", ("entretien de bilan", {"bold": True}),
-                 " avec l'étudiant·e et la responsable des stages ;"])
+                 " avec l'étudiant·e et le ou la responsable des stages ;"])
     bullet(doc, ["dans le cadre de la ", ("soutenance du rapport de mission", {"bold": True}), "."])
 
     para(doc, ["Le calendrier de l'alternance"], style="Heading 2")
@@ -1033,7 +1043,7 @@ def make_emargement():
     doc = new_document("Feuille d'émargement", landscape=True)
     w = usable_width(True)
     title_block(doc, "Feuille d'émargement",
-                ["Réunion des tuteurs et tutrices avec les étudiant·es et l'équipe pédagogique"])
+                ["Réunion des tuteur·rices avec les étudiant·es et l'équipe pédagogique"])
     t = new_table(doc, [2.6, 6.0, 2.6, w - 11.2])
     add_row(t, [label("Date"), {"parts": [V("reunion.date")], "bold": True}, label("Horaire"),
                 {"parts": [V("reunion.horaire")], "bold": True}], height=0.65)
@@ -1080,7 +1090,7 @@ def make_fiche():
         [("Structure", [V("etudiant.structure")])],
         [("Adresse", [V("etudiant.adresse_structure")])],
     ], widths=widths)
-    para(doc, ["Le tuteur ou la tutrice"], style="Heading 2")
+    para(doc, ["Le ou la tuteur·rice"], style="Heading 2")
     form_table(doc, [
         [("Tuteur·rice professionnel·le", [V("etudiant.tuteur.nom_complet")]),
          ("Fonction", [V("etudiant.tuteur.fonction")])],
@@ -1167,7 +1177,7 @@ def _due(doc):
     due_box(doc, [
         [("À transmettre au plus tard le ", {"bold": True}), T("if echeance.date"), (V("echeance.date"),
          {"bold": True}), T("else"), ("____________________", {"bold": True}), T("endif")],
-        ["à votre tuteur ou tutrice et à l'équipe pédagogique du Master"],
+        ["à votre tuteur·rice et à l'équipe pédagogique du Master"],
     ])
 
 
@@ -1183,15 +1193,15 @@ def make_cahier():
     para(doc, ["Le cahier des charges"], style="Heading 1", page_break=True, before=0)
     for text in (
         ["Environ un mois après le début de la période en situation professionnelle, l'étudiant·e est en "
-         "mesure de reformuler la mission sous la forme d'un cahier des charges qui sera communiqué au tuteur "
-         "ou à la tutrice et à l'équipe pédagogique du Master."],
+         "mesure de reformuler la mission sous la forme d'un cahier des charges qui sera communiqué au ou à la "
+         "tuteur·rice et à l'équipe pédagogique du Master."],
         ["Il vise à formaliser la ", ("méthodologie", {"bold": True}), " et l'approche que l'étudiant·e a "
          "conçues pour mettre en œuvre la mission qui lui est confiée (feuille de route, note de cadrage, "
          "plan d'action…)."],
         ["Ce document professionnel doit être écrit à destination de la structure d'abord. C'est un outil de ",
          ("problématisation et de traduction de la commande", {"bold": True}), " et un moyen pour l'étudiant·e "
          "d'expliciter son positionnement pour répondre à celle-ci."],
-        ["Ce document doit nourrir le dialogue entre le tuteur ou la tutrice et l'étudiant·e sur "
+        ["Ce document doit nourrir le dialogue entre le ou la tuteur·rice et l'étudiant·e sur "
          "l'explicitation des objectifs et des enjeux de la mission et des acteurs ; sur la meilleure manière "
          "de s'y prendre et sur les réalisations attendues."],
         ["Il s'agit d'un document ", ("réflexif", {"bold": True}), " et ", ("analytique", {"bold": True}),
@@ -1293,7 +1303,7 @@ def make_compte_rendu():
                 {"bold": True, "color": BLUE})], keep_next=True, after=6)
     signature_table(doc, [
         ("L'étudiant·e", STUDENT_NAME),
-        ("Le tuteur ou la tutrice", [V("etudiant.tuteur.nom_complet")]),
+        ("Le ou la tuteur·rice", [V("etudiant.tuteur.nom_complet")]),
         ("L'équipe pédagogique", [""]),
     ], height=2.2)
     return doc
@@ -1313,7 +1323,7 @@ def make_grille():
         [("Jury", [V("jury.nom")]), ("Heure de passage", [(V("passage.heure"), {"bold": True})])],
         [("Date", [V("jury.date")])],
         [("Lieu", [V("jury.lieu")])],
-        [("Président·e", [V("jury.president")])],
+        [("Présidence", [V("jury.president")])],
         [("Membres", [V("jury.membres_texte")])],
     ], widths=(3.9, 7.4, 2.6, 3.1))
     para(doc, ["Critères d'évaluation"], style="Heading 2", before=2)
@@ -1352,7 +1362,7 @@ def make_grille():
     para(doc, ["Signatures des membres du jury"], style="Heading 2")
     sg = new_table(doc, [6.5, 4.0, w - 10.5])
     add_row(sg, [head("Nom"), head("Qualité"), head("Signature")], height=0.6, header=True)
-    add_row(sg, [{"parts": [V("jury.president")], "bold": True}, ["Président·e du jury"], [""]], height=1.2)
+    add_row(sg, [{"parts": [V("jury.president")], "bold": True}, ["Présidence du jury"], [""]], height=1.2)
     tr_tag(sg, "{%tr for m in jury.membres %}")
     add_row(sg, [[V("m")], ["Membre du jury"], [""]], height=1.2)
     tr_tag(sg, "{%tr endfor %}")
@@ -1368,7 +1378,7 @@ def make_couverture_jury():
     form_table(doc, [
         [("Date", [(V("jury.date"), {"bold": True})])],
         [("Lieu", [V("jury.lieu")])],
-        [("Président·e", [V("jury.president")])],
+        [("Présidence", [V("jury.president")])],
         [("Membres", [V("jury.membres_texte")])],
     ], widths=(3.9, usable_width() - 3.9))
     para(doc, ["Ordre de passage"], style="Heading 1", before=6)

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 from pipeline.documents import contexts as cx
 from pipeline.documents.formats import slug
 from pipeline.errors import CoparError
-from pipeline.workbook.model import Dataset, Student
+from pipeline.workbook.model import PERIODS, Dataset, Student
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def _bilans(ds: Dataset, common: dict[str, Any], layout: Layout) -> list[Unit]:
     units = []
     for s in ds.students:
         reviews = ds.reviews_of(s.numero)
-        for n in cx.PERIODS:
+        for n in s.periods_due(ds.calendar):
             units.append(Unit("bilan", layout.student_dir(s) / f"bilan-periode-{n}",
                               {**common, "etudiant": cx.student(s, ds), "periode": cx.period(n, reviews.get(n), ds)},
                               f"Bilan intermédiaire, période {n} — {s.nom_complet}", s.numero))
@@ -127,7 +127,8 @@ def _bilans(ds: Dataset, common: dict[str, Any], layout: Layout) -> list[Unit]:
 
 def _livret(s: Student, ds: Dataset) -> dict[str, Any]:
     reviews = ds.reviews_of(s.numero)
-    return {"periodes": [cx.period(n, reviews.get(n), ds) for n in cx.PERIODS]}
+    due = s.periods_due(ds.calendar)
+    return {"periodes": [cx.period(n, reviews.get(n), ds, due=n in due) for n in PERIODS]}
 
 
 def _cahier_due(s: Student, ds: Dataset) -> dict[str, Any]:
@@ -251,9 +252,10 @@ def split_selection(only: Iterable[str]) -> tuple[set[str], bool]:
     return chosen - {PACKET_FAMILY}, PACKET_FAMILY in chosen
 
 
-def units(ds: Dataset, families: set[str], today: dt.date, layout: Layout | None = None) -> list[Unit]:
+def units(ds: Dataset, families: set[str], today: dt.date, layout: Layout | None = None,
+          letter_date: dt.date | None = None) -> list[Unit]:
     layout = layout or Layout.of(ds)
-    common = cx.common(ds, today)
+    common = cx.common(ds, today, letter_date)
     result: list[Unit] = []
     for family in CATALOGUE:
         if family.name in families:

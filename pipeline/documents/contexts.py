@@ -23,7 +23,6 @@ from pipeline.workbook.model import (
 )
 from pipeline.workbook.schema import CALENDAR_KEYS
 
-PERIODS = range(1, 7)
 EMPTY_EVENT = {"evenement": "", "date": "", "date_courte": "", "horaire": "", "lieu": "", "public": ""}
 TRIPARTITE_DURATION = "environ 45 min"
 
@@ -41,12 +40,15 @@ def event(e: Event | None) -> dict[str, str]:
     }
 
 
-def common(ds: Dataset, today: dt.date) -> dict[str, Any]:
+def common(ds: Dataset, today: dt.date, letter_date: dt.date | None = None) -> dict[str, Any]:
+    """What every document receives. `letter_date` (--date-courrier) wins over the Promotion's own."""
     p = ds.promotion
     ordered = sorted(ds.calendar.values(), key=lambda e: (e.debut, e.row))
     return {
-        "promo": {k: getattr(p, k) for k in p.__dataclass_fields__},
+        "promo": {k: getattr(p, k) for k in p.__dataclass_fields__ if k != "date_courriers"},
         "genere_le": fmt.long_date(today),
+        # empty when no date is set: letters then carry genere_le, which alone never makes a document new
+        "date_courrier": fmt.long_date(letter_date or p.date_courriers),
         "echeances": {**{k: event(None) for k in CALENDAR_KEYS}, **{k: event(e) for k, e in ds.calendar.items()}},
         "calendrier": [event(e) for e in ordered],
     }
@@ -97,9 +99,10 @@ def student(s: Student, ds: Dataset) -> dict[str, Any]:
     }
 
 
-def period(n: int, review: PeriodReview | None, ds: Dataset) -> dict[str, Any]:
+def period(n: int, review: PeriodReview | None, ds: Dataset, due: bool = True) -> dict[str, Any]:
     r = review or PeriodReview("", n)
     return {
+        "concerne": due,
         "numero": n,
         "titre": f"Période {n}",
         "dates": event(ds.calendar.get(f"periode_{n}"))["date"],

@@ -60,6 +60,31 @@ def hours_fr(value: float | None) -> str:
     return "" if value is None else f"{number_fr(value)} h"
 
 
+_VOWELS = "aeiouyhàâäéèêëîïôöùûüÿœæ"  # before a vowel or a mute h, « de » and « le / la » elide
+
+
+def _elides(word: str) -> bool:
+    return bool(word) and word[0].lower() in _VOWELS
+
+
+def de(phrase: str) -> str:
+    """« de » before a name or a noun phrase, as French writes it.
+
+    « d'Antoine », « de Marie », « de l'équipe », « du jury », « des membres », « d'Hélène ».
+    """
+    phrase = phrase.strip()
+    article, _, rest = phrase.partition(" ")
+    if rest and article.lower() in ("le", "la") and _elides(rest):
+        return f"de l'{rest}"
+    if rest and article.lower() == "le":
+        return f"du {rest}"
+    if rest and article.lower() == "les":
+        return f"des {rest}"
+    if article.lower().startswith(("l'", "l’")):
+        return f"de {phrase}"
+    return f"d'{phrase}" if _elides(phrase) else f"de {phrase}"
+
+
 # Letters that Unicode does not decompose into a base letter and an accent.
 _TRANSLIT = str.maketrans({"Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "ß": "ss", "Ł": "L",
                            "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th", "ı": "i"})

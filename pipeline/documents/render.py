@@ -13,6 +13,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, n
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from pipeline.documents.formats import de
 from pipeline.documents.limits import (
     RENDER_MEMORY,
     RENDER_SECONDS,
@@ -24,11 +25,13 @@ from pipeline.documents.limits import (
     check_template_size,
     time_limit,
 )
+from pipeline.documents.template_errors import french_message, mixed_formatting, suggestion, syntax_problem
 from pipeline.errors import TemplateProblem
 from pipeline.files import megabytes, package_folder, write_atomically
 
 # The default templates: package data of their own (`templates_docx/` in the repository, see pyproject.toml).
 PACKAGE_TEMPLATES = package_folder("copar_templates")
+MIXED_FORMAT = "mixed-format"  # a warning: the document is still rendered
 XML_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes)\.xml$")
 
 
@@ -72,6 +75,7 @@ def environment() -> SandboxedEnvironment:
     if _ENV is None:
         _ENV = _Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
         _ENV.filters = {name: bounded_filter(func) for name, func in _ENV.filters.items()}
+        _ENV.filters["de"] = de  # {{ etudiant.prenom|de }} → « d'Antoine », « de Marie »
     return _ENV
 
 
@@ -142,7 +146,9 @@ def _filled(template: Path, context: dict[str, Any]) -> Any:
                               "Voir « copar templates vars ».") from exc
     except TemplateError as exc:
         where = " / ".join(line for line in getattr(exc, "docx_context", []) if line.strip())
-        raise TemplateProblem(f"Modèle {template.name} : {exc}" + (f" — près de : {where}" if where else "")) from exc
+        message = french_message(exc.message) if isinstance(exc, TemplateSyntaxError) and exc.message else str(exc)
+        raise TemplateProblem(f"Modèle {template.name} : {message}" + (f" — près de : {where}" if where else "")
+                              + ". Voir « copar templates check ».") from exc
     except MemoryError:
         raise
     except Exception as exc:  # e.g. {{ nom / 2 }}: a type error inside the template's expressions
@@ -157,7 +163,7 @@ def _filled(template: Path, context: dict[str, Any]) -> Any:
 @dataclass(frozen=True)
 class TemplateIssue:
     template: str
-    kind: str  # "syntax", "split-tag", "unknown-variable", "unreadable", "forbidden"
+    kind: str  # "syntax", "split-tag", "unknown-variable", "unreadable", "forbidden", MIXED_FORMAT
     message: str  # French
     context: str = ""  # surrounding document text
 
@@ -165,12 +171,6 @@ class TemplateIssue:
 def _xml_parts(path: Path) -> list[tuple[str, str]]:
     with zipfile.ZipFile(path) as zf:
         return [(n, zf.read(n).decode("utf-8")) for n in zf.namelist() if XML_PARTS.search(n)]
-
-
-def _text_of(xml: str) -> str:
-    text = re.sub(r"</w:p>", "\n", xml)
-    text = re.sub(r"<[^>]+>", "", text)
-    return text
 
 
 def _split_tags(name: str, parts: list[tuple[str, str]], syntax_failed: bool) -> list[TemplateIssue]:
@@ -228,12 +228,10 @@ def lint(path: Path, known: dict[str, Any]) -> list[TemplateIssue]:
             ast = env.parse(patched)
         except TemplateSyntaxError as exc:
             syntax_failed = True
-            lines = patched.splitlines()
-            around = lines[max(exc.lineno - 2, 0): exc.lineno + 1] if exc.lineno else []
-            context = " / ".join(t for line in around if (t := _text_of(line).strip()))
-            issues.append(TemplateIssue(name, "syntax", f"Erreur de syntaxe Jinja ({part}) : {exc.message}.", context[:200]))
+            issues.append(TemplateIssue(name, "syntax", *syntax_problem(part, patched, exc)))
             continue
         issues.extend(check_ast(name, ast, known))
+        issues.extend(TemplateIssue(name, MIXED_FORMAT, message, tag) for message, tag in mixed_formatting(part, xml))
     return _split_tags(name, parts, syntax_failed) + issues
 
 
@@ -247,7 +245,7 @@ def _variables(name: str, ast: nodes.Template, known: dict[str, Any]) -> Iterabl
         if var not in known and not var.startswith("_"):
             yield TemplateIssue(name, "unknown-variable",
                                 f"Variable « {var} » inconnue : ce type de document ne la reçoit pas "
-                                "(liste : « copar templates vars »).", var)
+                                f"(liste : « copar templates vars »).{suggestion(var, known)}", var)
     loop_vars = {n.name for f in ast.find_all(nodes.For) for n in f.target.find_all(nodes.Name)}
     for getattr_node in ast.find_all(nodes.Getattr):
         chain = _chain(getattr_node)
@@ -256,7 +254,7 @@ def _variables(name: str, ast: nodes.Template, known: dict[str, Any]) -> Iterabl
             if problem:
                 yield TemplateIssue(name, "unknown-variable",
                                     f"Variable « {problem} » inconnue : ce type de document ne la reçoit pas "
-                                    "(liste : « copar templates vars »).", problem)
+                                    f"(liste : « copar templates vars »).{suggestion(problem, known)}", problem)
 
 
 def _chain(node: nodes.Node) -> list[str]:

@@ -10,8 +10,9 @@ from typing import Any
 from pipeline.documents import catalogue as documents
 from pipeline.documents import contexts as cx
 from pipeline.documents.catalogue import CATALOGUE, FAMILIES, Layout
-from pipeline.documents.render import PACKAGE_TEMPLATES, TemplateIssue, lint, render_docx
+from pipeline.documents.render import MIXED_FORMAT, PACKAGE_TEMPLATES, TemplateIssue, lint, render_docx
 from pipeline.errors import CoparError, TemplateProblem
+from pipeline.results import plural
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.validate import check
 
@@ -30,6 +31,7 @@ DESCRIPTIONS = {
     "promo.courriel_accompagnement": "courriel de l'accompagnement de l'alternance",
     "promo.telephone_accompagnement": "téléphone de l'accompagnement de l'alternance",
     "genere_le": "date de production du document",
+    "date_courrier": "date des courriers (paramètre « Date des courriers » ou option --date-courrier), vide sinon",
     "echeances": "les échéances du calendrier, par clé (reunion_tuteurs, cahier_des_charges, …)",
     "calendrier": "toutes les lignes du Calendrier, par date",
     "evenement": "libellé de l'échéance",
@@ -45,8 +47,8 @@ DESCRIPTIONS = {
     "courriel": "courriel",
     "statut": "statut en clair (Stage, Contrat d'apprentissage…)",
     "statut_cle": "statut codé : stage, apprentissage, professionnalisation, emploi",
-    "en_emploi": "vrai pour un·e étudiant·e en situation d'emploi",
-    "formation_continue": "vrai pour l'apprentissage, la professionnalisation et l'emploi",
+    "en_emploi": "oui pour un·e étudiant·e en situation d'emploi",
+    "formation_continue": "oui pour l'apprentissage, la professionnalisation et l'emploi",
     "structure": "structure d'accueil",
     "adresse_structure": "adresse de la structure",
     "mission": "intitulé de la mission",
@@ -59,7 +61,7 @@ DESCRIPTIONS = {
     "rythme_tic": "rythme des travaux individuels et collectifs selon le statut",
     "question_professionnelle": "question professionnelle (étudiant·es en emploi)",
     "tuteur_memoire": "tuteur·rice de mémoire",
-    "tuteur": "tuteur ou tutrice professionnel·le",
+    "tuteur": "tuteur·rice professionnel·le",
     "fonction": "fonction",
     "telephone": "téléphone",
     "etudiant": "l'étudiant·e",
@@ -73,7 +75,8 @@ DESCRIPTIONS = {
     "autres_actions": "participation à des actions autres que la mission",
     "apports": "apports de formation mobilisés",
     "attentes": "attentes ou propositions, besoins de formation",
-    "rempli": "vrai si le classeur contient cette ligne",
+    "rempli": "oui si le classeur contient cette ligne",
+    "concerne": "non pour une période hors des dates d'alternance de l'étudiant·e (non concerné·e)",
     "reunion": "la réunion des tuteur·rices (clé reunion_tuteurs)",
     "groupes": "tuteur·rices et leurs étudiant·es (liste)",
     "equipe": "équipe pédagogique (liste)",
@@ -91,7 +94,7 @@ DESCRIPTIONS = {
     "processus_apprentissage": "processus d'apprentissage",
     "retours": "retours et suites",
     "jury": "le jury (feuille Jurys)",
-    "president": "président·e du jury",
+    "president": "présidence du jury : prénom et nom de la personne",
     "membres": "membres du jury (liste)",
     "membres_texte": "membres du jury, séparés par des virgules",
     "passage": "la soutenance (feuille Soutenances)",
@@ -265,6 +268,8 @@ def _table(rows: list[tuple[str, str, str]]) -> list[str]:
 
 
 def _example(value: Any) -> str:
+    if isinstance(value, bool):  # a condition for {% if %}: staff read oui / non, not True / False
+        return f"oui / non (ici : {'oui' if value else 'non'})"
     text = str(value).replace("\n", " ⏎ ")
     return text if len(text) <= 60 else text[:57] + "…"
 
@@ -298,15 +303,19 @@ def check_templates(folder: Path | None = None) -> tuple[list[str], bool]:
             lines.append(f"{path.name} : ne correspond à aucun type de document (ignoré). "
                          f"Noms attendus : {', '.join(f.template for f in CATALOGUE)}.")
             continue
-        issues = lint(path, contexts.get(name, {}))
-        if not issues:
-            trial = _trial_render(path, contexts.get(name, {}))
-            if trial is None:
-                lines.append(f"{path.name} : OK")
-                continue
+        found = lint(path, contexts.get(name, {}))
+        warnings = [i for i in found if i.kind == MIXED_FORMAT]
+        issues = [i for i in found if i.kind != MIXED_FORMAT]
+        if not issues and (trial := _trial_render(path, contexts.get(name, {}))) is not None:
             issues = [trial]
-        broken = True
-        lines.append(f"{path.name} : {len(issues)} problème{'s' if len(issues) > 1 else ''}")
-        for issue in issues:
-            lines.append(f"  - {issue.message}" + (f"\n      texte : « {issue.context} »" if issue.context else ""))
+        if not issues and not warnings:
+            lines.append(f"{path.name} : OK")
+            continue
+        broken = broken or bool(issues)
+        counts = [plural(len(issues), "problème")] if issues else []
+        counts += [plural(len(warnings), "avertissement")] if warnings else []
+        lines.append(f"{path.name} : {', '.join(counts)}")
+        for issue in issues + warnings:
+            mark = "avertissement : " if issue.kind == MIXED_FORMAT else ""
+            lines.append(f"  - {mark}{issue.message}" + (f"\n      texte : « {issue.context} »" if issue.context else ""))
     return lines, broken

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pipeline.forms import spec
 from pipeline.forms.content import Form
+from pipeline.pdf.fonts import house_fonts as _fonts
 
 PAGE_W, PAGE_H = 595.28, 841.89
 CM = 28.3465
@@ -28,7 +29,6 @@ LABEL_FILL, HEAD_FILL, FIELD_FILL = "#E8EDF5", "#D6DFEE", "#F7F9FD"
 BODY = 10.5
 LONG_HEIGHT = {spec.BILAN: 5.2 * CM, spec.COMPTE_RENDU: 4.4 * CM, spec.GRILLE: 4.0 * CM}
 INFO_KEY = "/CoparFormulaire"
-_FONT_DIRS = ("/usr/share/fonts/truetype/crosextra", "/usr/share/fonts/crosextra", "/Library/Fonts")
 
 
 @dataclass
@@ -36,23 +36,6 @@ class _Block:
     height: float
     draw: Callable[[object, float], None]  # (canvas, y of the block's top)
     keep_with_next: bool = False
-
-
-def _fonts() -> tuple[str, str, str]:
-    """Carlito (regular, bold, italic) when installed, else the PDF base fonts."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    names = ("Carlito", "Carlito-Bold", "Carlito-Italic")
-    if all(n in pdfmetrics.getRegisteredFontNames() for n in names):
-        return names
-    for folder in _FONT_DIRS:
-        files = [Path(folder, f"{n}.ttf") for n in ("Carlito-Regular", "Carlito-Bold", "Carlito-Italic")]
-        if all(f.is_file() for f in files):
-            for name, file in zip(names, files, strict=True):
-                pdfmetrics.registerFont(TTFont(name, str(file)))
-            return names
-    return "Helvetica", "Helvetica-Bold", "Helvetica-Oblique"
 
 
 def write_pdf(form: Form, out: Path) -> None:

@@ -36,6 +36,7 @@ from pipeline.errors import AssemblyError
 from pipeline.files import write_atomically
 from pipeline.pdf.active import strip_active_content
 from pipeline.pdf.pdfinfo import UnusablePdf, damage_reason, load_pdf, page_count, quiet_pypdf
+from pipeline.pdf.stamp import stamp_pages
 
 FRONT_TITLE = "Couverture et sommaire"
 
@@ -100,6 +101,7 @@ def assemble_packet(
         outline = _build(writer, readers, sections)
         strip_active_content(writer)  # rapports come from students: no scripts, launches or attachments
         _finish(writer, len(readers[0].pages), title)
+        stamp_pages(writer, len(readers[0].pages))
         if pdfa:
             _claim_pdfa(writer, readers[0], title)
         _write(writer, out, title)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.documents import contexts as cx
 from pipeline.documents.catalogue import STUDENT_FILES
-from pipeline.documents.formats import slug
+from pipeline.documents.formats import de, slug
 from pipeline.documents.render import find_template, render_docx
 from pipeline.errors import CoparError
 from pipeline.manifest import Entry, Manifest
@@ -223,7 +223,7 @@ def _rapport_slot(s: Student, files: list[Path], folder: Path, result: BuildResu
         result.notes.append(f"Plusieurs rapports pour {who} : {rapport.names} — gardez-en un seul.")
         return _Slot(RAPPORT_TITLE, None, rapport.reason, rapport.names)
     if rapport.ignored:
-        result.notes.append(f"Rapport de {who} : {rapport.names} utilisé, ignoré : {', '.join(rapport.ignored)}.")
+        result.notes.append(f"Rapport {de(who)} : {rapport.names} utilisé, ignoré : {', '.join(rapport.ignored)}.")
     if rapport.state == UNUSABLE:
         result.notes.append(f"Rapport de mission inutilisable : {who}, {rapport.names} — {rapport.reason}.")
         return _Slot(RAPPORT_TITLE, None, rapport.reason, rapport.names)

@@ -21,7 +21,7 @@ from pipeline.forms import layout as forms_layout
 from pipeline.forms import spec
 from pipeline.sending import calendars as ical
 from pipeline.sending.addresses import Recipient, parse_member, recipient, unique
-from pipeline.workbook.model import Dataset, Student, Tutor
+from pipeline.workbook.model import PERIODS, Dataset, Student, Tutor
 
 FORMS = PurePosixPath(forms_layout.ROOT)
 
@@ -162,7 +162,7 @@ def jury_members(ds: Dataset, jury_name: str) -> list[Recipient]:
     assert jury is not None
     known = _known_addresses(ds)
     result = []
-    for role, text in [("président·e du jury", jury.president), *(("membre du jury", m) for m in jury.membres)]:
+    for role, text in [("présidence du jury", jury.president), *(("membre du jury", m) for m in jury.membres)]:
         name, address = parse_member(text)
         result.append(recipient(name, address or known.get(slug(name), ""), role))
     return unique(result)
@@ -195,7 +195,7 @@ def _form_kinds(periode: int | None) -> list[tuple[str, int | None]]:
     """(form type, period) pairs `copar forms` may have written: one period's bilans, or everything."""
     if periode is not None:
         return [(spec.BILAN, periode)]
-    return [*((spec.BILAN, n) for n in cx.PERIODS), (spec.COMPTE_RENDU, None), (spec.GRILLE, None)]
+    return [*((spec.BILAN, n) for n in PERIODS), (spec.COMPTE_RENDU, None), (spec.GRILLE, None)]
 
 
 def _forms_of(opts: Options, ds: Dataset, students: list[Student], kinds: list[tuple[str, int | None]]) -> list[Attachment]:

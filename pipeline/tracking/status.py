@@ -24,7 +24,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from pipeline.pdf.rapports import ABSENT, PRESENT, choose_rapport
-from pipeline.workbook.model import Dataset, Event, Student
+from pipeline.workbook.model import Dataset, Event, Student, period_concerns
 
 RECU, A_VENIR, EN_RETARD, A_VERIFIER, INUTILISABLE, NON_DU = (
     "reçu", "à venir", "en retard", "à vérifier", "inutilisable", "non dû")
@@ -100,8 +100,9 @@ def _cahier(s: Student, ds: Dataset, today: dt.date) -> Item:
 
 
 def _concerns(event: Event, s: Student) -> bool:
+    """The period is for the student's public, and due by the rule the bilans follow (model.period_concerns)."""
     public = "formation continue" if s.formation_continue else "stage"
-    return event.public in ("tous", public) and event.debut <= s.fin and _end(event) >= s.debut
+    return event.public in ("tous", public) and period_concerns(s, event)
 
 
 def _bilan(s: Student, n: int, ds: Dataset, today: dt.date) -> Item:

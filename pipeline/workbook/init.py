@@ -183,6 +183,8 @@ def _write_key_value(ws: Worksheet, sheet: schema.Sheet, values: dict[str, Any])
             ws.row_dimensions[r].height = 48
         elif parameter.key.endswith("telephone"):
             cell.number_format = TEXT_FORMAT
+        elif parameter.kind == schema.DATE:
+            cell.number_format = DATE_FORMAT
     ws.auto_filter.ref = f"A1:B{len(schema.PROMOTION_PARAMETERS) + 1}"
 
 

@@ -46,7 +46,7 @@ KIND_FORMATS = {
 PERIODES = [str(n) for n in range(1, 7)]  # the values of the Période list
 
 _CALENDAR_USES = {
-    "reunion_tuteurs": "Réunion des tuteur·rices du mardi 5 décembre : invitations et feuille d'émargement.",
+    "reunion_tuteurs": "Réunion des tuteur·rices : invitations et feuille d'émargement.",
     "cahier_des_charges": "Date de remise du cahier des charges ou de la feuille de route.",
     "point_etape": "Point d'étape individuel avec l'équipe pédagogique.",
     "rapport_mission": "Date de remise du rapport de mission.",

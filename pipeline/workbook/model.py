@@ -21,6 +21,7 @@ class Promotion:
     accompagnement: str = ""
     courriel_accompagnement: str = ""
     telephone_accompagnement: str = ""
+    date_courriers: dt.date | None = None  # the date letters carry; None: the build day
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,26 @@ class Student:
     @property
     def formation_continue(self) -> bool:
         return self.statut in CONTINUING_STATUTS
+
+    def periods_due(self, calendar: dict[str, Event]) -> list[int]:
+        """The periods (1–6) this student has a bilan for: see `period_concerns`."""
+        return [n for n in PERIODS if period_concerns(self, calendar.get(f"periode_{n}"))]
+
+
+PERIODS = range(1, 7)
+
+
+def period_concerns(student: Student, period: Event | None) -> bool:
+    """Whether a period of alternance is due for a student.
+
+    A period that ends before the student's start date, or begins after their end date,
+    is not due: no blank bilan, no row expected in the follow-up, « non concerné·e » in the
+    livret. A period whose dates are not in the calendar is due (nothing says otherwise).
+    """
+    if period is None:
+        return True
+    last = period.fin or period.debut
+    return not (last < student.debut or period.debut > student.fin)
 
 
 @dataclass(frozen=True)

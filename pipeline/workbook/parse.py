@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from pipeline.workbook.schema import MISSION_TYPE_ALIASES, PUBLICS, STATUT_ALIASES, normalize
@@ -16,10 +17,12 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _TIME = re.compile(r"^(\d{1,2})\s*(?:h|:|H)\s*(\d{2})?(?:\s*(?::)\s*\d{2})?$")
+_ACADEMIC_YEAR = re.compile(r"^(\d{4})\s*[-/–—]\s*(\d{2}|\d{4})$")
 _EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[A-Za-z]{2,}$")
 
 
-def parse_date(value: Any) -> dt.date:
+def parse_date(value: Any, years: tuple[int, int] | None = None) -> dt.date:
+    """A date from a cell; a two-digit year is read within `years` (the promotion's), else 20xx."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -32,12 +35,47 @@ def parse_date(value: Any) -> dt.date:
     if m := _DMY.match(text):
         day, month, year = (int(g) for g in m.groups())
         if len(m.group(3)) == 2:
-            year += 2000
+            year = _full_year(year, years)
         return _make_date(year, month, day, text)
     if m := _ISO.match(text):
         year, month, day = (int(g) for g in m.groups())
         return _make_date(year, month, day, text)
     raise ValueError("date illisible")
+
+
+def _full_year(two_digits: int, years: tuple[int, int] | None) -> int:
+    """« 24 » in a 2024-2025 promotion is 2024; otherwise the nearest year ending so."""
+    if years is None:
+        return 2000 + two_digits
+    for year in years:
+        if year % 100 == two_digits:
+            return year
+    base = years[0] // 100 * 100 + two_digits
+    return min((base - 100, base, base + 100), key=lambda y: abs(y - years[0]))
+
+
+def parse_academic_year(value: Any) -> tuple[dt.date, dt.date]:
+    """« 2023-2024 » → 1 September 2023 to 30 September 2024 (September juries included)."""
+    m = _ACADEMIC_YEAR.match(str(value).strip())
+    if not m:
+        raise ValueError("année universitaire illisible")
+    first = int(m.group(1))
+    second = int(m.group(2)) if len(m.group(2)) == 4 else _full_year(int(m.group(2)), (first, first + 1))
+    if second != first + 1:
+        raise ValueError("une année universitaire couvre deux années qui se suivent")
+    return dt.date(first, 9, 1), dt.date(second, 9, 30)
+
+
+def likely_in_year(day: dt.date, start: dt.date, end: dt.date) -> dt.date | None:
+    """The same day and month within the academic year [start, end], when there is one."""
+    candidates = []
+    for year in (start.year, end.year):
+        try:
+            candidates.append(day.replace(year=year))
+        except ValueError:  # 29 February
+            continue
+    inside = [c for c in candidates if start <= c <= end]
+    return min(inside, key=lambda c: abs((c - day).days)) if inside else None
 
 
 def _make_date(year: int, month: int, day: int, text: str) -> dt.date:
@@ -95,6 +133,16 @@ def parse_email(value: Any) -> str:
 def is_service_civique(value: Any) -> bool:
     """A service civique is a stage for the programme, but documents say which."""
     return "servicecivique" in normalize(value)
+
+
+# What a lenient match may drop without a word: case, accents, spaces and the usual separators.
+_USUAL_SEPARATORS = frozenset(" \t\n\u00a0·•.-‐–_'’/(),")
+
+
+def ignored_characters(value: Any) -> str:
+    """The characters of a list value that matching dropped beyond the usual ones (« ??? »), or ""."""
+    text = unicodedata.normalize("NFKD", str(value))
+    return "".join(c for c in text if not c.isalnum() and not unicodedata.combining(c) and c not in _USUAL_SEPARATORS)
 
 
 def parse_statut(value: Any) -> str:

@@ -119,12 +119,55 @@ def resolve_input(path: Path) -> Path:
             f"Plusieurs classeurs dans {path} ({names}) : indiquez lequel utiliser, "
             f"par exemple « copar check {workbooks[0]} »."
         )
-    if any(path.glob("*.csv")):
+    csv_files = sorted(path.glob("*.csv"))
+    if len(csv_files) == 1:  # one sheet saved as CSV, not the promotion
+        raise InputError(
+            f"Seul fichier trouvé dans {path} : {csv_files[0].name}, un fichier CSV (une seule feuille). Un dossier "
+            "de CSV compte un fichier par feuille (Promotion.csv, Calendrier.csv, Étudiant·es.csv… au moins ces "
+            "trois) ; sinon, ouvrez le classeur d'origine dans Excel ou LibreOffice et enregistrez-le en entier "
+            f"au format .xlsx, sous le nom {DEFAULT_WORKBOOK}."
+        )
+    if csv_files:
         return path
+    others = _other_workbooks(path)
+    if others:
+        raise InputError(
+            f"Aucun classeur .xlsx dans {path}, mais {others[0].name} : {_save_as_xlsx(others[0])}"
+        )
     raise InputError(
         f"Aucun classeur {DEFAULT_WORKBOOK} ni fichier CSV dans {path}. "
         "Créez-en un avec « copar init »."
     )
+
+
+# Workbooks copar cannot read, and how to save each as .xlsx.
+OTHER_FORMATS = {
+    ".ods": "ouvrez-le dans LibreOffice Calc et enregistrez-le au format Excel (Fichier > Enregistrer sous > "
+            "type « Excel 2007-365 (.xlsx) »)",
+    ".xls": "ouvrez-le dans Excel et enregistrez-le au format .xlsx (Fichier > Enregistrer sous > "
+            "« Classeur Excel (.xlsx) »)",
+    ".numbers": "ouvrez-le dans Numbers et exportez-le au format Excel (Fichier > Exporter vers > Excel)",
+    ".xlsm": "ouvrez-le dans Excel et enregistrez-le sans macros, au format « Classeur Excel (.xlsx) »",
+}
+
+
+def _other_workbooks(folder: Path) -> list[Path]:
+    """Workbooks of other formats in `folder`, the newest first."""
+    found = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in OTHER_FORMATS
+             and not p.name.startswith(("~$", ".~lock"))]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def _save_as_xlsx(path: Path) -> str:
+    return f"{OTHER_FORMATS[path.suffix.lower()]}, sous le nom {path.with_suffix('.xlsx').name}."
+
+
+def newer_workbooks(source: Path) -> list[Path]:
+    """Workbooks of other formats beside the .xlsx `source` and more recent than it."""
+    if not source.is_file():
+        return []
+    mtime = source.stat().st_mtime
+    return [p for p in _other_workbooks(source.parent) if p.stat().st_mtime > mtime]
 
 
 def rapports_dir(source: Path) -> Path:
@@ -147,7 +190,10 @@ def load(path: Path) -> RawWorkbook:
         broken: Broken = {}
     else:
         tables, merged, broken = _read_xlsx(source)
-    return _locate(source, tables, merged, broken, issues)
+    raw = _locate(source, tables, merged, broken, issues)
+    for other in newer_workbooks(source):
+        raw.issues.insert(0, Issue("newer-workbook", other.name, None, "", "", None, _save_as_xlsx(other)))
+    return raw
 
 
 # --- xlsx ----------------------------------------------------------------------------

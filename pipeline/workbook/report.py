@@ -24,6 +24,17 @@ class Problem:
     message: str  # French, says how to fix it
     letter: str = ""  # Excel column letter, when known
 
+    def where(self) -> str:
+        """« Étudiant·es, ligne 5, colonne Heures prévues (R) »."""
+        where = self.sheet
+        if self.row is not None:
+            where += f", ligne {self.row}"
+        if self.column:
+            where += f", colonne {self.column} ({self.letter})" if self.letter else f", colonne {self.column}"
+        elif self.letter:  # a column without header
+            where += f", colonne {self.letter}"
+        return where
+
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["value"] = _jsonable(self.value)
@@ -80,16 +91,8 @@ class Report:
             return "Aucun problème : le classeur est prêt.\n"
         lines = []
         for p in self.problems:
-            where = p.sheet
-            if p.row is not None:
-                where += f", ligne {p.row}"
-            if p.column:
-                col = f"{p.column} ({p.letter})" if p.letter else p.column
-                where += f", colonne {col}"
-            elif p.letter:  # a column without header
-                where += f", colonne {p.letter}"
             value = "" if p.value in (None, "") else f" — valeur : {_show(p.value)}"
-            lines.append(f"[{LABELS[p.severity]}] {where}{value}\n    {p.message}")
+            lines.append(f"[{LABELS[p.severity]}] {p.where()}{value}\n    {p.message}")
         lines.append("")
         lines.append(self.summary())
         return "\n".join(lines) + "\n"

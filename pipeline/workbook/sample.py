@@ -26,7 +26,7 @@ T = dt.time
 
 # --- Promotion (parameter key -> value) -------------------------------------------
 
-PROMOTION: dict[str, str] = {
+PROMOTION: dict[str, Any] = {
     "formation": "Master 2 Sociologie — Mention Intervention et développement social",
     "parcours": "Chargé·es de projets COLlectifs et PARTicipatifs (COPAR)",
     "promotion": "20e promotion",
@@ -38,6 +38,7 @@ PROMOTION: dict[str, str] = {
     "accompagnement": "Pascale Perron",
     "courriel_accompagnement": "pascale.perron@univ-rennes2.fr",
     "telephone_accompagnement": "06.66.72.56.33",
+    "date_courriers": dt.date(2023, 11, 20),
 }
 
 # --- Calendrier (the handbook's calendar) ---------------------------------------------

@@ -165,6 +165,9 @@ PROMOTION_PARAMETERS = (
     Column("accompagnement", "Accompagnement alternance", aliases=("Accompagnement de l'alternance",), help="Prénom et nom de la personne qui accompagne l'alternance."),
     Column("courriel_accompagnement", "Courriel accompagnement", kind=EMAIL, aliases=("Email accompagnement", "Mail accompagnement")),
     Column("telephone_accompagnement", "Téléphone accompagnement", aliases=("Tel accompagnement", "Tél accompagnement")),
+    Column("date_courriers", "Date des courriers", kind=DATE, aliases=("Date courriers", "Date des lettres"),
+           help="Date inscrite sur les courriers (invitations), JJ/MM/AAAA ; vide = le jour de la production. "
+                "L'option --date-courrier de copar build la remplace."),
 )
 
 PROMOTION = Sheet(
@@ -218,7 +221,7 @@ ETUDIANTS = Sheet(
         Column("heures", "Heures prévues", kind=NUMBER, aliases=("Heures", "Nombre d'heures", "Durée (heures)"), help="Pour un stage : 420 heures au minimum.", width=10),
         Column("question_professionnelle", "Question professionnelle", kind=LONGTEXT, aliases=("Question pro",), help="Pour les étudiant·es en emploi : l'axe réflexif de la feuille de route.", width=40),
     ),
-    help="Une ligne par étudiant·e, avec sa structure, son tuteur ou sa tutrice et sa mission.",
+    help="Une ligne par étudiant·e, avec sa structure, son ou sa tuteur·rice et sa mission.",
 )
 
 BILANS = Sheet(
@@ -252,7 +255,7 @@ TRIPARTITES = Sheet(
         Column("processus_apprentissage", "Processus d'apprentissage", kind=LONGTEXT, width=40),
         Column("retours", "Retours et suites", kind=LONGTEXT, aliases=("Retours", "Suites"), width=40),
     ),
-    help="Une ligne par entretien de bilan tripartite (6 ou 7 juin).",
+    help="Une ligne par entretien de bilan tripartite (aux dates de la clé bilan_tripartite du Calendrier).",
 )
 
 JURYS = Sheet(

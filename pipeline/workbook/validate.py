@@ -55,6 +55,7 @@ def _run(v: Validator) -> Dataset | None:
     criteria = validate_sheets.criteria(v, sheets.get("grille"))
     unavailabilities = validate_sheets.unavailabilities(v, sheets.get("disponibilites"))
     notes = validate_sheets.notes(v, sheets.get("notes"), numeros, criteria, defenses)
+    validate_sheets.reviews_due(v, sheets.get("bilans"), reviews, students, calendar)
     if promotion is None:
         return None
     return Dataset(promotion, calendar, students, reviews, tripartites, juries, defenses, criteria,
@@ -86,7 +87,8 @@ def _structure(v: Validator) -> None:
 
 def _issue(v: Validator, issue: Issue) -> None:
     code = CODES[issue.code]
-    message = code.message.format(value=issue.value, detail=issue.detail, sheet=issue.sheet)
+    message = code.message.format(value=issue.value, detail=issue.detail, sheet=issue.sheet,
+                                  source=v.raw.source.name)
     v.problem(code.severity, issue.code, issue.sheet, issue.row, issue.column, issue.letter, issue.value, message)
 
 

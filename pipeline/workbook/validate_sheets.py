@@ -6,6 +6,7 @@ and cell parsing (`fields`, `parameter`, `dates_in_order`, `known_student`, `dup
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pipeline.workbook import parse
@@ -24,7 +25,7 @@ from pipeline.workbook.model import (
 )
 from pipeline.workbook.reader import RawSheet, Row
 from pipeline.workbook.report import ERROR, WARNING
-from pipeline.workbook.schema import CALENDAR_KEYS, PROMOTION_PARAMETERS, normalize
+from pipeline.workbook.schema import CALENDAR_KEYS, DATE, PROMOTION_PARAMETERS, normalize
 from pipeline.workbook.validator import Validator, has_column
 
 STAGE_MIN_HOURS = 420
@@ -63,9 +64,29 @@ def promotion(validator: Validator, sheet: RawSheet | None) -> Promotion | None:
             validator.at(ERROR, "missing-parameter", sheet, None, "parametre", param.header,
                          f"Paramètre obligatoire « {param.header} » absent : ajoutez une ligne "
                          f"« {param.header} » avec sa valeur.")
+    _academic_year(validator, sheet, found, rows)
     if any(param.required and not found.get(param.key) for param in PROMOTION_PARAMETERS):
         return None
-    return Promotion(**{k: v or "" for k, v in found.items()})
+    dates = {c.key for c in PROMOTION_PARAMETERS if c.kind == DATE}
+    values: dict[str, Any] = {k: v or (None if k in dates else "") for k, v in found.items()}
+    return Promotion(**values)
+
+
+def _academic_year(validator: Validator, sheet: RawSheet, found: dict[str, Any], rows: dict[str, Row]) -> None:
+    """The promotion's academic year, against which every later date is checked."""
+    if not found.get("annee"):
+        return
+    try:
+        validator.year = parse.parse_academic_year(found["annee"])
+    except ValueError as exc:
+        validator.at(WARNING, "bad-annee", sheet, rows["annee"], "valeur", found["annee"],
+                     f"Année universitaire « {found['annee']} » illisible ({exc}) : écrivez-la sous la forme "
+                     "2024-2025, sans quoi les dates du classeur ne sont pas vérifiées.")
+        return
+    validator.annee = found["annee"]
+    for key in (c.key for c in PROMOTION_PARAMETERS if c.kind == DATE):
+        if found.get(key):
+            validator.within_year(sheet, rows[key], "valeur", rows[key].value("valeur"), found[key])
 
 
 def calendar(validator: Validator, sheet: RawSheet | None) -> dict[str, Event]:
@@ -102,7 +123,7 @@ def students(validator: Validator, sheet: RawSheet | None) -> list[Student]:
     if sheet is None:
         return students
     first: dict[str, Row] = {}
-    tutors: dict[str, tuple[Tutor, Row]] = {}
+    people = _People(validator, sheet)
     for row in sheet.rows:
         v, ok = validator.fields(sheet, row)
         ok = validator.dates_in_order(sheet, row, v["debut"], v["fin"]) and ok
@@ -115,9 +136,9 @@ def students(validator: Validator, sheet: RawSheet | None) -> list[Student]:
             validator.student_numeros.add(numero)
         if not ok:
             continue
-        tutor = Tutor(v["tuteur_nom"], v["tuteur_prenom"], v["tuteur_courriel"], v["tuteur_fonction"] or "",
-                      v["tuteur_telephone"] or "", v["structure"])
-        _same_tutor(validator, sheet, row, tutor, tutors)
+        tutor = people.tutor(row, Tutor(v["tuteur_nom"], v["tuteur_prenom"], v["tuteur_courriel"],
+                                        v["tuteur_fonction"] or "", v["tuteur_telephone"] or "", v["structure"]))
+        people.student(row, v["numero"], v["nom"], v["prenom"])
         if v["statut"] == "stage" and v["heures"] is not None and v["heures"] < STAGE_MIN_HOURS:
             validator.at(WARNING, "short-stage", sheet, row, "heures", parse.text(v["heures"]),
                          f"Stage de {v['heures']:g} heures : le livret demande {STAGE_MIN_HOURS} heures au "
@@ -131,16 +152,49 @@ def students(validator: Validator, sheet: RawSheet | None) -> list[Student]:
     return students
 
 
-def _same_tutor(validator: Validator, sheet: RawSheet, row: Row, tutor: Tutor, seen: dict[str, tuple[Tutor, Row]]) -> None:
-    if tutor.key not in seen:
-        seen[tutor.key] = (tutor, row)
-        return
-    other, other_row = seen[tutor.key]
-    if normalize(other.nom_complet) != normalize(tutor.nom_complet):
-        validator.at(WARNING, "tutor-mismatch", sheet, row, "tuteur_courriel", tutor.courriel,
-                     f"Même courriel de tuteur·rice qu'à la ligne {other_row.number} mais autre nom "
-                     f"({other.nom_complet} / {tutor.nom_complet}) : une seule invitation sera faite, au nom "
-                     f"de {other.nom_complet}. Corrigez le nom ou le courriel.")
+class _People:
+    """Likely duplicates among the people of Étudiant·es, and one spelling of each tutor.
+
+    A tutor is one person per e-mail: every document prints the first spelling met. Two e-mails
+    under one name, or two N° under one student name, are probably one person typed twice.
+    """
+
+    def __init__(self, validator: Validator, sheet: RawSheet) -> None:
+        self.validator, self.sheet = validator, sheet
+        self.by_email: dict[str, tuple[Tutor, Row]] = {}
+        self.tutor_names: dict[str, tuple[Tutor, Row]] = {}
+        self.student_names: dict[str, tuple[str, Row]] = {}
+
+    def tutor(self, row: Row, tutor: Tutor) -> Tutor:
+        """The tutor as every document will print them: the first spelling of their e-mail."""
+        name = normalize(tutor.nom_complet)
+        if tutor.key not in self.by_email:
+            self.by_email[tutor.key] = (tutor, row)
+            other = self.tutor_names.setdefault(name, (tutor, row))
+            if other[0].key != tutor.key:
+                self.validator.at(WARNING, "tutor-two-emails", self.sheet, row, "tuteur_courriel", tutor.courriel,
+                                  f"Même tuteur·rice qu'à la ligne {other[1].number} ({other[0].nom_complet}) mais "
+                                  f"autre courriel ({other[0].courriel}) : deux invitations et deux lignes "
+                                  "d'émargement seront faites. Si c'est la même personne, écrivez le même courriel.")
+            return tutor
+        first, first_row = self.by_email[tutor.key]
+        if (first.nom, first.prenom) != (tutor.nom, tutor.prenom):
+            code = "tutor-spelling" if normalize(first.nom_complet) == name else "tutor-mismatch"
+            self.validator.at(WARNING, code, self.sheet, row, "tuteur_courriel", tutor.courriel,
+                              f"Même courriel de tuteur·rice qu'à la ligne {first_row.number} mais nom écrit "
+                              f"autrement ({first.nom_complet} / {tutor.nom_complet}) : tous les documents "
+                              f"écrivent « {first.nom_complet} » (première orthographe rencontrée, ligne "
+                              f"{first_row.number}). Corrigez l'une des deux lignes si ce n'est pas la bonne.")
+        return dataclasses.replace(tutor, nom=first.nom, prenom=first.prenom)
+
+    def student(self, row: Row, numero: str, nom: str, prenom: str) -> None:
+        name = normalize(f"{prenom} {nom}")
+        other = self.student_names.setdefault(name, (numero, row))
+        if other[0] != numero:
+            self.validator.at(WARNING, "student-twice", self.sheet, row, "numero", numero,
+                              f"Même nom d'étudiant·e qu'à la ligne {other[1].number} ({prenom} {nom}, n° "
+                              f"{other[0]}) mais autre numéro : si c'est la même personne, gardez une seule "
+                              "ligne, avec le bon N° étudiant.")
 
 
 def reviews(validator: Validator, sheet: RawSheet | None, numeros: set[str] | None) -> list[PeriodReview]:
@@ -163,6 +217,22 @@ def reviews(validator: Validator, sheet: RawSheet | None, numeros: set[str] | No
         texts = {k: v[k] or "" for k in ("activites", "autres_actions", "apports", "attentes")}
         reviews.append(PeriodReview(v["numero"], v["periode"], v["date"], **texts, row=row.number))
     return reviews
+
+
+def reviews_due(validator: Validator, sheet: RawSheet | None, reviews: list[PeriodReview], students: list[Student],
+                calendar: dict[str, Event]) -> None:
+    """A bilan written for a period outside the student's own dates: a wrong period or wrong dates."""
+    by_numero = {s.numero: s for s in students}
+    for review in reviews:
+        student = by_numero.get(review.numero)
+        if sheet is None or student is None or review.periode in student.periods_due(calendar):
+            continue
+        row = next(r for r in sheet.rows if r.number == review.row)
+        validator.at(WARNING, "review-not-due", sheet, row, "periode", review.periode,
+                     f"Bilan de la période {review.periode} pour {student.nom_complet}, dont l'alternance va du "
+                     f"{student.debut:%d/%m/%Y} au {student.fin:%d/%m/%Y} : la période est hors de ces dates, le "
+                     "livret la dit « non concerné·e ». Vérifiez le numéro de la période ou les dates de "
+                     "l'étudiant·e (feuille Étudiant·es).")
 
 
 def tripartites(validator: Validator, sheet: RawSheet | None, numeros: set[str] | None) -> list[TripartiteReview]:
@@ -259,6 +329,10 @@ def criteria(validator: Validator, sheet: RawSheet | None) -> list[Criterion]:
     criteria: list[Criterion] = []
     if sheet is None:
         return criteria
+    if not sheet.rows:
+        validator.problem(WARNING, "empty-grille", sheet.name, None, "", "", None,
+                          "Feuille Grille sans critère : les grilles d'évaluation du jury n'auront aucun critère à "
+                          "noter. Ajoutez une ligne par critère (Section, Critère, Points ; 20 points au total).")
     bad = False
     for row in sheet.rows:
         v, ok = validator.fields(sheet, row)

@@ -6,21 +6,26 @@ instead of each other: the report, the references later sheets check against, ce
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from typing import Any, Callable
 
 from pipeline.workbook import parse
 from pipeline.workbook.codes import CODES, lookup
 from pipeline.workbook.reader import RawSheet, RawWorkbook, Row
-from pipeline.workbook.report import ERROR, Problem, Report
+from pipeline.workbook.report import ERROR, WARNING, Problem, Report
 from pipeline.workbook.schema import (
     DATE,
     EMAIL,
     INT,
     MISSION_TYPE,
+    MISSION_TYPES,
     NUMBER,
     PERIODE,
     PUBLIC,
+    PUBLICS,
     STATUT,
+    STATUTS,
     TIME,
     Column,
 )
@@ -37,7 +42,8 @@ _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     PUBLIC: (parse.parse_public, "unknown-public"),
 }
 
-
+# List kinds: their values in clear, to name the interpretation of a doubtful value.
+_LABELS: dict[str, dict[str, str]] = {STATUT: STATUTS, MISSION_TYPE: MISSION_TYPES, PUBLIC: PUBLICS}
 
 
 class Validator:
@@ -48,6 +54,8 @@ class Validator:
         self.report = Report()
         self.student_numeros: set[str] = set()
         self.jury_names: set[str] = set()
+        self.annee = ""  # the promotion's « Année universitaire », once read
+        self.year: tuple[dt.date, dt.date] | None = None  # its first and last day
 
     # --- reporting ---------------------------------------------------------------
 
@@ -85,16 +93,37 @@ class Validator:
         if column.kind not in _PARSERS:
             return (parse.identifier(raw) if column.key == "numero" else parse.text(raw)), True
         parser, code = _PARSERS[column.kind]
+        if column.kind == DATE and self.year is not None:
+            parser = functools.partial(parse.parse_date, years=(self.year[0].year, self.year[1].year))
         try:
             value = parser(raw)
         except ValueError as exc:
             self.at(ERROR, code, sheet, row, column.key, parse.text(raw),
                     f"{_sentence(exc)} {CODES[code].fix}")
             return None, False
+        if column.kind == DATE:
+            self.within_year(sheet, row, column.key, raw, value)
+        if column.kind in _LABELS and (dropped := parse.ignored_characters(raw)):
+            label = _LABELS[column.kind].get(value, value)
+            self.at(WARNING, "doubtful-value", sheet, row, column.key, parse.text(raw),
+                    f"Valeur lue comme « {label} » en ignorant « {dropped} » : vérifiez-la et, si c'est bien "
+                    f"cela, écrivez « {label} » (liste déroulante de la colonne).")
         if column.kind == PERIODE and not 1 <= value <= 6:
             self.at(ERROR, code, sheet, row, column.key, raw, f"Période {value} hors limites. {CODES[code].fix}")
             return None, False
         return value, True
+
+    def within_year(self, sheet: RawSheet, row: Row, key: str, raw: Any, day: dt.date) -> None:
+        """Warn about a date outside the promotion's academic year, with the date probably meant."""
+        if self.year is None or self.year[0] <= day <= self.year[1]:
+            return
+        start, end = self.year
+        likely = parse.likely_in_year(day, start, end)
+        fix = (f"vouliez-vous écrire {likely:%d/%m/%Y} ? Corrigez l'année" if likely
+               else "vérifiez le jour, le mois et l'année")
+        self.at(WARNING, "date-outside-year", sheet, row, key, parse.text(raw),
+                f"La date {day:%d/%m/%Y} est hors de l'année universitaire {self.annee} (du {start:%d/%m/%Y} "
+                f"au {end:%d/%m/%Y}) : {fix}.")
 
     def dates_in_order(self, sheet: RawSheet, row: Row, start: Any, end: Any) -> bool:
         if start and end and start > end:
@@ -116,8 +145,8 @@ class Validator:
         self.at(ERROR, f"duplicate-{key}" if key != "numero" else "duplicate-numero", sheet, row, key, value,
                 f"{what} déjà présent·e à la ligne {first.number} : supprimez ou fusionnez l'une des deux lignes.")
 
-    def parameter(self, sheet: RawSheet, row: Row, param: Column) -> str:
-        """The Valeur of one Promotion parameter, as text ("" when empty or wrong)."""
+    def parameter(self, sheet: RawSheet, row: Row, param: Column) -> Any:
+        """The Valeur of one Promotion parameter: text ("" when empty or wrong), or a date (None)."""
         raw = row.value("valeur")
         if raw is None:
             return ""
@@ -127,6 +156,13 @@ class Validator:
             except ValueError as exc:
                 self.at(ERROR, "bad-email", sheet, row, "valeur", raw, f"{_sentence(exc)} {CODES['bad-email'].fix}")
                 return ""
+        if param.kind == DATE:
+            try:
+                return parse.parse_date(raw)
+            except ValueError as exc:
+                self.at(ERROR, "bad-date", sheet, row, "valeur", parse.text(raw),
+                        f"{_sentence(exc)} {CODES['bad-date'].fix}")
+                return None
         return parse.text(raw)
 
 
