@@ -92,6 +92,16 @@ def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:
         return f"erreur inattendue en remplissant le modèle {template.name} ({type(exc).__name__} : {exc})"
 
 
+def _version() -> str:
+    """The installed copar's version (read from its metadata: importing `pipeline` here would be a cycle)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("copar")
+    except PackageNotFoundError:
+        return "inconnue"
+
+
 def stable_json(context: dict[str, Any]) -> str:
     """The context as text, without the generation date (which alone does not make a document new)."""
     return json.dumps({k: v for k, v in context.items() if k != "genere_le"}, sort_keys=True, ensure_ascii=False,
@@ -187,10 +197,8 @@ class Builder:
         self.other_promotion = True
 
     def _metadata(self, ds: Dataset) -> dict[str, Any]:
-        from pipeline import __version__
-
         return {
-            "copar": __version__,
+            "copar": _version(),
             "promotion": ds.promotion.annee,
             "generated": self.s.today.isoformat(),
             "inputs": self._hash_inputs(),
