@@ -73,6 +73,23 @@ def assert_manifest_matches_files(out: Path) -> None:
     assert not [p for p in out.rglob("*.tmp")]
 
 
+def libreoffice_of(out: Path, wait: float = 0) -> list[str]:
+    """Running LibreOffice calls whose profile is in the output folder's work folder (after `wait` s at most)."""
+    marker = (out / ".copar" / "tmp").resolve().as_uri().encode()
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if marker in (proc / "cmdline").read_bytes() and (proc / "stat").read_text().split()[2] != "Z":
+                    found.append(proc.name)
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def phases(inputs: Path, out: Path) -> dict[str, tuple[float, float]]:
     """Run a clean build, watching its journal: when rendering, conversion and packets happen."""
     journal = out / ".copar" / "journal.jsonl"
@@ -134,6 +151,7 @@ def test_interrupted_builds_never_leave_a_stale_document_marked_current(tmp_path
         assert "Traceback" not in stderr, stderr
         if sig == signal.SIGINT and process.returncode != 0:
             assert process.returncode == 130 and "interrompu" in stderr, (process.returncode, stderr)
+            assert not libreoffice_of(out, wait=5)  # Ctrl-C stops the conversions it started
         # the next build: back to the previous version (as in the issue), or the interrupted one, finished
         holds = holds if trial % 4 < 2 else room
         done = build(versions[holds], out)
@@ -141,5 +159,6 @@ def test_interrupted_builds_never_leave_a_stale_document_marked_current(tmp_path
         assert "modifié" not in done.stdout  # copar's own half-done work is not mistaken for a person's edit
         assert documents(out) == clean[holds], (trial, phase, sig.name)
         assert_manifest_matches_files(out)
+        assert not libreoffice_of(out)  # what a kill -9 left running was stopped by the next build
     killed_in = {phase for phase, _, code in where if code != 0}
     assert killed_in == {"rendu", "conversion", "dossier"}, where
