@@ -98,6 +98,11 @@ PHASES = {
 }
 
 
+def answer_ctrl_c() -> None:
+    """In the child: a shell's background job starts with SIGINT ignored, and Python then keeps ignoring it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt(process: subprocess.Popen[str], out: Path, phase: str, sig: signal.Signals, rng: random.Random) -> None:
     """Send `sig` at a random instant of `phase` (nothing if the build ends first)."""
     journal = out / ".copar" / "journal.jsonl"
@@ -140,7 +145,7 @@ def test_interrupted_builds_never_leave_a_stale_document_marked_current(tmp_path
         phase = ("rendu", "conversion", "dossier")[trial % 3]
         sig = signal.SIGINT if trial % 2 else signal.SIGKILL
         process = subprocess.Popen(command(versions[room], out), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True)
+                                   text=True, preexec_fn=answer_ctrl_c)
         interrupt(process, out, phase, sig, rng)
         stdout, stderr = process.communicate(timeout=60)
         where.append((phase, sig.name, process.returncode))
