@@ -107,6 +107,14 @@ def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:
 def _group(unit: Unit) -> str:
     """Documents converted together: a student's, or a family's (tutors' invitations)."""
     return f"0{unit.numero}" if unit.numero else f"1{unit.family}"  # students first: they teach page counts
+def _version() -> str:
+    """The installed copar's version (read from its metadata: importing `pipeline` here would be a cycle)."""
+    from importlib.metadata import PackageNotFoundError
+
+    try:
+        return version("copar")
+    except PackageNotFoundError:
+        return "inconnue"
 
 
 def stable_json(context: dict[str, Any]) -> str:
@@ -209,7 +217,7 @@ class Builder:
 
     def _metadata(self, ds: Dataset) -> dict[str, Any]:
         return {
-            "copar": version("copar"),
+            "copar": _version(),
             "promotion": ds.promotion.annee,
             "generated": self.s.today.isoformat(),
             "inputs": self._hash_inputs(),
