@@ -150,14 +150,20 @@ def time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
-    def expire(signum: int, frame: Any) -> None:
-        raise RenderTimeout
+    armed = [True]
 
+    def expire(signum: int, frame: Any) -> None:
+        if armed[0]:
+            raise RenderTimeout
+
+    # The alarm repeats every 0.2 s after the first: an exception raised while Python runs a
+    # garbage-collector callback or a __del__ is swallowed ("Exception ignored in…"), the next one is not.
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.2)
     try:
         yield
     finally:
+        armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
