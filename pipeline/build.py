@@ -161,6 +161,7 @@ class Builder:
                 if not is_disk_full(exc):
                     raise CoparError(f"Impossible d'écrire dans {self.outputs.root} : {exc.strerror or exc}.") from exc
                 self._abandon(result, "non écrit : disque plein")
+                self.outputs.remove_temporary()  # workers stopped mid-write (they are all stopped by now)
                 raise DiskFull(self.outputs.root, result) from exc
             finally:
                 self.manifest.close()

@@ -120,7 +120,7 @@ class ConversionStream:
         self.grouping = grouping and not pdfa
         self.options = _Options(soffice, timeout, pdfa, destinations=self.grouping)
         self.warm = warm
-        self.listening = warm and listener and available(soffice)
+        self.listening = warm and listener  # where one can run (checked by the first worker that needs one)
         self.listeners: list[Listener] = []
         self.workers = workers
         self.patience = patience
@@ -265,9 +265,15 @@ class ConversionStream:
             self.done.put(_FAILED)
 
     def _work(self, number: int) -> None:
+        with self.state.cond:
+            self.state.cond.wait_for(lambda: bool(self.state.ready or self.state.expected or self.state.closed))
+            work = bool(self.state.ready or self.state.expected)
+        if not work:  # nothing to convert (a rebuild with nothing new): no LibreOffice at all
+            return
         profile = self.root / f"profile-{number}"
-        listener = Listener(self.options, profile) if self.listening else None
-        if listener is not None:
+        listener = None
+        if self.listening and available(self.options.soffice):
+            listener = Listener(self.options, profile)
             self.listeners.append(listener)
         try:
             self._serve(number, profile, listener)
@@ -277,7 +283,6 @@ class ConversionStream:
 
     def _serve(self, number: int, profile: Path, listener: Listener | None) -> None:
         with self.state.cond:
-            self.state.cond.wait_for(lambda: bool(self.state.ready or self.state.expected or self.state.closed))
             warm = self.warm and (self.state.expected >= WARM_MIN or listener is not None)
         if warm:  # start LibreOffice (or create the profile) while the first documents are being rendered
             started = time.monotonic()
