@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -564,7 +565,12 @@ def planning_jurys(ctx: click.Context, entrees: Path, debut: str, duree: int, si
 
 
 def main() -> None:
-    cli(obj={}, prog_name="copar")
+    try:
+        cli(obj={}, prog_name="copar")
+    finally:
+        # Done (or stopped, already reported): a Ctrl-C now would find Python finalising, its handler
+        # gone, and kill copar with a signal instead of the exit code it is about to return.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":  # pragma: no cover
