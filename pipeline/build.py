@@ -14,7 +14,6 @@ ran, and finally writes manifest.json and the build report.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Generator, Iterator
 from importlib.metadata import version
 from pathlib import Path
@@ -27,6 +26,7 @@ from pipeline.documents.limits import limit_worker
 from pipeline.documents.render import find_template, render_docx
 from pipeline.errors import CoparError, ValidationFailed
 from pipeline.files import write_bytes_atomically
+from pipeline.fingerprints import fingerprint
 from pipeline.lock import BuildLock
 from pipeline.manifest import MANIFEST, Entry, Manifest
 from pipeline.outputs import Outputs, remove_file, set_aside
@@ -42,7 +42,6 @@ from pipeline.results import (
     Outcome,
     build_report,
     sha256_file,
-    sha256_text,
 )
 from pipeline.settings import Settings
 from pipeline.workbook.model import Dataset
@@ -115,16 +114,6 @@ def _version() -> str:
         return version("copar")
     except PackageNotFoundError:
         return "inconnue"
-
-
-def stable_json(context: dict[str, Any]) -> str:
-    """The context as text, without the generation date (which alone does not make a document new)."""
-    return json.dumps({k: v for k, v in context.items() if k != "genere_le"}, sort_keys=True, ensure_ascii=False,
-                      default=str)
-
-
-def fingerprint(context: dict[str, Any], template: Path, pdfa: bool) -> str:
-    return sha256_text(f"{stable_json(context)}|{sha256_file(template)}|{pdfa}")
 
 
 class Builder:
