@@ -262,7 +262,7 @@ class Builder:
         try:
             for index, ((unit, outcome, _template, docx), error) in enumerate(zip(jobs, results, strict=False)):
                 if self._rendered(unit, outcome, docx, error, pending):
-                    group.append(Document(docx, unit.family))
+                    group.append(Document(docx, unit.family, self._known_pages(str(unit.path))))
                 if index + 1 == len(jobs) or _group(jobs[index + 1][0]) != _group(unit):
                     if self.stream is not None and group:  # a person's documents, converted together
                         self.stream.submit(group)
@@ -271,6 +271,11 @@ class Builder:
             results.close()  # stops the workers at once, also on Ctrl-C or a full disk
             self.progress.finish()
         return pending
+
+    def _known_pages(self, rel: str) -> int | None:
+        """The page count of the PDF the last build made of `rel`, if it recorded one (the stream's guess)."""
+        pages = ((self.manifest.old.get(rel) or {}).get("pdf") or {}).get("pages")
+        return pages if isinstance(pages, int) and not isinstance(pages, bool) and pages > 0 else None
 
     def _rendered(self, unit: Unit, outcome: Outcome, docx: Path, error: str | None,
                   pending: list[tuple[Unit, Path]]) -> bool:
@@ -376,7 +381,11 @@ class Builder:
             rel = str(unit.path)
             self.progress.advance(unit.label)
             if error is None:
-                self.manifest.update_file(rel, "pdf", f"{rel}.pdf", docx.with_suffix(".pdf"))
+                pages = self.stream.pages.get(docx) if self.stream is not None else None
+                if pages:  # the next build's guess (Document.pages)
+                    self.manifest.update_file(rel, "pdf", f"{rel}.pdf", docx.with_suffix(".pdf"), pages=pages)
+                else:
+                    self.manifest.update_file(rel, "pdf", f"{rel}.pdf", docx.with_suffix(".pdf"))
             else:  # the DOCX is current and kept; the next build renders and converts it again
                 outcomes[rel].status, outcomes[rel].error = FAILED, error
 
