@@ -44,10 +44,26 @@ def planted_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+# What the packet stage asked to convert, in `packets`: (DOCX names, LibreOffice calls it took)
+CONVERSIONS: list[tuple[list[str], int]] = []
+
+
 @pytest.fixture(scope="module")
 def packets(planted_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    from pipeline.build import Builder
+
+    original = Builder.convert_files
+
+    def counted(self: Builder, docx: list[Path], on_done: object = None) -> dict[Path, str | None]:
+        calls = self.stream.calls if self.stream is not None else 0
+        done = original(self, docx, on_done)
+        CONVERSIONS.append(([p.name for p in docx], (self.stream.calls if self.stream is not None else 0) - calls))
+        return done
+
     out = tmp_path_factory.mktemp("out")
-    code, stdout, stderr = run("build", str(planted_inputs), "-o", str(out), "--only", "jurys")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Builder, "convert_files", counted)
+        code, stdout, stderr = run("build", str(planted_inputs), "-o", str(out), "--only", "jurys")
     assert code == 0, stdout + stderr
     return out, stdout
 
@@ -112,6 +128,18 @@ def test_packet_structure_of_jury_a(packets, sample, planted_inputs) -> None:
     assert labels[-1] == str(page - front)
     assert reader.metadata.title == "Dossier du jury Jury A"
     assert reader.root_object["/PageMode"] == "/UseOutlines"
+
+
+@pytest.mark.soffice
+def test_covers_and_placeholders_of_all_juries_take_two_conversions(packets, sample) -> None:
+    """Placeholder pages of every jury in one call, then every cover in one: no serial calls per jury."""
+    out, _ = packets
+    placeholders = sorted(p.with_suffix(".docx").name for p in out.glob("jurys/*/pages/*.pdf"))
+    assert len({p.parent.parent for p in out.glob("jurys/*/pages/*.pdf")}) >= 2  # several juries have some
+    assert [(sorted(names), calls) for names, calls in CONVERSIONS] == [
+        (placeholders, 1),
+        (["couverture-et-sommaire.docx"] * 3, 1),
+    ]
 
 
 @pytest.mark.soffice
