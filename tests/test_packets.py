@@ -253,3 +253,65 @@ def test_one_pdf_beside_another_file_is_used(tmp_path: Path) -> None:
     assert slot.pdf == pdf
     assert result.notes == ["Rapport d'Aïssatou N'Diaye (n° 22004512) : 22004512-rapport.pdf utilisé, "
                             "ignoré : 22004512-rapport.docx."]
+
+
+def test_one_jurys_cover_failing_fails_that_packet_only(tmp_path: Path) -> None:
+    """With a stand-in converter (no LibreOffice): every jury's placeholders in one call, every cover
+    in one; jury B's cover fails, so does its packet alone; the next run converts only what is missing."""
+    import datetime as dt
+
+    from pypdf import PdfWriter
+
+    from pipeline.documents.catalogue import Layout
+    from pipeline.manifest import Manifest
+    from pipeline.outputs import Outputs
+    from pipeline.pdf.packets import PacketStage, build_packets
+    from pipeline.results import FAILED, SKIPPED, WRITTEN, BuildResult
+    from pipeline.settings import Settings
+    from pipeline.workbook.report import Report
+
+    dataset, _ = check(INPUTS)
+    blank = tmp_path / "blank.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.write(blank)
+    calls: list[list[str]] = []
+
+    def convert(docx: list[Path]) -> dict[Path, str | None]:
+        calls.append([str(p.relative_to(out)) for p in docx])
+        done: dict[Path, str | None] = {}
+        for path in docx:
+            if path.parent.name == "jury-b" and path.stem == "couverture-et-sommaire":
+                done[path] = "LibreOffice s'est arrêté"
+            else:
+                shutil.copy(blank, path.with_suffix(".pdf"))
+                done[path] = None
+        return done
+
+    out = tmp_path / "out"
+    outputs = Outputs(out)
+    outputs.prepare()
+    manifest = Manifest(out, outputs.work)
+    stage = PacketStage(Settings(INPUTS, out, today=dt.date(2025, 6, 1)), manifest, outputs, convert,
+                        tmp_path / "rapports")
+
+    def packet_run() -> dict[str, tuple[str, str]]:
+        result = BuildResult(out, Report())
+        build_packets(stage, dataset, Layout.of(dataset), result, only_existing=False)
+        return {o.path.rsplit("/", 1)[1]: (o.status, o.error) for o in result.outcomes}
+
+    outcomes = packet_run()
+    assert outcomes["dossier-jury-b"] == (FAILED, "couverture du jury Jury B non convertie : LibreOffice s'est "
+                                                  "arrêté (l'ancien dossier, périmé, a été retiré)")
+    assert outcomes["dossier-jury-a"] == outcomes["dossier-jury-c"] == (WRITTEN, "")
+    assert (out / "jurys/jury-a/dossier-jury-a.pdf").is_file() and not (out / "jurys/jury-b/dossier-jury-b.pdf").exists()
+    assert len(calls) == 2
+    assert {p.split("/")[1] for p in calls[0]} == {"jury-a", "jury-b", "jury-c"}
+    assert all(p.endswith("-indisponible.docx") for p in calls[0])
+    assert calls[1] == [f"jurys/jury-{x}/couverture-et-sommaire.docx" for x in "abc"]
+
+    calls.clear()
+    outcomes = packet_run()  # jury B again: its placeholder pages are reused, its cover converted
+    assert outcomes["dossier-jury-a"][0] == outcomes["dossier-jury-c"][0] == SKIPPED
+    assert outcomes["dossier-jury-b"][0] == FAILED
+    assert calls == [["jurys/jury-b/couverture-et-sommaire.docx"]]
