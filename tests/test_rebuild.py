@@ -331,3 +331,28 @@ def test_extras_of_a_manifest_old_and_new(tmp_path: Path) -> None:
     m.update_extra("p", "d.pdf", None)
     assert [x["path"] for x in m.state["p"]["extra"]] == ["c.docx", "c.pdf", "d.pdf"]
     assert m.extras_of("p")["c.docx"]["fingerprint"] == "fp" and m.extras_of("p")["d.pdf"]["sha256"] is None
+
+
+@pytest.mark.soffice
+def test_a_rapport_that_arrives_removes_its_placeholder_page_only(built_bilans_and_jurys: Path) -> None:
+    work = fresh_copy(built_bilans_and_jurys)
+    inputs, out = work / "inputs", work / "out"
+    pages = out / "jurys" / "jury-a" / "pages"
+    gone = pages / "22003398-4-indisponible"
+    assert gone.with_suffix(".pdf").is_file()
+    before = snapshot(out)
+    shutil.copy(inputs / "rapports" / "22004512-rapport-mission.pdf", inputs / "rapports" / "22003398-rapport.pdf")
+    code, stdout, stderr = run("build", str(inputs), "-o", str(out), "--only", "bilans,jurys")
+    assert code == 0, stdout + stderr
+    after = snapshot(out)
+    removed = sorted(set(before) - set(after))
+    assert removed == ["jurys/jury-a/pages/22003398-4-indisponible.docx",
+                       "jurys/jury-a/pages/22003398-4-indisponible.pdf"]
+    assert set(after) <= set(before)
+    others = [p for p in after if p.startswith("jurys/jury-a/pages/")]
+    assert others and all(after[p] == before[p] for p in others)  # the other placeholder pages: untouched
+    assert "2 fichiers obsolètes supprimés" in stdout
+    extras = [x["path"] for x in manifest(out)["jurys/jury-a/dossier-jury-a"]["extra"]]
+    assert not any("22003398" in p for p in extras) and sorted(extras) == sorted(
+        ["jurys/jury-a/couverture-et-sommaire.docx", "jurys/jury-a/couverture-et-sommaire.pdf",
+         *(f"jurys/jury-a/pages/{p.rsplit('/', 1)[1]}" for p in others)])
