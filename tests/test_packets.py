@@ -315,3 +315,16 @@ def test_one_jurys_cover_failing_fails_that_packet_only(tmp_path: Path) -> None:
     assert outcomes["dossier-jury-a"][0] == outcomes["dossier-jury-c"][0] == SKIPPED
     assert outcomes["dossier-jury-b"][0] == FAILED
     assert calls == [["jurys/jury-b/couverture-et-sommaire.docx"]]
+
+    # jury A dropped from the workbook: its files go, the cover someone edited is kept aside
+    from pipeline.outputs import remove_file
+
+    cover = out / "jurys/jury-a/couverture-et-sommaire.docx"
+    cover.write_bytes(cover.read_bytes() + b"edited")
+    result = BuildResult(out, Report())
+    for path, sha in manifest.files_of("jurys/jury-a/dossier-jury-a"):  # as Builder._remove_obsolete does
+        assert sha
+        remove_file(outputs, path, sha, result)
+    assert [before for before, _ in result.set_aside] == ["jurys/jury-a/couverture-et-sommaire.docx"]
+    assert (out / result.set_aside[0][1]).read_bytes().endswith(b"edited")
+    assert "jurys/jury-a/couverture-et-sommaire.pdf" in result.removed and not cover.exists()
