@@ -31,7 +31,7 @@ from pipeline.lock import BuildLock
 from pipeline.manifest import MANIFEST, Entry, Manifest
 from pipeline.outputs import Outputs, remove_file, set_aside
 from pipeline.pdf.stream import ConversionStream, Document
-from pipeline.processes import interruptible, is_disk_full, worker_initializer
+from pipeline.processes import SPAWNING, interruptible, is_disk_full, worker_initializer
 from pipeline.results import (
     FAILED,
     PACKET_FAMILY,
@@ -150,6 +150,7 @@ class Builder:
                 if not is_disk_full(exc):
                     raise CoparError(f"Impossible d'écrire dans {self.outputs.root} : {exc.strerror or exc}.") from exc
                 self._abandon(result, "non écrit : disque plein")
+                self.outputs.remove_temporary()  # workers stopped mid-write (they are all stopped by now)
                 raise DiskFull(self.outputs.root, result) from exc
             finally:
                 self.manifest.close()
@@ -305,7 +306,8 @@ class Builder:
             # Fresh workers every RENDER_BATCH documents: bounded memory. New pools rather than
             # maxtasksperchild, whose replacement workers are forked from a thread of the pool.
             for start in range(0, len(args), RENDER_BATCH):
-                pool = context.Pool(self.s.workers, initializer=_init_render_worker, initargs=(os.getpid(),))
+                with SPAWNING:  # not while a LibreOffice is being started (see processes.py)
+                    pool = context.Pool(self.s.workers, initializer=_init_render_worker, initargs=(os.getpid(),))
                 try:
                     yield from pool.imap(_render_job, args[start:start + RENDER_BATCH], chunksize=RENDER_CHUNK)
                     pool.close()

@@ -73,6 +73,10 @@ class Outputs:
             kill_orphans(self.tmp.resolve().as_uri() + "/")
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self.remove_temporary()
+
+    def remove_temporary(self) -> None:
+        """Remove the `.tmp` files of writes that never completed (a worker killed mid-write)."""
         for folder, dirs, files in os.walk(self.root):
             dirs[:] = [d for d in dirs if d != WORK]
             for name in files:

@@ -31,6 +31,12 @@ from typing import Any
 PR_SET_PDEATHSIG = 1
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
+# Held while a child is started (LibreOffice calls and listeners in worker threads) and while
+# render workers are forked (main thread). A fork from one thread while another thread's
+# Popen waits for its child to exec copies Popen's internal pipe into the forked workers:
+# that Popen then blocks until the workers exit (the whole rendering).
+SPAWNING = threading.Lock()
+
 
 def is_disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in DISK_FULL

@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 # fonts-symbola: emoji and rare symbols typed in the workbook, which Carlito lacks
-APT_PACKAGES="libreoffice-writer-nogui fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-symbola poppler-utils"
+# python3-uno: LibreOffice's UNO bridge for the system Python; each conversion worker keeps one
+# LibreOffice running through it instead of starting one per call (pipeline/pdf/listener.py)
+APT_PACKAGES="libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-symbola poppler-utils"
 
 missing=""
 for pkg in $APT_PACKAGES; do

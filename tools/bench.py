@@ -15,7 +15,8 @@ For the sample promotion, and for a promotion scaled to --students N (0: sample 
 - the peak RSS of the build process and of its largest child (render workers, soffice).
 
 --variants adds fresh builds with merged conversion off (one PDF per LibreOffice
-document) and with a fresh profile per call instead of warm ones.
+document), with plain batch calls instead of LibreOffice listeners (warm profiles), and
+with batch calls each on a fresh profile.
 Every build runs in its own process, so that peak RSS figures are its own.
 Figures only: nothing here asserts a time (timed tests are flaky on shared machines).
 """
@@ -32,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -73,10 +75,11 @@ def child(args: argparse.Namespace) -> None:
     from pipeline.build import Builder
     from pipeline.settings import Settings
 
-    if args.cold:
+    if args.cold or args.batch_calls:
         from pipeline.pdf import stream
 
-        stream.ConversionStream.__init__.__kwdefaults__["warm"] = False  # type: ignore[attr-defined]
+        key = "warm" if args.cold else "listener"
+        stream.ConversionStream.__init__.__kwdefaults__[key] = False  # type: ignore[attr-defined]
     marks: dict[str, float] = {}
     start = time.perf_counter()
 
@@ -113,16 +116,69 @@ def cpu_seconds(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class Sampler:
+    """Samples, every `period` s, the RSS of every process whose command line names `marker`
+    (the build, its render workers, its LibreOffice listeners and bridges): peaks, and growth."""
+
+    def __init__(self, marker: str, period: float = 0.5) -> None:
+        self.marker, self.period = marker.encode(), period
+        self.series: dict[int, list[tuple[float, float, str]]] = {}  # pid → (time, MB, name)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Sampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        start = time.perf_counter()
+        while not self.stop.wait(self.period):
+            for proc in Path("/proc").glob("[0-9]*"):
+                try:
+                    command = (proc / "cmdline").read_bytes()
+                    if self.marker not in command:
+                        continue
+                    status = (proc / "status").read_text()
+                except OSError:
+                    continue
+                rss = next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0.0)
+                name = Path(command.split(b"\0")[0].decode(errors="replace")).name
+                if "bench.py" in command.decode(errors="replace"):
+                    name = "render worker or build"
+                self.series.setdefault(int(proc.name), []).append((time.perf_counter() - start, rss, name))
+
+    def peaks(self) -> str:
+        """Peak RSS by kind of process, and how the longest-lived LibreOffice grew over its life."""
+        by_name: dict[str, float] = {}
+        for samples in self.series.values():
+            for _, rss, name in samples:
+                by_name[name] = max(by_name.get(name, 0.0), rss)
+        text = ", ".join(f"{name} {mb:.0f}" for name, mb in sorted(by_name.items(), key=lambda kv: -kv[1]))
+        offices = [samples for samples in self.series.values() if samples[0][2] == "soffice.bin"]
+        if offices:
+            longest = max(offices, key=len)
+            quarter = longest[len(longest) // 4][1]
+            text += (f"; longest-lived soffice.bin: {quarter:.0f} MB at a quarter of its life, "
+                     f"{longest[-1][1]:.0f} MB at its end ({longest[-1][0] - longest[0][0]:.0f} s)")
+        return text
+
+
 def run_build(workbook: Path, out: Path, workers: int, *flags: str) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child-input", str(workbook), "--child-output", str(out),
                "--workers", str(workers), *flags]
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    with Sampler(str(out)) as sampler:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"build failed ({done.returncode}):\n{done.stderr[-3000:]}")
     data: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     data["wall"] = wall
+    data["sampled"] = sampler.peaks()
     for failure in data["failed"]:
         print(f"  failed: {failure}", file=sys.stderr)
     return data
@@ -214,9 +270,12 @@ def measure(name: str, workbook: Path, tmp: Path, args: argparse.Namespace, soff
         ("  files it rewrote", f"{len(rewritten)}: " + ", ".join(rewritten)),
         ("peak RSS parent MB", f"{max(fresh['rss_parent'], changed['rss_parent']):.0f}"),
         ("peak RSS largest child MB (render worker or soffice)", f"{fresh['rss_children']:.0f}"),
+        ("sampled peak RSS MB by process (fresh build)", fresh["sampled"]),
     ]
     if args.variants:
-        for label, flag in (("per-document conversion", "--per-document"), ("fresh profile per call", "--cold")):
+        for label, flag in (("per-document conversion", "--per-document"),
+                            ("batch calls, warm profiles (no listener)", "--batch-calls"),
+                            ("batch calls, fresh profile per call", "--cold")):
             shutil.rmtree(out, ignore_errors=True)
             print(f"[{name}] fresh build, {label}…", file=sys.stderr, flush=True)
             variant = run_build(workbook, out, args.workers, flag)
@@ -234,6 +293,7 @@ def main() -> None:
     parser.add_argument("--child-output", help=argparse.SUPPRESS)
     parser.add_argument("--per-document", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--cold", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--batch-calls", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_input:
         child(args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -11,6 +12,7 @@ from babel.dates import format_date
 LOCALE = "fr_FR"
 
 
+@functools.lru_cache(maxsize=4096)  # babel is slow, and a promotion has few distinct dates for many documents
 def long_date(day: dt.date | None) -> str:
     """"mardi 5 décembre 2023", "vendredi 1er décembre 2023"."""
     if day is None:

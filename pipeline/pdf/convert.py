@@ -18,6 +18,7 @@ for each one's time limit in turn. Temporary folders go under `tmpdir` when give
 from __future__ import annotations
 
 import errno
+import json
 import math
 import os
 import shutil
@@ -33,6 +34,7 @@ from pathlib import Path
 from pipeline.errors import SofficeNotFound
 from pipeline.files import write_atomically
 from pipeline.pdf.pdfinfo import probe_pdf
+from pipeline.processes import SPAWNING
 
 FALLBACK_SOFFICE = "/usr/lib/libreoffice/program/soffice"
 INSTALL_HINT = (
@@ -43,8 +45,6 @@ INSTALL_HINT = (
 # command line; only the typed JSON form of the filter data is honoured.
 PDF_TARGET = "pdf"
 PDFA_TARGET = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
-# Writer bookmarks exported as named destinations: how a merged document shows where each part starts.
-DESTINATIONS = '"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}'
 
 
 def find_soffice(explicit: str | None = None) -> str:
@@ -249,13 +249,14 @@ def _run_soffice(options: _Options, files: list[Path], outdir: Path, profile: Pa
         if options.stopped.is_set():
             return _Run(-1, "conversion interrompue", limit)
         try:
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,  # its own process group, killed as a whole
-            )
+            with SPAWNING:  # not while render workers are forked (see processes.py)
+                process = subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    start_new_session=True,  # its own process group, killed as a whole
+                )
         except OSError as exc:
             return _Run(127, f"impossible de lancer {options.soffice} ({exc.strerror})", limit)
         options.live.add(process)
@@ -270,8 +271,17 @@ def export_target(pdfa: bool, destinations: bool = False) -> str:
     """The --convert-to argument: plain PDF, or the PDF export filter with its typed options."""
     if not destinations:
         return PDFA_TARGET if pdfa else PDF_TARGET
-    version = '"SelectPdfVersion":{"type":"long","value":"2"},' if pdfa else ""
-    return f"pdf:writer_pdf_Export:{{{version}{DESTINATIONS}}}"
+    return f"pdf:writer_pdf_Export:{json.dumps(filter_options(pdfa, destinations), separators=(',', ':'))}"
+
+
+def filter_options(pdfa: bool, destinations: bool) -> dict[str, dict[str, str]]:
+    """The PDF export filter's typed options (as --convert-to reads them, and the UNO bridge too)."""
+    options = {}
+    if pdfa:
+        options["SelectPdfVersion"] = {"type": "long", "value": "2"}
+    if destinations:  # Writer bookmarks exported as named destinations: where each part of a merged document starts
+        options["ExportBookmarksToPDFDestination"] = {"type": "boolean", "value": "true"}
+    return options
 
 
 def warm_up(soffice: str, profile: Path, timeout: float) -> None:
@@ -279,8 +289,9 @@ def warm_up(soffice: str, profile: Path, timeout: float) -> None:
     command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                "--nolockcheck", "--terminate_after_init"]
     try:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, start_new_session=True)
+        with SPAWNING:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, start_new_session=True)
     except OSError:
         return  # the first conversion will report it
     _wait(process, timeout)

@@ -13,13 +13,17 @@ Why it is faster than converting each document in fixed batches after rendering:
   converted as one merged DOCX and split back into one PDF each (see grouping.py): the
   per-document cost of LibreOffice is paid once per group instead of once per document;
 - **warm profiles** (`warm`): each worker keeps its LibreOffice profile for the whole
-  stream (created while the first documents render) instead of a fresh one per call.
+  stream (created while the first documents render) instead of a fresh one per call;
+- **listeners** (`listener`): each worker keeps one LibreOffice running for the whole
+  stream, driven through UNO (see listener.py), so that a call costs no start-up; where
+  none can run (no python3-uno, a stand-in soffice), calls are plain batch calls.
 
 Failures: a call that fails (crash, time limit) is bisected — the documents it did not
 convert are split in two halves tried separately — rather than retried document by
 document; a merged group that fails, or whose PDF cannot be split, is converted again
 document by document, and a document that fails alone is reported with LibreOffice's
-reason. A worker whose call was killed starts again with a fresh profile. With --pdfa,
+reason. A worker whose call was killed (or whose listener died) starts again with a fresh
+profile and a new listener, and the documents of that call are tried again, bisected. With --pdfa,
 documents are not merged: each PDF/A is LibreOffice's own.
 
 Results are handed to the caller's thread (`poll`, `wait`, `close`), never to a callback
@@ -45,6 +49,7 @@ from pypdf import PdfReader
 from pipeline.files import write_atomically
 from pipeline.pdf.convert import ConversionResult, _collect, _Options, _Run, _run_soffice, _staged_name, warm_up
 from pipeline.pdf.grouping import Member, merge, merge_key, page_ranges, write_part
+from pipeline.pdf.listener import Listener, available
 from pipeline.pdf.pdfinfo import probe_pdf
 
 _FAILED = ConversionResult(Path(), None, "worker stopped")  # sentinel: a worker thread raised
@@ -108,13 +113,15 @@ class ConversionStream:
     """
 
     def __init__(self, soffice: str, *, timeout: float = 180, workers: int = 1, pdfa: bool = False,
-                 grouping: bool = True, warm: bool = True, expected: int = 0, tmpdir: Path | None = None,
-                 patience: float = PATIENCE) -> None:
+                 grouping: bool = True, warm: bool = True, listener: bool = True, expected: int = 0,
+                 tmpdir: Path | None = None, patience: float = PATIENCE) -> None:
         if workers < 1 or timeout <= 0:
             raise ValueError("workers and timeout must be positive")
         self.grouping = grouping and not pdfa
         self.options = _Options(soffice, timeout, pdfa, destinations=self.grouping)
         self.warm = warm
+        self.listening = warm and listener  # where one can run (checked by the first worker that needs one)
+        self.listeners: list[Listener] = []
         self.workers = workers
         self.patience = patience
         self.state = _State(expected=expected)
@@ -258,13 +265,31 @@ class ConversionStream:
             self.done.put(_FAILED)
 
     def _work(self, number: int) -> None:
-        profile = self.root / f"profile-{number}"
         with self.state.cond:
             self.state.cond.wait_for(lambda: bool(self.state.ready or self.state.expected or self.state.closed))
-            warm = self.warm and self.state.expected >= WARM_MIN
-        if warm:  # create the profile while the first documents are being rendered
+            work = bool(self.state.ready or self.state.expected)
+        if not work:  # nothing to convert (a rebuild with nothing new): no LibreOffice at all
+            return
+        profile = self.root / f"profile-{number}"
+        listener = None
+        if self.listening and available(self.options.soffice):
+            listener = Listener(self.options, profile)
+            self.listeners.append(listener)
+        try:
+            self._serve(number, profile, listener)
+        finally:
+            if listener is not None:
+                listener.close()
+
+    def _serve(self, number: int, profile: Path, listener: Listener | None) -> None:
+        with self.state.cond:
+            warm = self.warm and (self.state.expected >= WARM_MIN or listener is not None)
+        if warm:  # start LibreOffice (or create the profile) while the first documents are being rendered
             started = time.monotonic()
-            warm_up(self.options.soffice, profile, self.options.timeout)
+            if listener is not None:
+                listener.start()
+            else:
+                warm_up(self.options.soffice, profile, self.options.timeout)
             self.log.append((threading.current_thread().name, started, started, time.monotonic(), 0, 0, 0))
         calls = 0
         while True:
@@ -275,8 +300,9 @@ class ConversionStream:
             try:
                 if not self.warm:
                     profile = self.root / f"profile-{number}-{calls}"
-                if self._call(units, profile) is None or not self.warm:
-                    shutil.rmtree(profile, ignore_errors=True)  # killed: its profile may be half-written
+                run = self._call(units, profile, listener)
+                if run is None or not self.warm or (listener is not None and listener.process is None):
+                    shutil.rmtree(profile, ignore_errors=True)  # killed or crashed: its profile may be half-written
             finally:
                 with self.state.cond:
                     self.state.busy -= 1
@@ -360,7 +386,7 @@ class ConversionStream:
                     self.state.ready.appendleft(unit)
             self.state.cond.notify_all()
 
-    def _call(self, units: list[_Unit], profile: Path) -> _Run | None:
+    def _call(self, units: list[_Unit], profile: Path, listener: Listener | None = None) -> _Run | None:
         """One soffice call over `units`; what failed is queued again, bisected. None when it was killed."""
         taken = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="call-", dir=self.root, ignore_cleanup_errors=True) as tmp:
@@ -376,7 +402,10 @@ class ConversionStream:
             documents = sum(u.size for u in staged.values())
             limit = self.options.timeout * (documents + 3) / 4
             started = time.monotonic()
-            run = _run_soffice(self.options, list(staged), outputs, profile, limit)
+            if listener is not None and not listener.broken:
+                run = listener.run(list(staged), outputs, limit, destinations=self.options.destinations)
+            else:
+                run = _run_soffice(self.options, list(staged), outputs, profile, limit)
             self.log.append((threading.current_thread().name, taken, started, time.monotonic(), len(staged),
                              documents, sum(u.merged for u in units)))
             failed = {path: self._collect(unit, path, outputs, run) for path, unit in staged.items()}
