@@ -14,7 +14,6 @@ ran, and finally writes manifest.json and the build report.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Generator, Iterator
 from importlib.metadata import version
 from pathlib import Path
@@ -27,6 +26,7 @@ from pipeline.documents.limits import limit_worker
 from pipeline.documents.render import find_template, render_docx
 from pipeline.errors import CoparError, ValidationFailed
 from pipeline.files import write_bytes_atomically
+from pipeline.fingerprints import fingerprint
 from pipeline.lock import BuildLock
 from pipeline.manifest import MANIFEST, Entry, Manifest
 from pipeline.outputs import Outputs, remove_file, set_aside
@@ -42,7 +42,6 @@ from pipeline.results import (
     Outcome,
     build_report,
     sha256_file,
-    sha256_text,
 )
 from pipeline.settings import Settings
 from pipeline.workbook.model import Dataset
@@ -115,16 +114,6 @@ def _version() -> str:
         return version("copar")
     except PackageNotFoundError:
         return "inconnue"
-
-
-def stable_json(context: dict[str, Any]) -> str:
-    """The context as text, without the generation date (which alone does not make a document new)."""
-    return json.dumps({k: v for k, v in context.items() if k != "genere_le"}, sort_keys=True, ensure_ascii=False,
-                      default=str)
-
-
-def fingerprint(context: dict[str, Any], template: Path, pdfa: bool) -> str:
-    return sha256_text(f"{stable_json(context)}|{sha256_file(template)}|{pdfa}")
 
 
 class Builder:
@@ -274,7 +263,7 @@ class Builder:
         try:
             for index, ((unit, outcome, _template, docx), error) in enumerate(zip(jobs, results, strict=False)):
                 if self._rendered(unit, outcome, docx, error, pending):
-                    group.append(Document(docx, unit.family))
+                    group.append(Document(docx, unit.family, self._known_pages(str(unit.path))))
                 if index + 1 == len(jobs) or _group(jobs[index + 1][0]) != _group(unit):
                     if self.stream is not None and group:  # a person's documents, converted together
                         self.stream.submit(group)
@@ -283,6 +272,11 @@ class Builder:
             results.close()  # stops the workers at once, also on Ctrl-C or a full disk
             self.progress.finish()
         return pending
+
+    def _known_pages(self, rel: str) -> int | None:
+        """The page count of the PDF the last build made of `rel`, if it recorded one (the stream's guess)."""
+        pages = ((self.manifest.old.get(rel) or {}).get("pdf") or {}).get("pages")
+        return pages if isinstance(pages, int) and not isinstance(pages, bool) and pages > 0 else None
 
     def _rendered(self, unit: Unit, outcome: Outcome, docx: Path, error: str | None,
                   pending: list[tuple[Unit, Path]]) -> bool:
@@ -389,7 +383,11 @@ class Builder:
             rel = str(unit.path)
             self.progress.advance(unit.label)
             if error is None:
-                self.manifest.update_file(rel, "pdf", f"{rel}.pdf", docx.with_suffix(".pdf"))
+                pages = self.stream.pages.get(docx) if self.stream is not None else None
+                if pages:  # the next build's guess (Document.pages)
+                    self.manifest.update_file(rel, "pdf", f"{rel}.pdf", docx.with_suffix(".pdf"), pages=pages)
+                else:
+                    self.manifest.update_file(rel, "pdf", f"{rel}.pdf", docx.with_suffix(".pdf"))
             else:  # the DOCX is current and kept; the next build renders and converts it again
                 outcomes[rel].status, outcomes[rel].error = FAILED, error
 

@@ -179,4 +179,30 @@ class Manifest:
         entry = self.state.get(rel) or {}
         listed = [(entry[key]["path"], entry[key].get("sha256")) for key in FILE_KEYS
                   if isinstance(entry.get(key), dict) and entry[key].get("path")]
-        return listed + [(extra, None) for extra in entry.get("extra", [])]
+        return listed + [(item["path"], item.get("sha256")) for item in self.extras_of(rel).values()]
+
+    def extras_of(self, rel: str) -> dict[str, Entry]:
+        """The other files an entry lists (a packet's cover and placeholder pages), by path: each
+        {"path", "sha256", "fingerprint"}; an older manifest lists bare paths (hash unknown)."""
+        found: dict[str, Entry] = {}
+        for item in (self.state.get(rel) or {}).get("extra", []):
+            if isinstance(item, str):
+                found[item] = {"path": item, "sha256": None}
+            elif isinstance(item, dict) and isinstance(item.get("path"), str):
+                found[item["path"]] = item
+        return found
+
+    def update_extra(self, rel: str, path: str, file: Path | None, fingerprint: str | None = None,
+                     **extra: Any) -> None:
+        """One extra file of `rel` has landed (`file`, from `fingerprint`), or is about to be rewritten
+        (None: copar's, content unknown, until it lands)."""
+        entry = self.state[rel]
+        item: Entry = {"path": path, "sha256": sha256_file(file) if file is not None else None,
+                       **({"fingerprint": fingerprint, **extra} if file is not None else {})}
+        items = list(entry.get("extra", []))
+        paths = [old if isinstance(old, str) else old.get("path") if isinstance(old, dict) else None for old in items]
+        if path in paths:
+            items[paths.index(path)] = item
+        else:
+            items.append(item)
+        self.record(rel, {**entry, "extra": items})

@@ -128,13 +128,22 @@ def set_aside(manifest: Manifest, outputs: Outputs, rel: str, files: dict[str, P
             result.set_aside.append((before, outputs.set_aside(path, dt.datetime.now())))
 
 
+def set_aside_edited(outputs: Outputs, path: str, sha: str | None, result: BuildResult) -> bool:
+    """Rename one file the manifest lists with hash `sha` if it changed since (someone edited it),
+    and say so; whether it did."""
+    target = outputs.target(path)
+    if sha and target.is_file() and sha256_file(target) != sha:
+        result.set_aside.append((path, outputs.set_aside(target, dt.datetime.now())))
+        return True
+    return False
+
+
 def remove_file(outputs: Outputs, path: str, sha: str | None, result: BuildResult) -> None:
     """Remove one obsolete file the manifest lists; set it aside instead if it was edited by hand."""
     try:
-        target = outputs.target(path)
+        if set_aside_edited(outputs, path, sha, result):
+            return
     except CoparError:
         return
-    if sha and target.is_file() and sha256_file(target) != sha:
-        result.set_aside.append((path, outputs.set_aside(target, dt.datetime.now())))
-    elif outputs.remove(path):
+    if outputs.remove(path):
         result.removed.append(path)

@@ -44,10 +44,26 @@ def planted_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+# What the packet stage asked to convert, in `packets`: (DOCX names, LibreOffice calls it took)
+CONVERSIONS: list[tuple[list[str], int]] = []
+
+
 @pytest.fixture(scope="module")
 def packets(planted_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    from pipeline.build import Builder
+
+    original = Builder.convert_files
+
+    def counted(self: Builder, docx: list[Path], on_done: object = None) -> dict[Path, str | None]:
+        calls = self.stream.calls if self.stream is not None else 0
+        done = original(self, docx, on_done)
+        CONVERSIONS.append(([p.name for p in docx], (self.stream.calls if self.stream is not None else 0) - calls))
+        return done
+
     out = tmp_path_factory.mktemp("out")
-    code, stdout, stderr = run("build", str(planted_inputs), "-o", str(out), "--only", "jurys")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Builder, "convert_files", counted)
+        code, stdout, stderr = run("build", str(planted_inputs), "-o", str(out), "--only", "jurys")
     assert code == 0, stdout + stderr
     return out, stdout
 
@@ -112,6 +128,18 @@ def test_packet_structure_of_jury_a(packets, sample, planted_inputs) -> None:
     assert labels[-1] == str(page - front)
     assert reader.metadata.title == "Dossier du jury Jury A"
     assert reader.root_object["/PageMode"] == "/UseOutlines"
+
+
+@pytest.mark.soffice
+def test_covers_and_placeholders_of_all_juries_take_two_conversions(packets, sample) -> None:
+    """Placeholder pages of every jury in one call, then every cover in one: no serial calls per jury."""
+    out, _ = packets
+    placeholders = sorted(p.with_suffix(".docx").name for p in out.glob("jurys/*/pages/*.pdf"))
+    assert len({p.parent.parent for p in out.glob("jurys/*/pages/*.pdf")}) >= 2  # several juries have some
+    assert [(sorted(names), calls) for names, calls in CONVERSIONS] == [
+        (placeholders, 1),
+        (["couverture-et-sommaire.docx"] * 3, 1),
+    ]
 
 
 @pytest.mark.soffice
@@ -225,3 +253,78 @@ def test_one_pdf_beside_another_file_is_used(tmp_path: Path) -> None:
     assert slot.pdf == pdf
     assert result.notes == ["Rapport d'Aïssatou N'Diaye (n° 22004512) : 22004512-rapport.pdf utilisé, "
                             "ignoré : 22004512-rapport.docx."]
+
+
+def test_one_jurys_cover_failing_fails_that_packet_only(tmp_path: Path) -> None:
+    """With a stand-in converter (no LibreOffice): every jury's placeholders in one call, every cover
+    in one; jury B's cover fails, so does its packet alone; the next run converts only what is missing."""
+    import datetime as dt
+
+    from pypdf import PdfWriter
+
+    from pipeline.documents.catalogue import Layout
+    from pipeline.manifest import Manifest
+    from pipeline.outputs import Outputs
+    from pipeline.pdf.packets import PacketStage, build_packets
+    from pipeline.results import FAILED, SKIPPED, WRITTEN, BuildResult
+    from pipeline.settings import Settings
+    from pipeline.workbook.report import Report
+
+    dataset, _ = check(INPUTS)
+    blank = tmp_path / "blank.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.write(blank)
+    calls: list[list[str]] = []
+
+    def convert(docx: list[Path]) -> dict[Path, str | None]:
+        calls.append([str(p.relative_to(out)) for p in docx])
+        done: dict[Path, str | None] = {}
+        for path in docx:
+            if path.parent.name == "jury-b" and path.stem == "couverture-et-sommaire":
+                done[path] = "LibreOffice s'est arrêté"
+            else:
+                shutil.copy(blank, path.with_suffix(".pdf"))
+                done[path] = None
+        return done
+
+    out = tmp_path / "out"
+    outputs = Outputs(out)
+    outputs.prepare()
+    manifest = Manifest(out, outputs.work)
+    stage = PacketStage(Settings(INPUTS, out, today=dt.date(2025, 6, 1)), manifest, outputs, convert,
+                        tmp_path / "rapports")
+
+    def packet_run() -> dict[str, tuple[str, str]]:
+        result = BuildResult(out, Report())
+        build_packets(stage, dataset, Layout.of(dataset), result, only_existing=False)
+        return {o.path.rsplit("/", 1)[1]: (o.status, o.error) for o in result.outcomes}
+
+    outcomes = packet_run()
+    assert outcomes["dossier-jury-b"] == (FAILED, "couverture du jury Jury B non convertie : LibreOffice s'est "
+                                                  "arrêté (l'ancien dossier, périmé, a été retiré)")
+    assert outcomes["dossier-jury-a"] == outcomes["dossier-jury-c"] == (WRITTEN, "")
+    assert (out / "jurys/jury-a/dossier-jury-a.pdf").is_file() and not (out / "jurys/jury-b/dossier-jury-b.pdf").exists()
+    assert len(calls) == 2
+    assert {p.split("/")[1] for p in calls[0]} == {"jury-a", "jury-b", "jury-c"}
+    assert all(p.endswith("-indisponible.docx") for p in calls[0])
+    assert calls[1] == [f"jurys/jury-{x}/couverture-et-sommaire.docx" for x in "abc"]
+
+    calls.clear()
+    outcomes = packet_run()  # jury B again: its placeholder pages are reused, its cover converted
+    assert outcomes["dossier-jury-a"][0] == outcomes["dossier-jury-c"][0] == SKIPPED
+    assert outcomes["dossier-jury-b"][0] == FAILED
+    assert calls == [["jurys/jury-b/couverture-et-sommaire.docx"]]
+
+    # jury A dropped from the workbook: its files go, the cover someone edited is kept aside
+    from pipeline.outputs import remove_file
+
+    cover = out / "jurys/jury-a/couverture-et-sommaire.docx"
+    cover.write_bytes(cover.read_bytes() + b"edited")
+    result = BuildResult(out, Report())
+    for path, sha in manifest.files_of("jurys/jury-a/dossier-jury-a"):  # as Builder._remove_obsolete does
+        assert sha
+        remove_file(outputs, path, sha, result)
+    assert [before for before, _ in result.set_aside] == ["jurys/jury-a/couverture-et-sommaire.docx"]
+    assert (out / result.set_aside[0][1]).read_bytes().endswith(b"edited")
+    assert "jurys/jury-a/couverture-et-sommaire.pdf" in result.removed and not cover.exists()

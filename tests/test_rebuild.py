@@ -187,3 +187,172 @@ def test_a_failed_part_becomes_a_placeholder_in_the_packet(tmp_path: Path) -> No
     assert "Grille d'évaluation non disponible" in page
     assert "n'a pas pu être produit" in " ".join(page.split())
     assert "Livret de bilans" in pdf_text(out / "jurys" / "jury-b" / "dossier-jury-b.pdf")
+
+
+# --- a rebuild after one change: covers and placeholder pages reused, page counts known ---------------
+
+SKIP_IN_SNAPSHOT = {"manifest.json", "rapport-de-construction.txt"}
+
+
+def snapshot(out: Path) -> dict[str, int]:
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*")
+            if p.is_file() and p.name not in SKIP_IN_SNAPSHOT and ".copar" not in p.relative_to(out).parts}
+
+
+def change_first_bilan(wb: openpyxl.Workbook) -> None:
+    """The first row of « Bilans intermédiaires » (n° 22004512, période 1) gets a longer activity text."""
+    sheet = wb["Bilans intermédiaires"]
+    headers = [str(c.value or "") for c in sheet[1]]
+    column = next(i for i, h in enumerate(headers, start=1) if h.lower().startswith("activit"))
+    assert str(sheet.cell(row=2, column=1).value) == "22004512"
+    cell = sheet.cell(row=2, column=column)
+    cell.value = f"{cell.value or ''} Une phrase de plus."
+
+
+@pytest.fixture(scope="module")
+def built_bilans_and_jurys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample's bilans and jury packets, built once and kept aside; tests work on a copy."""
+    folder = tmp_path_factory.mktemp("built")
+    work = folder / "work"
+    shutil.copytree(INPUTS, work / "inputs", ignore=shutil.ignore_patterns("~$*"))
+    code, stdout, stderr = run("build", str(work / "inputs"), "-o", str(work / "out"), "--only", "bilans,jurys")
+    assert code == 0, stdout + stderr
+    shutil.copytree(work, folder / "pristine", symlinks=True)
+    return folder
+
+
+def fresh_copy(built: Path) -> Path:
+    """The built folder as it was, at the same place (the rapports' folder is named in placeholder pages),
+    with the files' times (an untouched file keeps its mtime). Its `inputs` and `out`."""
+    shutil.rmtree(built / "work")
+    shutil.copytree(built / "pristine", built / "work", symlinks=True)
+    return built / "work"
+
+
+class _Streams:
+    """Records every ConversionStream a build makes, and the probe calls each one makes."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from pipeline.pdf.stream import ConversionStream
+
+        self.made: list[ConversionStream] = []
+        self.probes = 0
+        recorder = self
+
+        class Recording(ConversionStream):
+            def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+                super().__init__(*args, **kwargs)
+                recorder.made.append(self)
+
+            def _probe(self, unit):  # type: ignore[no-untyped-def]
+                recorder.probes += 1
+                return super()._probe(unit)
+
+        import sys
+
+        monkeypatch.setattr(sys.modules["pipeline.build"], "ConversionStream", Recording)  # pipeline.build: a function
+
+
+@pytest.mark.soffice
+def test_one_bilan_changed_rewrites_its_documents_and_the_packet_only(built_bilans_and_jurys: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    work = fresh_copy(built_bilans_and_jurys)
+    inputs, out = work / "inputs", work / "out"
+    files = manifest(out)
+    student = "etudiants/22004512-n-diaye-aissatou"
+    assert files[f"{student}/livret-de-bilans"]["pdf"]["pages"] >= 1  # page counts recorded for the next build
+    assert all(isinstance(e["pdf"].get("pages"), int) for e in files.values() if "pdf" in e)
+    cover = {x["path"]: x for x in files["jurys/jury-a/dossier-jury-a"]["extra"]}
+    assert cover["jurys/jury-a/couverture-et-sommaire.docx"]["sha256"]
+    assert cover["jurys/jury-a/couverture-et-sommaire.pdf"]["fingerprint"]
+    placeholders = [p for p in cover if "/pages/" in p]
+    assert placeholders  # the sample lacks some rapports: unchanged pages that must not be rewritten
+    before = snapshot(out)
+    workbook_copy(work, change_first_bilan)
+    streams = _Streams(monkeypatch)
+    code, stdout, stderr = run("build", str(inputs), "-o", str(out), "--only", "bilans,jurys")
+    assert code == 0, stdout + stderr
+    after = snapshot(out)
+    assert sorted(after) == sorted(before)  # nothing removed, nothing added
+    rewritten = sorted(path for path, mtime in after.items() if before[path] != mtime)
+    assert rewritten == [f"{student}/bilan-periode-1.docx", f"{student}/bilan-periode-1.pdf",
+                         f"{student}/livret-de-bilans.docx", f"{student}/livret-de-bilans.pdf",
+                         "jurys/jury-a/dossier-jury-a.pdf"]
+    assert "Dossier de jury (PDF) : 1 écrit, 2 inchangés" in stdout
+    (stream,) = streams.made
+    assert streams.probes == 0  # both documents' page counts came from the manifest
+    assert stream.calls == 1, stream.log  # merged into one LibreOffice call, no cover nor placeholder
+    again = {x["path"]: x for x in manifest(out)["jurys/jury-a/dossier-jury-a"]["extra"]}
+    assert again == cover  # the reused files' records are kept as they were
+
+
+@pytest.mark.soffice
+def test_a_cover_edited_by_hand_is_set_aside_when_copar_rewrites_it(built_bilans_and_jurys: Path) -> None:
+    work = fresh_copy(built_bilans_and_jurys)
+    inputs, out = work / "inputs", work / "out"
+    cover = out / "jurys" / "jury-a" / "couverture-et-sommaire.docx"
+    document = docx.Document(str(cover))
+    document.add_paragraph("Note de la présidente du jury : salle B204.")
+    document.save(str(cover))
+
+    def lower_note(wb: openpyxl.Workbook) -> None:  # the cover lists the notes: it must be rewritten
+        ws = wb["Soutenances"]
+        for row in range(2, ws.max_row + 1):
+            if str(ws.cell(row, 1).value) == "22004512":
+                ws.cell(row, 4).value, ws.cell(row, 5).value = 3, 4
+
+    workbook_copy(work, lower_note)
+    code, stdout, stderr = run("build", str(inputs), "-o", str(out), "--only", "bilans,jurys")
+    assert code == 0, stdout + stderr
+    (kept,) = cover.parent.glob("couverture-et-sommaire-modifié-*.docx")
+    text = "\n".join(p.text for p in docx.Document(str(kept)).paragraphs)
+    assert "salle B204" in text
+    assert "salle B204" not in "\n".join(p.text for p in docx.Document(str(cover)).paragraphs)
+    assert cover.with_suffix(".pdf").is_file()
+    rel = "jurys/jury-a/couverture-et-sommaire.docx"
+    assert f"1 fichier modifié à la main depuis que copar l'a écrit, conservé sous un autre nom :\n  - {rel} → " \
+           f"{kept.relative_to(out)}" in stdout
+    assert str(kept.relative_to(out)) in (out / "rapport-de-construction.txt").read_text(encoding="utf-8")
+    extras = {x["path"]: x for x in manifest(out)["jurys/jury-a/dossier-jury-a"]["extra"]}
+    from pipeline.results import sha256_file
+
+    assert extras[rel]["sha256"] == sha256_file(cover)  # the new cover is recorded as copar's
+
+
+def test_extras_of_a_manifest_old_and_new(tmp_path: Path) -> None:
+    """Older manifests list a packet's extra files as bare paths: still read, their hash unknown."""
+    from pipeline.manifest import Manifest
+
+    m = Manifest(tmp_path, tmp_path / ".copar")
+    m.state["p"] = {"pdf": {"path": "p.pdf", "sha256": "a"}, "extra": ["c.docx", {"path": "c.pdf", "sha256": "b"}]}
+    assert m.files_of("p") == [("p.pdf", "a"), ("c.docx", None), ("c.pdf", "b")]
+    (tmp_path / "c.docx").write_bytes(b"x")
+    m.update_extra("p", "c.docx", tmp_path / "c.docx", "fp")
+    m.update_extra("p", "d.pdf", None)
+    assert [x["path"] for x in m.state["p"]["extra"]] == ["c.docx", "c.pdf", "d.pdf"]
+    assert m.extras_of("p")["c.docx"]["fingerprint"] == "fp" and m.extras_of("p")["d.pdf"]["sha256"] is None
+
+
+@pytest.mark.soffice
+def test_a_rapport_that_arrives_removes_its_placeholder_page_only(built_bilans_and_jurys: Path) -> None:
+    work = fresh_copy(built_bilans_and_jurys)
+    inputs, out = work / "inputs", work / "out"
+    pages = out / "jurys" / "jury-a" / "pages"
+    gone = pages / "22003398-4-indisponible"
+    assert gone.with_suffix(".pdf").is_file()
+    before = snapshot(out)
+    shutil.copy(inputs / "rapports" / "22004512-rapport-mission.pdf", inputs / "rapports" / "22003398-rapport.pdf")
+    code, stdout, stderr = run("build", str(inputs), "-o", str(out), "--only", "bilans,jurys")
+    assert code == 0, stdout + stderr
+    after = snapshot(out)
+    removed = sorted(set(before) - set(after))
+    assert removed == ["jurys/jury-a/pages/22003398-4-indisponible.docx",
+                       "jurys/jury-a/pages/22003398-4-indisponible.pdf"]
+    assert set(after) <= set(before)
+    others = [p for p in after if p.startswith("jurys/jury-a/pages/")]
+    assert others and all(after[p] == before[p] for p in others)  # the other placeholder pages: untouched
+    assert "2 fichiers obsolètes supprimés" in stdout
+    extras = [x["path"] for x in manifest(out)["jurys/jury-a/dossier-jury-a"]["extra"]]
+    assert not any("22003398" in p for p in extras) and sorted(extras) == sorted(
+        ["jurys/jury-a/couverture-et-sommaire.docx", "jurys/jury-a/couverture-et-sommaire.pdf",
+         *(f"jurys/jury-a/pages/{p.rsplit('/', 1)[1]}" for p in others)])
