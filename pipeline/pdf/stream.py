@@ -168,11 +168,9 @@ class ConversionStream:
             self.state.cond.notify_all()
 
     def _units(self, docs: list[Document], urgent: bool) -> list[_Unit]:
-        """Merged groups of what can be merged; documents alone otherwise, and when someone waits for
-        documents whose page count is not known (merging them could cost a second conversion)."""
-        with self.state.cond:
-            unknown = any(d.pages is None and d.kind not in self.state.learned for d in docs)
-        if not self.grouping or len(docs) < 2 or (urgent and unknown):
+        """Merged groups of what can be merged; documents alone otherwise. (A merged group holding a
+        kind whose page count is unknown is a probe: see `_take`.)"""
+        if not self.grouping or len(docs) < 2:
             return [_Unit([d], False, urgent) for d in docs]
         groups: dict[str | None, list[Document]] = {}
         alone = []
