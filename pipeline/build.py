@@ -23,7 +23,7 @@ from pipeline.documents import catalogue as documents
 from pipeline.documents.catalogue import FAMILIES, Layout, Unit
 from pipeline.documents.letters import letter_warnings
 from pipeline.documents.limits import limit_worker
-from pipeline.documents.render import find_template, render_docx
+from pipeline.documents.render import find_template, lighten_rendering, render_docx
 from pipeline.errors import CoparError, ValidationFailed
 from pipeline.files import write_bytes_atomically
 from pipeline.fingerprints import fingerprint
@@ -82,9 +82,10 @@ class DiskFull(CoparError):
 
 
 def _init_render_worker(parent: int) -> None:
-    """Pool initializer: dies with the build (processes), bounded memory (documents.limits)."""
+    """Pool initializer: dies with the build (processes), bounded memory (documents.limits), lighter rendering."""
     worker_initializer(parent)
     limit_worker()
+    lighten_rendering()
 
 
 def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:

@@ -112,3 +112,40 @@ def test_templates_vars_unknown_type() -> None:
     result = invoke("templates", "vars", "diplome")
     assert result.exit_code == 1
     assert "Type de document inconnu : diplome" in result.output
+
+
+def _render_lightly(template: Path, context: dict, out: Path) -> None:
+    from pipeline.documents.render import lighten_rendering
+
+    lighten_rendering()  # in this child process only, as in a render worker
+    render_docx(template, context, out)
+
+
+def test_a_render_worker_writes_the_same_documents_for_less_work(tmp_path: Path) -> None:
+    """Render workers carry the styles over as bytes instead of parsing and writing them back:
+    every part of the document is the same as a normal rendering's."""
+    import datetime as dt
+    import multiprocessing
+
+    from pipeline.documents import catalogue
+    from pipeline.documents.catalogue import FAMILIES, Layout
+    from pipeline.documents.render import find_template
+    from pipeline.workbook.validate import check
+
+    dataset, _ = check(Path(__file__).resolve().parent.parent / "inputs")
+    assert dataset is not None
+    families, _ = catalogue.split_selection(())
+    units = catalogue.units(dataset, families, dt.date(2026, 11, 30), Layout.of(dataset))
+    chosen = list({u.family: u for u in units}.values())  # one document of each family
+    for unit in chosen:
+        template = find_template(FAMILIES[unit.family].template)
+        normal, light = tmp_path / f"{unit.family}-normal.docx", tmp_path / f"{unit.family}-light.docx"
+        render_docx(template, unit.context, normal)
+        child = multiprocessing.get_context("fork").Process(target=_render_lightly, args=(template, unit.context, light))
+        child.start()
+        child.join()
+        assert child.exitcode == 0
+        with zipfile.ZipFile(normal) as a, zipfile.ZipFile(light) as b:
+            assert sorted(a.namelist()) == sorted(b.namelist())
+            for name in a.namelist():
+                assert a.read(name) == b.read(name), (unit.family, name)

@@ -198,9 +198,20 @@ def floor(docx: list[Path], workers: int, soffice: str) -> tuple[float, float]:
             lists[number % workers].append(str(copy_path))
 
         def call(n: int) -> None:
-            subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile-{n}", "--headless",
-                            "--convert-to", "pdf", "--outdir", f"{tmp}/out-{n}", *lists[n]],
-                           capture_output=True, check=True)
+            """One batch call over this worker's list; if LibreOffice stops half-way (it does, on a
+            list of thousands), another call for what it left, as a script would have to."""
+            todo = lists[n]
+            while todo:
+                subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile-{n}", "--headless",
+                                "--convert-to", "pdf", "--outdir", f"{tmp}/out-{n}", *todo],
+                               capture_output=True, check=False)
+                left = [f for f in todo if not Path(tmp, f"out-{n}", Path(f).stem + ".pdf").exists()]
+                if len(left) == len(todo):
+                    return  # no progress: counted below
+                if left:
+                    print(f"  floor: worker {n}'s call stopped after {len(todo) - len(left)} of {len(todo)} "
+                          "files; another call for the rest", file=sys.stderr, flush=True)
+                todo = left
 
         started, cpu = time.perf_counter(), cpu_seconds(resource.RUSAGE_CHILDREN)
         with ThreadPoolExecutor(workers) as pool:

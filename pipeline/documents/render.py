@@ -99,6 +99,22 @@ def _template_class() -> Any:
     return CachedDocxTemplate
 
 
+def lighten_rendering() -> None:
+    """In a render worker: render the same documents for a third less CPU (once per worker process).
+
+    A template's styles part is its largest (~350 kB); python-docx parses it on opening and
+    writes it back on saving, although filling a template never changes it (only docxtpl's
+    subdocuments read styles, and templates cannot make any). Here it is carried over as the
+    template's bytes: every part of the DOCX is byte for byte what it was.
+    """
+    try:
+        from docx.opc.constants import CONTENT_TYPE
+        from docx.opc.part import Part, PartFactory
+    except ImportError:  # another python-docx: render as it does
+        return
+    PartFactory.part_type_for[CONTENT_TYPE.WML_STYLES] = Part
+
+
 def find_template(name: str, custom: Path | None = None) -> Path:
     """The university's template when `custom` has one, else the default."""
     if custom is not None and (custom / name).is_file():
