@@ -40,6 +40,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -96,6 +97,7 @@ class _State:
     ready: deque[_Unit] = field(default_factory=deque)
     expected: int = 0  # documents announced and not yet submitted
     busy: int = 0  # calls running
+    collecting: int = 0  # finished calls whose PDFs are being checked and split (by the collector)
     closed: bool = False
     learned: dict[str, int] = field(default_factory=dict)  # kind → last page count seen
     pins: int = 0
@@ -136,6 +138,9 @@ class ConversionStream:
         self.failure: BaseException | None = None  # what stopped a worker thread
         self.calls = 0  # soffice calls made, for the benchmark
         self.log: list[tuple[str, float, float, float, int, int, int]] = []  # (worker, taken, start, end, files, documents, merged) per call
+        # Checking and splitting a call's PDFs happens in this thread, while the worker's LibreOffice
+        # converts its next documents (instead of idling meanwhile).
+        self.collector = ThreadPoolExecutor(1, thread_name_prefix="collector")
         self.threads = [threading.Thread(target=self._worker, args=(n,), name=f"soffice-{n}", daemon=True)
                         for n in range(workers)]
         for thread in self.threads:
@@ -236,6 +241,7 @@ class ConversionStream:
             pass
         for thread in self.threads:
             thread.join()
+        self.collector.shutdown()
         self._tmp.cleanup()
 
     def stop(self) -> None:
@@ -243,6 +249,7 @@ class ConversionStream:
         self.stop_calls()
         for thread in self.threads:
             thread.join(timeout=5)
+        self.collector.shutdown(cancel_futures=True)
         self._tmp.cleanup()
 
     def stop_calls(self) -> None:
@@ -304,8 +311,6 @@ class ConversionStream:
             finally:
                 with self.state.cond:
                     self.state.busy -= 1
-                    if any(u.probe for u in units):
-                        self.state.probing = False
                     self.state.cond.notify_all()
 
     def _take(self) -> list[_Unit] | None:
@@ -332,7 +337,7 @@ class ConversionStream:
                     if (head.pinned or head.urgent or state.closed or not state.expected or waited
                             or sum(u.size for u in usable) >= share):
                         break
-                elif not state.ready and state.closed and state.busy == 0:
+                elif not state.ready and state.closed and state.busy == 0 and state.collecting == 0:
                     state.cond.notify_all()
                     return None
                 state.cond.wait(timeout=0.1)
@@ -385,30 +390,57 @@ class ConversionStream:
             self.state.cond.notify_all()
 
     def _call(self, units: list[_Unit], profile: Path, listener: Listener | None = None) -> _Run | None:
-        """One soffice call over `units`; what failed is queued again, bisected. None when it was killed."""
+        """One soffice call over `units`; None when it was killed. Its PDFs are then checked and
+        split by the collector (`_collect_call`), which queues again what failed, bisected."""
         taken = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix="call-", dir=self.root, ignore_cleanup_errors=True) as tmp:
-            inputs, outputs = Path(tmp, "in"), Path(tmp, "out")
+        probe = any(u.probe for u in units)
+        tmp = Path(tempfile.mkdtemp(prefix="call-", dir=self.root))
+        try:
+            inputs, outputs = tmp / "in", tmp / "out"
             inputs.mkdir()
             staged: dict[Path, _Unit] = {}
             for number, unit in enumerate(units, start=1):
                 path = self._stage(unit, number, inputs)
                 if path is not None:
                     staged[path] = unit
-            if not staged:
-                return None
-            documents = sum(u.size for u in staged.values())
-            limit = self.options.timeout * (documents + 3) / 4
-            started = time.monotonic()
-            if listener is not None and not listener.broken:
-                run = listener.run(list(staged), outputs, limit, destinations=self.options.destinations)
-            else:
-                run = _run_soffice(self.options, list(staged), outputs, profile, limit)
-            self.log.append((threading.current_thread().name, taken, started, time.monotonic(), len(staged),
-                             documents, sum(u.merged for u in units)))
-            failed = {path: self._collect(unit, path, outputs, run) for path, unit in staged.items()}
-        self._retry([(staged[path], error) for path, error in failed.items() if error is not None])
+            run = _Run(0, "", 0)
+            if staged:
+                documents = sum(u.size for u in staged.values())
+                limit = self.options.timeout * (documents + 3) / 4
+                started = time.monotonic()
+                if listener is not None and not listener.broken:
+                    run = listener.run(list(staged), outputs, limit, destinations=self.options.destinations)
+                else:
+                    run = _run_soffice(self.options, list(staged), outputs, profile, limit)
+                self.log.append((threading.current_thread().name, taken, started, time.monotonic(), len(staged),
+                                 documents, sum(u.merged for u in units)))
+            with self.state.cond:
+                self.state.collecting += 1
+            self.collector.submit(self._collect_call, staged, outputs, run, tmp, probe)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if probe:
+                with self.state.cond:
+                    self.state.probing = False
+            raise
         return None if run.code is None else run
+
+    def _collect_call(self, staged: dict[Path, _Unit], outputs: Path, run: _Run, tmp: Path, probe: bool) -> None:
+        """In the collector thread: deliver a finished call's PDFs, queue again what failed."""
+        try:
+            failed = {path: self._collect(unit, path, outputs, run) for path, unit in staged.items()}
+            self._retry([(staged[path], error) for path, error in failed.items() if error is not None])
+        except BaseException as exc:  # e.g. a full disk: the caller's thread raises it
+            self.failure = exc
+            self.stop_calls()
+            self.done.put(_FAILED)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            with self.state.cond:
+                self.state.collecting -= 1
+                if probe:  # its page counts are known now: the groups that waited for them can go
+                    self.state.probing = False
+                self.state.cond.notify_all()
 
     def _stage(self, unit: _Unit, number: int, folder: Path) -> Path | None:
         if unit.merged:
