@@ -46,6 +46,14 @@ def broken_fiche(folder: Path, expression: str) -> Path:
     return folder
 
 
+def lower_note(wb: openpyxl.Workbook) -> None:
+    """Student 22004512's soutenance marks lowered (to 7 / 20)."""
+    ws = wb["Soutenances"]
+    for row in range(2, ws.max_row + 1):
+        if str(ws.cell(row, 1).value) == "22004512":
+            ws.cell(row, 4).value, ws.cell(row, 5).value = 3, 4
+
+
 def test_a_runtime_template_error_fails_that_document_only(tmp_path: Path) -> None:
     templates = broken_fiche(tmp_path / "modeles", "{{ etudiant.nom / 2 }}")
     out = tmp_path / "out"
@@ -143,12 +151,6 @@ def test_packet_follows_a_changed_note(tmp_path: Path) -> None:
     shutil.copy(INPUTS / "promotion.xlsx", inputs / "promotion.xlsx")
     out = tmp_path / "out"
     assert run("build", str(inputs), "-o", str(out), "--only", "jurys")[0] == 0
-
-    def lower_note(wb: openpyxl.Workbook) -> None:
-        ws = wb["Soutenances"]
-        for row in range(2, ws.max_row + 1):
-            if str(ws.cell(row, 1).value) == "22004512":
-                ws.cell(row, 4).value, ws.cell(row, 5).value = 3, 4
 
     workbook_copy(tmp_path, lower_note)
     code, stdout, stderr = run("build", str(inputs), "-o", str(out), "--etudiant", "22004512")
@@ -295,13 +297,7 @@ def test_a_cover_edited_by_hand_is_set_aside_when_copar_rewrites_it(built_bilans
     document.add_paragraph("Note de la présidente du jury : salle B204.")
     document.save(str(cover))
 
-    def lower_note(wb: openpyxl.Workbook) -> None:  # the cover lists the notes: it must be rewritten
-        ws = wb["Soutenances"]
-        for row in range(2, ws.max_row + 1):
-            if str(ws.cell(row, 1).value) == "22004512":
-                ws.cell(row, 4).value, ws.cell(row, 5).value = 3, 4
-
-    workbook_copy(work, lower_note)
+    workbook_copy(work, lower_note)  # the cover lists the notes: it must be rewritten
     code, stdout, stderr = run("build", str(inputs), "-o", str(out), "--only", "bilans,jurys")
     assert code == 0, stdout + stderr
     (kept,) = cover.parent.glob("couverture-et-sommaire-modifié-*.docx")
