@@ -104,6 +104,10 @@ def _render_job(args: tuple[Path, dict[str, Any], Path]) -> str | None:
         return f"erreur inattendue en remplissant le modèle {template.name} ({type(exc).__name__} : {exc})"
 
 
+def _conversion_error(result: Any) -> str | None:
+    return (result.error or "conversion PDF impossible") if result.pdf is None else None
+
+
 def _group(unit: Unit) -> str:
     """Documents converted together: a student's, or a family's (tutors' invitations)."""
     return f"0{unit.numero}" if unit.numero else f"1{unit.family}"  # students first: they teach page counts
@@ -126,6 +130,8 @@ class Builder:
         self.source: Path = resolve_input(settings.input)
         self.manifest = Manifest(self.outputs.root, self.outputs.work)
         self.other_promotion = False  # the folder held another promotion's outputs (--force)
+        self._rendered_units: dict[Path, Unit] = {}  # DOCX rendered this build → its unit
+        self._early: dict[Path, str | None] = {}  # PDFs that landed while rendering went on → error or None
 
     @property
     def complete(self) -> bool:
@@ -268,6 +274,7 @@ class Builder:
                 if index + 1 == len(jobs) or _group(jobs[index + 1][0]) != _group(unit):
                     if self.stream is not None and group:  # a person's documents, converted together
                         self.stream.submit(group)
+                        self._drain()
                     group = []
         finally:
             results.close()  # stops the workers at once, also on Ctrl-C or a full disk
@@ -293,7 +300,25 @@ class Builder:
         self.manifest.update_file(rel, "docx", f"{rel}.docx", docx, drop="pdf")
         outcome.status = WRITTEN
         pending.append((unit, docx))
+        self._rendered_units[docx] = unit
         return True
+
+    def _drain(self) -> None:
+        """Journal the PDFs that landed while rendering goes on: an interrupted build keeps them."""
+        assert self.stream is not None
+        for r in self.stream.poll():
+            self._early[r.source] = _conversion_error(r)
+            unit = self._rendered_units.get(r.source)
+            if unit is not None and r.pdf is not None:
+                self._journal_pdf(unit, r.source)
+
+    def _journal_pdf(self, unit: Unit, docx: Path) -> None:
+        rel = str(unit.path)
+        pages = self.stream.pages.get(docx) if self.stream is not None else None
+        if pages:  # the next build's guess (Document.pages)
+            self.manifest.update_file(rel, "pdf", f"{rel}.pdf", docx.with_suffix(".pdf"), pages=pages)
+        else:
+            self.manifest.update_file(rel, "pdf", f"{rel}.pdf", docx.with_suffix(".pdf"))
 
     def _render_jobs(self, jobs: list[tuple[Unit, Outcome, Path, Path]]) -> Generator[str | None, None, None]:
         args = [(template, unit.context, docx) for unit, _, template, docx in jobs]
@@ -379,25 +404,25 @@ class Builder:
         by_docx = {docx: unit for unit, docx in pending}
         outcomes = {o.path: o for o in result.outcomes}
 
-        def landed(docx: Path, error: str | None) -> None:  # as each PDF lands: journal it
+        def landed(docx: Path, error: str | None, journalled: bool = False) -> None:  # as each PDF lands: journal it
             unit = by_docx[docx]
             rel = str(unit.path)
             self.progress.advance(unit.label)
             if error is None:
-                pages = self.stream.pages.get(docx) if self.stream is not None else None
-                if pages:  # the next build's guess (Document.pages)
-                    self.manifest.update_file(rel, "pdf", f"{rel}.pdf", docx.with_suffix(".pdf"), pages=pages)
-                else:
-                    self.manifest.update_file(rel, "pdf", f"{rel}.pdf", docx.with_suffix(".pdf"))
+                if not journalled:
+                    self._journal_pdf(unit, docx)
             else:  # the DOCX is current and kept; the next build renders and converts it again
                 outcomes[rel].status, outcomes[rel].error = FAILED, error
 
         self.progress.start("Conversion PDF", len(pending))
         try:
             if self.stream is not None:  # already streaming since the first person was rendered
+                for docx, error in self._early.items():  # landed while rendering went on
+                    if docx in by_docx:
+                        landed(docx, error, journalled=True)
                 for r in self.stream.finished():
                     if r.source in by_docx:
-                        landed(r.source, (r.error or "conversion PDF impossible") if r.pdf is None else None)
+                        landed(r.source, _conversion_error(r))
             else:
                 self.convert_files(list(by_docx), on_done=landed)
         except CoparError as exc:  # no LibreOffice at all
@@ -413,21 +438,18 @@ class Builder:
         """
         from pipeline.pdf.convert import convert_many, find_soffice
 
-        def error_of(r: Any) -> str | None:
-            return (r.error or "conversion PDF impossible") if r.pdf is None else None
-
         if self.stream is not None:  # ahead of the queue; kinds guess page counts ("indisponible"…)
             done = self.stream.convert([Document(p, p.stem.lstrip("0123456789-")) for p in docx])
             for path, r in done.items():
                 if on_done:
-                    on_done(path, error_of(r))
-            return {path: error_of(r) for path, r in done.items()}
+                    on_done(path, _conversion_error(r))
+            return {path: _conversion_error(r) for path, r in done.items()}
         soffice = find_soffice(self.s.soffice)
 
-        callback = (lambda r: on_done(r.source, error_of(r))) if on_done else None
+        callback = (lambda r: on_done(r.source, _conversion_error(r))) if on_done else None
         results = convert_many(docx, soffice=soffice, timeout=self.s.timeout, workers=self.s.workers, batch_size=BATCH,
                                pdfa=self.s.pdfa, on_done=callback, tmpdir=self.outputs.tmp.resolve())
-        return {r.source: error_of(r) for r in results}
+        return {r.source: _conversion_error(r) for r in results}
 
     # --- packets ---------------------------------------------------------------------------
 

@@ -98,6 +98,43 @@ def test_documents_with_images_or_notes_are_not_merged(tmp_path: Path) -> None:
     assert merge_key(with_image) is None
 
 
+def test_pdfs_are_journalled_as_they_land_while_rendering_goes_on(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PDF converted while other documents are still being rendered is recorded at once, not at the
+    end of the rendering: a build interrupted during the rendering keeps it."""
+    from pipeline.manifest import Manifest
+
+    soffice, _ = fake_soffice(tmp_path)
+    journal: list[tuple[str, str]] = []  # ("pdf", rel) as each PDF is recorded, ("rendered", "") at the end
+    update = Manifest.update_file
+
+    def spy(self: Manifest, rel: str, key: str, *args: object, **kwargs: object) -> None:
+        if key == "pdf":
+            journal.append(("pdf", rel))
+        update(self, rel, key, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Manifest, "update_file", spy)
+
+    class Clock:
+        def start(self, phase: str, total: int) -> None:
+            pass
+
+        def advance(self, label: str) -> None:
+            pass
+
+        def finish(self) -> None:
+            if not any(kind == "rendered" for kind, _ in journal):
+                journal.append(("rendered", ""))
+
+    settings = Settings(input=INPUTS, output=tmp_path / "out", today=dt.date(2023, 11, 20), soffice=soffice)
+    result = Builder(settings, Clock()).run()
+    assert not result.with_status("failed")
+    end_of_rendering = journal.index(("rendered", ""))
+    early = [rel for kind, rel in journal[:end_of_rendering] if kind == "pdf"]
+    assert early, "no PDF was recorded before the rendering ended"
+    assert len([kind for kind, _ in journal if kind == "pdf"]) == len(set(rel for kind, rel in journal if kind == "pdf"))
+
+
 # --- against the real LibreOffice -----------------------------------------------------------------
 
 def pages_text(pdf: Path) -> list[str]:
