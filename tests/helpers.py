@@ -7,6 +7,7 @@ the `copar` fixture for tests.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -90,3 +91,18 @@ def edited_sample(folder: Path, edit: Callable[[Any], None], name: str = "promot
 def find_row(sheet: Any, column: int, value: object) -> int:
     """The row of `sheet` whose cell in `column` (1-based) holds `value`."""
     return next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, column).value == value)
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs: a killed one nobody has reaped yet (a zombie) counts as dead.
+
+    An orphaned LibreOffice is reparented to the machine's init, which may reap it late or never."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -3,7 +3,6 @@ scripts that hang, fail or write garbage."""
 
 from __future__ import annotations
 
-import os
 import stat
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from pipeline.pdf import convert
 from pipeline.pdf.convert import ConversionResult, convert_many, find_soffice
 from pipeline.pdf.pdfinfo import fonts_embedded, pdfa_claim
 
-from .helpers import make_docx, pdf_text
+from .helpers import alive, make_docx, pdf_text
 
 ODD_TEXT = 'R&D <Centre> "Les Îlots" — l\'étudiant·e {{ x }}'
 
@@ -44,14 +43,6 @@ def calls(tmp_path: Path) -> int:
     return len((tmp_path / "calls.log").read_text().splitlines())
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A killed child nobody has reaped yet is a zombie: dead for our purpose.
-    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    return state != "Z"
 
 
 def test_find_soffice_prefers_explicit_path_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
