@@ -58,3 +58,17 @@ def test_template_context_page_is_current() -> None:
     for family in ("invitation", "fiche", "grille", "rapport_indisponible"):
         assert f"## `{family}`" in committed
     assert "| `{{ etudiant.nom_complet }}` | prénom et nom | Aïssatou N'Diaye |" in committed
+
+
+def test_cli_reference_page_is_current() -> None:
+    """docs/cli.md is every command's --help: regenerate it with tools/cli_reference.py."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cli_reference", ROOT / "tools" / "cli_reference.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert module.reference() == committed, "regenerate: .venv/bin/python tools/cli_reference.py > docs/cli.md"
+    for path in commands():
+        assert f"## `copar {' '.join(path)}`" in committed
