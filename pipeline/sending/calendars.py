@@ -23,6 +23,7 @@ from pipeline.documents.catalogue import Layout
 from pipeline.documents.formats import slug, time_fr
 from pipeline.files import write_bytes_atomically
 from pipeline.workbook.model import Dataset, Event, Jury, Student, Tutor
+from pipeline.workbook.parse import one_line
 
 PARIS = ZoneInfo("Europe/Paris")
 TRIPARTITE_MINUTES = 45  # handbook: "sur une durée de 45 min environ"
@@ -156,18 +157,18 @@ def to_ics(ds: Dataset, entries: list[Entry], person: str, name: str, stamp: dt.
     cal.add("prodid", "-//Université Rennes 2//copar//FR")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", one_line(name))
     cal.add("x-wr-timezone", "Europe/Paris")
     stamp = stamp or dt.datetime.now(dt.UTC).replace(microsecond=0)
     for entry in entries:
         event = VEvent()
         event.add("uid", uid(ds, entry.key, person))
         event.add("dtstamp", stamp)
-        event.add("summary", entry.summary)
+        event.add("summary", one_line(entry.summary))  # a line break would be a second line in every client
         event.add("dtstart", entry.start)
         event.add("dtend", entry.end)
         if entry.location:
-            event.add("location", entry.location)
+            event.add("location", one_line(entry.location))
         if entry.description:
             event.add("description", entry.description)
         if not isinstance(entry.start, dt.datetime):
