@@ -142,7 +142,9 @@ def message(draft: Draft, sender: Recipient | None, subject: str, text: str, htm
                            filename=name)
     if draft.calendar is not None:
         name, data = draft.calendar
-        msg.add_attachment(data, maintype="text", subtype="calendar", filename=name)
+        # the charset, or mutt shows « R??union »; the method, as the .ics's METHOD says (RFC 6047)
+        msg.add_attachment(data, maintype="text", subtype="calendar", filename=name,
+                           params={"charset": "utf-8", "method": "PUBLISH"})
     return msg
 
 
