@@ -15,6 +15,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from pipeline.pdf.active import strip_active_content
 from pipeline.pdf.assemble import PacketPart, PacketSection, assemble_packet
 from tests.test_untrusted_rapports import _blank_pdf, every_object
 
@@ -97,3 +98,20 @@ def test_associated_files_are_stripped_from_the_packet(tmp_path: Path) -> None:
     assert "/Fm1" in packet.pages[2]["/Resources"]["/XObject"]
     links = [a.get_object() for a in packet.pages[3].get("/Annots", [])]
     assert [str(a["/A"]["/URI"]) for a in links] == ["https://www.univ-rennes2.fr/"]
+
+
+def test_only_named_destinations_stay_in_the_name_trees() -> None:
+    """Whatever a pypdf version copies from a rapport's catalog, only /Dests survives the stripping."""
+    writer = PdfWriter()
+    writer.add_blank_page(300, 300)
+    second = writer.add_blank_page(300, 300)
+    writer.add_named_destination("annexe", 1)
+    writer.add_attachment("annexe.docm", PAYLOAD)
+    names = writer.root_object["/Names"].get_object()
+    for tree in ("/Templates", "/Renditions", "/AlternatePresentations", "/JavaScript", "/URLS"):
+        names[NameObject(tree)] = DictionaryObject({NameObject("/Names"): ArrayObject(
+            [TextStringObject("x"), second.indirect_reference])})
+    assert len(names) == 7
+    assert strip_active_content(writer) == 6
+    assert list(writer.root_object["/Names"]) == ["/Dests"]
+    assert list(writer.named_destinations) == ["annexe"]

@@ -41,7 +41,7 @@ class Recipient:
         return bool(self.address)
 
     def header(self) -> Address:
-        return Address(display_name=self.name, addr_spec=self.address)
+        return Address(display_name=one_line(self.name), addr_spec=self.address)
 
     def display(self) -> str:
         return f"{self.name} <{self.address}>" if self.address else f"{self.name} (sans adresse)"
