@@ -10,10 +10,13 @@ import openpyxl
 import pytest
 from icalendar import Calendar
 
+from pipeline.documents.catalogue import Layout
 from pipeline.sending.addresses import parse_member, recipient
 from pipeline.sending.bundles import Item
 from pipeline.workbook.parse import one_line
+from pipeline.workbook.validate import check
 from tests.sending_helpers import addresses, edited_sample, read_eml
+from tests.test_bundles import fake_pdf, outline
 
 EDITS = {
     "Étudiant·es": {1: {"Nom": "Dupont\nMartin", "Prénom": "Anne \r\nMarie", "Tuteur·rice nom": "Le\nGoff",
@@ -112,3 +115,17 @@ def test_one_line_helpers() -> None:
     assert parse_member("Karim\nHaddad, maître de conférences <k.haddad@example.org>") == ("Karim Haddad",
                                                                                             "k.haddad@example.org")
     assert Item("Anne\nMarie (tuteur·rice Le\nGoff)", Path("x.pdf")).title == "Anne Marie (tuteur·rice Le Goff)"
+
+
+def test_print_bundle_bookmarks_are_one_line(workbook: Path, tmp_path: Path, copar) -> None:
+    ds, _ = check(workbook)
+    assert ds is not None
+    layout = Layout.of(ds)
+    for s in ds.students:
+        fake_pdf(tmp_path / layout.student_dir(s) / "fiche-alternance.pdf", 1)
+    result = copar("lots", workbook, "-o", tmp_path, "--famille", "fiche")
+    assert result.exit_code == 0, result.output
+    titles = [title for title, _ in outline(tmp_path / "impression" / "fiche.pdf")]
+    assert len(titles) == len(ds.students) and all("\n" not in t for t in titles)
+    assert "Anne Marie Dupont Martin (tuteur·rice " + ds.students[0].tuteur.nom_complet + ")" in titles
+    assert ds.students[0].tuteur.nom_complet.endswith(" Le Goff")
