@@ -384,7 +384,7 @@ def archive(ctx: click.Context, sorties: Path, selection: tuple[str, ...], fichi
     """Écrit un .zip d'une sélection de SORTIES, avec un LISEZMOI.txt qui liste les fichiers."""
     from pipeline.sending.archive import write_archive
 
-    result = _guard(ctx, write_archive, sorties, selection, fichier)
+    result = _guard(ctx, write_archive, sorties, selection, fichier, on_wait=lambda line: click.echo(line, err=True))
     click.echo(f"{len(result.files)} fichiers, et LISEZMOI.txt qui les liste, dans {result.path}")
 
 

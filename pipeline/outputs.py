@@ -24,8 +24,10 @@ from pipeline.results import BuildResult, sha256_file
 
 WORK = ".copar"
 # Names that do not make a folder "someone else's": what copar's other commands write there by
-# default (`copar forms`, `copar suivi`), and what file managers leave.
-HARMLESS = {WORK, "formulaires", "suivi.xlsx", ".gitkeep", ".DS_Store", "Thumbs.db", "desktop.ini"}
+# default (`copar forms` and `collect`, `calendriers`, `mails`, `lots`, `suivi`; their modules' own
+# constants, checked by tests/test_shared_output_folder.py), and what file managers leave.
+COMMANDS_FOLDERS = {"formulaires", "calendriers", "courriels", "impression", "suivi.xlsx"}
+HARMLESS = {WORK, *COMMANDS_FOLDERS, ".gitkeep", ".DS_Store", "Thumbs.db", "desktop.ini"}
 # write_atomically's temporary files: ".<name>.<8 hex digits>.tmp"
 TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
 EDITED = "modifié"

@@ -6,6 +6,13 @@ Decisions:
   additional actions (/AA), the /JavaScript and /EmbeddedFiles name trees, XFA forms,
   and annotations that carry or play files (FileAttachment, Sound, Movie, Screen,
   RichMedia, 3D).
+- Embedded files by any other road: associated files (/AF arrays, PDF 2.0 and PDF/A-3,
+  on the catalog, pages, XObjects, annotations or structure elements), the file stream
+  of any file specification (/EF) and a portfolio's /Collection. Nothing then refers to
+  the file streams, and the writer drops them.
+- Of the document's name trees only /Dests (named destinations, for links inside the
+  document) is kept: /JavaScript, /EmbeddedFiles, and also /Templates (pages a script
+  spawns), /Renditions and /AlternatePresentations (media), /AP, /Pages, /IDS, /URLS go.
 - Links: an /URI action to http, https or mailto is kept as it is (without any /Next
   action chained to it); a /GoTo inside the document becomes a plain destination; any
   other action (/Launch, /JavaScript, /GoToR, /SubmitForm, /ImportData, …) is removed.
@@ -18,8 +25,9 @@ from typing import Any
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
-DOCUMENT_KEYS = ("/OpenAction", "/AA")
-NAME_TREES = ("/JavaScript", "/EmbeddedFiles")
+DOCUMENT_KEYS = ("/OpenAction", "/AA", "/Collection")
+FILE_KEYS = ("/AF", "/EF")  # associated files, and a file specification's embedded streams
+KEPT_NAME_TREES = ("/Dests",)
 FILE_ANNOTATIONS = {"/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D"}
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
@@ -32,8 +40,9 @@ def strip_active_content(writer: PdfWriter) -> int:
         removed += root.pop(key, None) is not None
     names = _dict(root.get("/Names"))
     if names is not None:
-        for key in NAME_TREES:
-            removed += names.pop(key, None) is not None
+        for key in [k for k in names if k not in KEPT_NAME_TREES]:
+            del names[key]
+            removed += 1
     form = _dict(root.get("/AcroForm"))
     if form is not None:
         removed += form.pop("/XFA", None) is not None
@@ -76,6 +85,8 @@ def _clean(obj: DictionaryObject) -> int:
     removed = 0
     if obj.pop("/AA", None) is not None:
         removed += 1
+    for key in FILE_KEYS:
+        removed += obj.pop(key, None) is not None
     if "/A" in obj:
         removed += _clean_action(obj)
     annots = obj.get("/Annots")

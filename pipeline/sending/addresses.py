@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 
+from pipeline.workbook.parse import one_line
+
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,}}")
@@ -39,15 +41,16 @@ class Recipient:
         return bool(self.address)
 
     def header(self) -> Address:
-        return Address(display_name=self.name, addr_spec=self.address)
+        return Address(display_name=one_line(self.name), addr_spec=self.address)
 
     def display(self) -> str:
         return f"{self.name} <{self.address}>" if self.address else f"{self.name} (sans adresse)"
 
 
 def recipient(name: str, address: str, role: str = "") -> Recipient:
+    """A header never holds a line break: a name typed on two lines (Alt+Entrée) is joined by a space."""
     address = address.strip()
-    return Recipient(name.strip(), address if valid_address(address) else "", role)
+    return Recipient(one_line(name), address if valid_address(address) else "", role)
 
 
 def parse_member(text: str) -> tuple[str, str]:
@@ -58,7 +61,7 @@ def parse_member(text: str) -> tuple[str, str]:
     found = ADDRESS.search(text)
     address = found.group(0) if found else ""
     rest = ADDRESS.sub("", text).replace("<>", "")
-    name = rest.split(",")[0].strip(" <>()-\t")
+    name = one_line(rest.split(",")[0]).strip(" <>()-\t")
     return name, address
 
 

@@ -1,23 +1,32 @@
 """`copar archive`: a zip of a chosen part of outputs/ to hand over, with a LISEZMOI.txt.
 
 Files are stored in sorted path order (the same selection always gives the same order),
-LISEZMOI.txt first, listing every file with its size. Temporary files, the zip itself and
-the build's bookkeeping (manifest.json) are left out.
+LISEZMOI.txt first, listing every file with its size. Temporary files, hidden files and
+folders (`.copar/`), the zip itself and the build's bookkeeping (manifest.json) are left out.
+Nothing outside the output folder ever goes in: a `--only` path that leaves it (`..`, an
+absolute path elsewhere) or a symbolic link that points out of it is refused, so every
+entry is a plain relative path. The zip is written under the build lock (pipeline.lock):
+it waits for a running build to end, and no build starts while it zips.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pipeline.documents.formats import long_date
 from pipeline.errors import CoparError
 from pipeline.files import write_atomically
+from pipeline.lock import BuildLock
+from pipeline.outputs import WORK
 
 README = "LISEZMOI.txt"
 LEFT_OUT = ("manifest.json",)
+BUILD_WAIT = 120.0  # seconds `copar archive` waits for a running build before refusing
 
 
 @dataclass(frozen=True)
@@ -31,18 +40,60 @@ def select(out: Path, selection: tuple[str, ...]) -> list[Path]:
     """Files of `out` under each selected folder, file or glob (all of `out` when empty), sorted."""
     if not out.is_dir():
         raise CoparError(f"Dossier de sortie introuvable : {out}. Lancez d'abord « copar build ».")
+    root = out.resolve()
     chosen: set[Path] = set()
-    for pattern in selection or ("*",):
-        pattern = pattern.strip().strip("/")
+    for given in selection or ("*",):
+        pattern = _relative_pattern(out, root, given)
         matches = [out / pattern] if (out / pattern).exists() else sorted(out.glob(pattern))
         if not matches:
             raise CoparError(f"Rien ne correspond à « {pattern} » dans {out}/. Indiquez un dossier ou un fichier "
                              "de ce dossier (par exemple --only impression --only reunion-tuteurs).")
         for match in matches:
-            chosen.update(match.rglob("*") if match.is_dir() else [match])
-    files = [p for p in chosen if p.is_file() and not p.name.startswith(".") and p.name not in LEFT_OUT
-             and p.suffix != ".tmp"]
+            chosen.update(_walk(match))
+    files = []
+    for p in chosen:
+        rel = p.relative_to(out)
+        if any(part.startswith(".") for part in rel.parts) or p.name in LEFT_OUT or p.suffix == ".tmp":
+            continue
+        _inside(out, root, p)
+        if p.is_file():
+            files.append(p)
     return sorted(files, key=lambda p: p.relative_to(out).as_posix())
+
+
+def _relative_pattern(out: Path, root: Path, given: str) -> str:
+    """`given` as a path or glob relative to `out`; refused when it would leave the folder."""
+    text = given.strip()
+    outside = CoparError(f"--only {given} : ce chemin sort du dossier de sortie {out}, copar n'archive que ce "
+                         "qu'il contient. Indiquez un dossier, un fichier ou un motif de ce dossier, relatif à lui "
+                         "(par exemple --only impression ou --only \"etudiants/*/fiche-alternance.pdf\").")
+    if os.path.isabs(text):
+        resolved = Path(text).resolve()
+        if resolved != root and root not in resolved.parents:
+            raise outside
+        text = resolved.relative_to(root).as_posix() if resolved != root else "*"
+    if ".." in PurePosixPath(text).parts:
+        raise outside
+    return text.strip("/") or "*"
+
+
+def _walk(match: Path) -> list[Path]:
+    """`match` and what is under it, without following links to folders (each link is itself listed)."""
+    if not match.is_dir() or match.is_symlink():
+        return [match]
+    found = []
+    for folder, dirs, files in os.walk(match):
+        found += [Path(folder, name) for name in dirs + files]
+    return found
+
+
+def _inside(out: Path, root: Path, path: Path) -> None:
+    """Refuse a path (a symbolic link, or under one) whose target is outside the output folder."""
+    target = path.resolve()
+    if target != root and root not in target.parents:
+        raise CoparError(f"{path.relative_to(out).as_posix()} mène hors du dossier de sortie {out} (lien "
+                         f"symbolique vers {target}) : copar n'archive que ce que le dossier contient. Supprimez "
+                         "le lien, ou choisissez d'autres chemins avec --only.")
 
 
 def _size(n: int) -> str:
@@ -58,8 +109,26 @@ def readme(out: Path, files: list[Path], today: dt.date) -> str:
 
 
 def write_archive(out: Path, selection: tuple[str, ...] = (), target: Path | None = None,
-                  today: dt.date | None = None) -> Archive:
-    """Write the zip (default: <out>.zip beside the output folder) atomically."""
+                  today: dt.date | None = None, on_wait: Callable[[str], None] | None = None,
+                  wait: float | None = None) -> Archive:
+    """Write the zip (default: <out>.zip beside the output folder) atomically, under the build lock.
+
+    A running build is waited for (`on_wait` is told once) up to `wait` seconds (BUILD_WAIT), then refused.
+    """
+    if not out.is_dir():
+        raise CoparError(f"Dossier de sortie introuvable : {out}. Lancez d'abord « copar build ».")
+    lock = BuildLock(out / WORK, out, "archive")
+    try:
+        lock.acquire(BUILD_WAIT if wait is None else wait, on_wait)
+    except OSError:
+        pass  # a read-only folder (a copy on a share, a CD): no build can be writing there
+    try:
+        return _write(out, selection, target, today)
+    finally:
+        lock.release()  # nothing to release when it was not taken
+
+
+def _write(out: Path, selection: tuple[str, ...], target: Path | None, today: dt.date | None) -> Archive:
     files = select(out, selection)
     target = target or out.parent / f"{out.name or out.absolute().name}.zip"
     files = [p for p in files if p.resolve() != target.resolve()]

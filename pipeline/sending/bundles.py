@@ -19,6 +19,7 @@ from pipeline.errors import CoparError
 from pipeline.files import write_atomically
 from pipeline.pdf.pdfinfo import UnusablePdf, load_pdf, quiet_pypdf
 from pipeline.workbook.model import Dataset, Student
+from pipeline.workbook.parse import one_line
 
 FOLDER = PurePosixPath("impression")
 # --famille value -> (catalogue family, French title of the bundle)
@@ -37,8 +38,11 @@ ORDERS = ("tuteur", "jury")
 
 @dataclass(frozen=True)
 class Item:
-    title: str  # the bookmark
+    title: str  # the bookmark, on one line
     path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "title", one_line(self.title))
 
 
 @dataclass

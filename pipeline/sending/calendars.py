@@ -1,7 +1,10 @@
 """iCalendar files: the promotion's calendar, and each student's, tutor's and jury's own dates.
 
-Timed events are in Europe/Paris with a VTIMEZONE (icalendar writes it from zoneinfo), so a
-meeting at 14 h stays at 14 h on either side of a daylight-saving change. A Calendrier row
+Timed events are in Europe/Paris with a VTIMEZONE, so a meeting at 14 h stays at 14 h on
+either side of a daylight-saving change. The VTIMEZONE is written here, in the rule form
+every client reads (DAYLIGHT from the last Sunday of March, STANDARD from the last Sunday
+of October, each an RRULE since 1970): icalendar's own, a list of RDATEs made from
+zoneinfo, is read an hour off all summer by vobject-based clients (Radicale…). A Calendrier row
 whose Horaire is not a time range ("environ 45 min") or that spans several days is an
 all-day event. UIDs are derived from the promotion, the event's key and the person, so that
 importing a newer file updates the events instead of duplicating them.
@@ -16,13 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar import Event as VEvent
 
 from pipeline.documents.catalogue import Layout
 from pipeline.documents.formats import slug, time_fr
 from pipeline.files import write_bytes_atomically
 from pipeline.workbook.model import Dataset, Event, Jury, Student, Tutor
+from pipeline.workbook.parse import one_line
 
 PARIS = ZoneInfo("Europe/Paris")
 TRIPARTITE_MINUTES = 45  # handbook: "sur une durée de 45 min environ"
@@ -150,30 +154,53 @@ def uid(ds: Dataset, key: str, person: str) -> str:
     return f"{slug(key, 40)}-{slug(person, 40)}-{digest}@copar"
 
 
+# (part, first change, month of the change, UTC offset before and after in hours, name)
+_PARIS_RULES = ((TimezoneDaylight, dt.datetime(1970, 3, 29, 2), 3, 1, 2, "CEST"),
+                (TimezoneStandard, dt.datetime(1970, 10, 25, 3), 10, 2, 1, "CET"))
+
+
+def paris_timezone() -> Timezone:
+    """Europe/Paris as two yearly rules: the EU's since 1996, stated from 1970 as clients write it."""
+    tz = Timezone()
+    tz.add("tzid", "Europe/Paris")
+    tz.add("x-lic-location", "Europe/Paris")
+    for kind, start, month, before, after, name in _PARIS_RULES:
+        part = kind()
+        part.add("tzname", name)
+        part.add("tzoffsetfrom", dt.timedelta(hours=before))
+        part.add("tzoffsetto", dt.timedelta(hours=after))
+        part.add("dtstart", start)
+        part.add("rrule", {"freq": "yearly", "bymonth": month, "byday": "-1su"})
+        tz.add_component(part)
+    return tz
+
+
 def to_ics(ds: Dataset, entries: list[Entry], person: str, name: str, stamp: dt.datetime | None = None) -> bytes:
     """An iCalendar file of `entries`, with the VTIMEZONE of the timed ones."""
     cal = Calendar()
     cal.add("prodid", "-//Université Rennes 2//copar//FR")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", one_line(name))
+    cal.add("method", "PUBLISH")  # as the mails' Content-Type says (RFC 5545: the two must agree)
     cal.add("x-wr-timezone", "Europe/Paris")
+    if any(isinstance(entry.start, dt.datetime) for entry in entries):
+        cal.add_component(paris_timezone())
     stamp = stamp or dt.datetime.now(dt.UTC).replace(microsecond=0)
     for entry in entries:
         event = VEvent()
         event.add("uid", uid(ds, entry.key, person))
         event.add("dtstamp", stamp)
-        event.add("summary", entry.summary)
+        event.add("summary", one_line(entry.summary))  # a line break would be a second line in every client
         event.add("dtstart", entry.start)
         event.add("dtend", entry.end)
         if entry.location:
-            event.add("location", entry.location)
+            event.add("location", one_line(entry.location))
         if entry.description:
             event.add("description", entry.description)
         if not isinstance(entry.start, dt.datetime):
             event.add("transp", "TRANSPARENT")  # a deadline or a period does not make anyone busy
         cal.add_component(event)
-    cal.add_missing_timezones()
     return cal.to_ical()
 
 

@@ -29,6 +29,7 @@ from pipeline.sending.campaigns import CAMPAIGNS, FORMS, Draft, Options, folder_
 from pipeline.sending.ledger import Ledger
 from pipeline.sending.mailtemplates import lint_mail_templates, render_mail
 from pipeline.workbook.model import Dataset
+from pipeline.workbook.parse import one_line
 from pipeline.workbook.validate import check
 
 MAILS = "courriels"
@@ -141,7 +142,9 @@ def message(draft: Draft, sender: Recipient | None, subject: str, text: str, htm
                            filename=name)
     if draft.calendar is not None:
         name, data = draft.calendar
-        msg.add_attachment(data, maintype="text", subtype="calendar", filename=name)
+        # the charset, or mutt shows « R??union »; the method, as the .ics's METHOD says (RFC 6047)
+        msg.add_attachment(data, maintype="text", subtype="calendar", filename=name,
+                           params={"charset": "utf-8", "method": "PUBLISH"})
     return msg
 
 
@@ -211,7 +214,8 @@ def _csv(written: list[Written], drafts: list[Draft]) -> str:
         for r in w.to:
             status = "prêt" if r.ok and not w.warnings else "à compléter : " + " ".join(
                 ([] if r.ok else ["adresse manquante."]) + w.warnings)
-            out.writerow([r.name, r.address, cc, w.subject, " | ".join(w.attached), w.path.name, status])
+            row = [r.name, r.address, cc, w.subject, " | ".join(w.attached), w.path.name, status]
+            out.writerow([one_line(cell) for cell in row])  # one CSV line per recipient, for mail merges
     return buffer.getvalue()
 
 

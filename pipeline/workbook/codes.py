@@ -50,6 +50,10 @@ _CODES = (
          "Vérifiez la cellule et retapez la valeur si besoin.",
          "Caractères invisibles ou de contrôle retirés de la valeur ({detail}) : un document Word ne peut pas les "
          "contenir, ou ils feraient d'une valeur une autre valeur que celle qu'on lit. Vérifiez la cellule."),
+    Code("line-break-folded", WARNING, "Saut de ligne dans une valeur d'une seule ligne, remplacé par une espace",
+         "Retirez le saut de ligne (Alt+Entrée) de la cellule.",
+         "Saut de ligne (Alt+Entrée) dans une valeur qui tient sur une ligne (nom, libellé…) : copar le remplace par "
+         "une espace dans les documents, courriels, calendriers et noms de fichiers. Retirez-le de la cellule."),
     Code("csv-encoding", WARNING, "Octet non UTF-8 dans un fichier CSV",
          "Vérifiez la valeur, puis enregistrez le fichier en « CSV UTF-8 ».", "{detail}"),
     Code("newer-workbook", WARNING, "Classeur plus récent, dans un autre format, à côté de celui lu",

@@ -185,6 +185,22 @@ def text(value: Any) -> str:
     return str(value)
 
 
+# Line breaks as Excel (Alt+Entrée), LibreOffice or a paste from the web write them.
+_LINE_BREAKS = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\s*")
+
+
+def has_line_break(value: str) -> bool:
+    return bool(_LINE_BREAKS.search(value))
+
+
+def one_line(value: str) -> str:
+    """`value` on one line: each line break, with the spaces around it, becomes one space.
+
+    For what must hold on one line: a mail header, an iCalendar SUMMARY, a bookmark, a CSV cell.
+    """
+    return _LINE_BREAKS.sub(" ", value).strip()
+
+
 def split_list(value: str) -> tuple[str, ...]:
     """Jury members: one per line, or separated by semicolons."""
     parts = re.split(r"[\n;]", value)

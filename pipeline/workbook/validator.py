@@ -26,6 +26,7 @@ from pipeline.workbook.schema import (
     PUBLICS,
     STATUT,
     STATUTS,
+    TEXT,
     TIME,
     Column,
 )
@@ -91,7 +92,9 @@ class Validator:
                         f"Valeur obligatoire manquante : renseignez la colonne « {column.header} ».")
             return None, not column.required
         if column.kind not in _PARSERS:
-            return (parse.identifier(raw) if column.key == "numero" else parse.text(raw)), True
+            if column.key == "numero":
+                return parse.identifier(raw), True
+            return self.text(sheet, row, column, "", parse.text(raw)), True
         parser, code = _PARSERS[column.kind]
         if column.kind == DATE and self.year is not None:
             parser = functools.partial(parse.parse_date, years=(self.year[0].year, self.year[1].year))
@@ -163,8 +166,15 @@ class Validator:
                 self.at(ERROR, "bad-date", sheet, row, "valeur", parse.text(raw),
                         f"{_sentence(exc)} {CODES['bad-date'].fix}")
                 return None
-        return parse.text(raw)
+        return self.text(sheet, row, param, "valeur", parse.text(raw))
 
+    def text(self, sheet: RawSheet, row: Row, column: Column, key: str, value: str) -> str:
+        """A text value, folded to one line (with a warning) unless its column keeps line breaks."""
+        if column.kind != TEXT or not parse.has_line_break(value):
+            return value
+        self.at(WARNING, "line-break-folded", sheet, row, key or column.key, value,
+                CODES["line-break-folded"].message)
+        return parse.one_line(value)
 
 
 def has_column(sheet: RawSheet | None, key: str) -> bool:
