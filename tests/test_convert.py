@@ -1,5 +1,5 @@
-"""pipeline.convert against the real LibreOffice, and against stand-in `soffice`
-scripts that hang, fail or write garbage."""
+"""The LibreOffice engine's batch calls (`convert_many`, the whole engine behind one call) against
+the real LibreOffice, and against stand-in `soffice` scripts that hang, fail or write garbage."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
 from pipeline.errors import SofficeNotFound
-from pipeline.pdf import convert
-from pipeline.pdf.convert import ConversionResult, convert_many, find_soffice
+from pipeline.libreoffice import calls as convert
+from pipeline.libreoffice.calls import ConversionResult, find_soffice
+from pipeline.libreoffice.stream import convert_many
 from pipeline.pdf.pdfinfo import fonts_embedded, pdfa_claim
 
 from .helpers import make_docx, pdf_text
@@ -233,7 +234,7 @@ def test_after_a_batch_and_its_first_retry_time_out_the_rest_is_not_attempted(tm
     fake = stand_in(tmp_path, "sleep 300\n")
     sources = [make_docx(tmp_path / f"d{i}.docx", "x") for i in range(4)]
     started = time.monotonic()
-    results = convert_many(sources, soffice=fake, timeout=1, batch_size=4)
+    results = convert_many(sources, soffice=fake, timeout=1)
 
     assert calls(tmp_path) == 2
     assert time.monotonic() - started < 15

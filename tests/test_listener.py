@@ -12,9 +12,9 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from pipeline.pdf.convert import find_soffice
-from pipeline.pdf.listener import Listener, available, is_libreoffice, uno_python
-from pipeline.pdf.stream import ConversionStream
+from pipeline.libreoffice.calls import find_soffice
+from pipeline.libreoffice.listener import Listener, available, is_libreoffice, uno_python
+from pipeline.libreoffice.stream import ConversionStream
 
 pytestmark = pytest.mark.soffice
 

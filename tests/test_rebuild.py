@@ -235,7 +235,7 @@ class _Streams:
     """Records every ConversionStream a build makes, and the probe calls each one makes."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from pipeline.pdf.stream import ConversionStream
+        from pipeline.libreoffice.stream import ConversionStream
 
         self.made: list[ConversionStream] = []
         self.probes = 0

@@ -15,8 +15,8 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline.build import Builder
-from pipeline.pdf.grouping import merge_key
-from pipeline.pdf.stream import ConversionStream, Document
+from pipeline.libreoffice.grouping import merge_key
+from pipeline.libreoffice.stream import ConversionStream, Document
 from pipeline.settings import Settings
 
 INPUTS = Path(__file__).resolve().parent.parent / "inputs"
@@ -149,7 +149,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     assert not result.with_status("failed")
     alone = tmp_path_factory.mktemp("alone") / "outputs"
     shutil.copytree(out, alone, ignore=shutil.ignore_patterns("*.pdf"))
-    from pipeline.pdf.convert import find_soffice
+    from pipeline.libreoffice.calls import find_soffice
 
     with ConversionStream(find_soffice(), workers=2, grouping=False) as stream:
         stream.submit(sorted(alone.rglob("*.docx")))

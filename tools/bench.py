@@ -309,7 +309,7 @@ def main() -> None:
     if args.child_input:
         child(args)
         return
-    from pipeline.pdf.convert import find_soffice
+    from pipeline.libreoffice.calls import find_soffice
 
     soffice = find_soffice()
     columns: dict[str, list[tuple[str, str]]] = {}
