@@ -91,7 +91,7 @@ class Scheduler:
     calls: int = 0
     _pins: int = 0
     _probing: bool = False  # a probe is running: groups of unknown kinds wait for it
-    _suspect: bool = False  # a warm-up timed out: the next call counts as a first retry
+    _suspect: int = 0  # warm-ups that timed out: as many next calls count as first retries
     _retrying: int = 0  # first retries running: held units wait for them
 
     # --- what comes in --------------------------------------------------------------------
@@ -188,8 +188,8 @@ class Scheduler:
     def _call(self, units: list[Unit], probe: bool) -> Call:
         self.outstanding += 1
         self.calls += 1
-        call = Call(units, probe, any(u.first_retry for u in units) or self._suspect)
-        self._suspect = False
+        call = Call(units, probe, any(u.first_retry for u in units) or self._suspect > 0)
+        self._suspect = max(0, self._suspect - 1)
         self._retrying += call.first_retry
         return call
 
@@ -202,7 +202,7 @@ class Scheduler:
     def warmed_up(self, timed_out: bool) -> None:
         """A worker's LibreOffice started (or did not within its time limit: the next call is a retry)."""
         if timed_out:
-            self._suspect = True
+            self._suspect += 1
 
     def learn(self, kind: str, pages: int, *, replace: bool = True) -> None:
         if replace:
@@ -210,22 +210,28 @@ class Scheduler:
         else:
             self.learned.setdefault(kind, pages)
 
+    def ended(self, call: Call, *, timed_out: bool) -> list[ConversionResult]:
+        """A call's LibreOffice ended (before its PDFs are collected): the hang rule is applied at
+        once, so that no worker starts another call meanwhile. The documents it gives up."""
+        if not (timed_out and call.first_retry) or self.hung:
+            return []
+        self.hung = True
+        queued = [d for unit in self.ready for d in unit.docs]
+        self.ready.clear()
+        return [not_attempted(d.docx) for d in queued]
+
     def done(self, call: Call, failed: list[tuple[Unit, ConversionResult]], *, timed_out: bool) -> list[ConversionResult]:
-        """A call ended (its PDFs delivered); `failed`: its units with no PDF, in call order.
-        Queues the retries; returns the results decided now (documents reported as failed)."""
+        """A call's PDFs are collected; `failed`: its units with no PDF, in call order. Queues the
+        retries; returns the results decided now (documents reported as failed, or not attempted)."""
         self.outstanding -= 1
         if call.probe:
             self._probing = False  # its counts are known now: the groups that waited for them can go
         self._retrying -= call.first_retry
-        if timed_out and call.first_retry and failed:
-            self.hung = True
-            reported = [failed[0][1]] if len(failed) == 1 and not failed[0][0].merged else []
-            rest = [d for unit, _ in failed for d in unit.docs][len(reported):]
-            queued = [d for unit in self.ready for d in unit.docs]
-            self.ready.clear()
-            return reported + [not_attempted(d.docx) for d in rest + queued]
+        decided = self.ended(call, timed_out=timed_out)  # (already applied by a caller that knew earlier)
         if self.hung:
-            return [not_attempted(d.docx) for unit, _ in failed for d in unit.docs]
+            alone = len(failed) == 1 and not failed[0][0].merged and timed_out and call.first_retry
+            return decided + ([failed[0][1]] if alone else
+                              [not_attempted(d.docx) for unit, _ in failed for d in unit.docs])
         if not failed:
             return []
         if timed_out and (len(failed) > 1 or failed[0][0].merged):
@@ -245,14 +251,21 @@ class Scheduler:
             return [failed[0][1]]
         return []
 
-    def requeue(self, *calls: list[Unit]) -> None:
-        """Queue each list of units as one call of its own, ahead of everything else."""
+    def requeue(self, *calls: list[Unit]) -> list[ConversionResult]:
+        """Queue each list of units as one call of its own, ahead of everything else (or give
+        their documents up, once LibreOffice hangs)."""
+        if self.hung:
+            return [not_attempted(d.docx) for units in calls for unit in units for d in unit.docs]
         for units in reversed([c for c in calls if c]):
             self._pins += 1
             for unit in reversed(units):
                 unit.pinned = self._pins
                 self.ready.appendleft(unit)
+        return []
 
-    def again(self, docs: list[Document]) -> None:
+    def again(self, docs: list[Document]) -> list[ConversionResult]:
         """Documents whose « sur N » was wrong: converted again, with the next call, with their counts."""
+        if self.hung:
+            return [not_attempted(d.docx) for d in docs]
         self.ready.appendleft(Unit(docs, len(docs) > 1, urgent=True))
+        return []

@@ -301,6 +301,10 @@ class ConversionStream:
                     run = run_batch(self.options, list(staged), outputs, profile, limits)
                 self.log.append((threading.current_thread().name, taken, started, time.monotonic(), len(staged),
                                  sum(sizes), sum(u.merged for u in call.units)))
+            with self.cond:
+                given_up = self.scheduler.ended(call, timed_out=run.timed_out)
+                self.cond.notify_all()
+            self._deliver(given_up)
             self.collector.submit(self._collect_call, call, staged, outputs, run, tmp)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -325,8 +329,11 @@ class ConversionStream:
             with self.cond:
                 decided = self.scheduler.done(call, failed, timed_out=run.timed_out)
                 self.cond.notify_all()
-            for result in decided:
-                self.done.put(result)
+            self._deliver(decided)
+
+    def _deliver(self, results: list[ConversionResult]) -> None:
+        for result in results:
+            self.done.put(result)
 
     def _stage(self, unit: Unit, number: int, folder: Path) -> Path | None:
         if unit.merged:
@@ -337,8 +344,9 @@ class ConversionStream:
                 merge([Member(d.docx, n) for d, n in zip(unit.docs, counts, strict=True)], path)
             except Exception:  # anything unexpected in one of them: convert them one by one instead
                 with self.cond:
-                    self.scheduler.requeue([Unit([d], False) for d in unit.docs])
+                    given_up = self.scheduler.requeue([Unit([d], False) for d in unit.docs])
                     self.cond.notify_all()
+                self._deliver(given_up)
                 return None
             unit.docs = [Document(d.docx, d.kind, n) for d, n in zip(unit.docs, counts, strict=True)]
             return path
@@ -367,8 +375,9 @@ class ConversionStream:
             self._split(unit, PdfReader(produced))
         except Exception:  # SplitError, or pypdf choking on it: each document converted alone instead
             with self.cond:
-                self.scheduler.requeue([Unit([d], False) for d in unit.docs if d.docx not in self.pages])
+                given_up = self.scheduler.requeue([Unit([d], False) for d in unit.docs if d.docx not in self.pages])
                 self.cond.notify_all()
+            self._deliver(given_up)
         return None
 
     def _split(self, unit: Unit, reader: PdfReader) -> None:
@@ -390,8 +399,9 @@ class ConversionStream:
             self.done.put(ConversionResult(doc.docx, target, None))
         if again:  # with the right counts now; taken with the next call, whoever makes it
             with self.cond:
-                self.scheduler.again(again)
+                given_up = self.scheduler.again(again)
                 self.cond.notify_all()
+            self._deliver(given_up)
 
     def _learn(self, doc: Document, pdf: Path) -> None:
         try:
