@@ -158,6 +158,27 @@ def test_a_lone_document_that_times_out_is_reported_and_the_next_ones_converted(
     assert made == [["autre"]] and outcome == {"autre": "pdf"}
 
 
+def test_two_documents_alone_timing_out_in_a_row_are_a_hang() -> None:
+    """Documents trickling in one by one (each call a document alone) do not escape the rule."""
+    scheduler = Scheduler(workers=1, grouping=False)
+    made, outcome = [], {}
+    for name in ("un", "deux", "trois"):
+        outcome |= {r.source.stem: "non tentée" for r in scheduler.submit(docs(name), [None])}
+        calls, outcomes = run_all(scheduler, fails=set(), hangs={"un", "deux", "trois"})
+        made += calls
+        outcome |= outcomes
+    assert made == [["un"], ["deux"]]
+    assert outcome == {"un": "échec", "deux": "échec", "trois": "non tentée"}
+
+
+def test_a_conversion_in_between_clears_the_suspicion() -> None:
+    scheduler = Scheduler(workers=1, grouping=False)
+    for name in ("lent", "bon", "lent2", "bon2"):
+        scheduler.submit(docs(name), [None])
+        run_all(scheduler, fails=set(), hangs={"lent", "lent2"})
+    assert not scheduler.hung
+
+
 def test_a_warm_up_that_timed_out_makes_each_workers_first_call_a_retry() -> None:
     scheduler = Scheduler(workers=2, grouping=False)
     scheduler.submit(docs(*"abcdef"), [None] * 6)

@@ -17,7 +17,8 @@ stream (stream.py) holds the lock around every method and runs the calls it is g
 - **the hang rule**: after a call that timed out, the first retry is its first
   unconverted document alone (the one LibreOffice was on when it was killed); the rest
   of that call waits for its outcome, then goes as one call (bisected if it fails). If that
-  retry times out too — or a call times out after a worker's warm-up did — LibreOffice
+  retry times out too — or a call times out right after a warm-up or a document alone did,
+  with nothing converted in between — LibreOffice
   itself is hanging: the documents not converted yet are reported as not attempted
   (`not_attempted`) instead of waiting for each one's time limit in turn, and no call is
   made any more. A hung LibreOffice costs two time limits per worker, not hours.
@@ -232,6 +233,8 @@ class Scheduler:
             alone = len(failed) == 1 and not failed[0][0].merged and timed_out and call.first_retry
             return decided + ([failed[0][1]] if alone else
                               [not_attempted(d.docx) for unit, _ in failed for d in unit.docs])
+        if not timed_out and len(failed) < len(call.units):
+            self._suspect = 0  # LibreOffice converted something: it answers
         if not failed:
             return []
         if timed_out and (len(failed) > 1 or failed[0][0].merged):
@@ -248,6 +251,8 @@ class Scheduler:
         elif failed[0][0].merged:
             self.requeue([Unit([d], False) for d in failed[0][0].docs])
         else:
+            if timed_out:  # a document alone timed out: the next call is a retry as far as the rule goes
+                self._suspect += 1
             return [failed[0][1]]
         return []
 
