@@ -121,9 +121,12 @@ def _version() -> str:
 
 
 class Builder:
-    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
+    def __init__(self, settings: Settings, progress: Progress | None = None, *, warm: bool = True,
+                 listener: bool = True) -> None:
+        """`warm` and `listener` switch off the conversion stream's speed-ups (the benchmark's variants)."""
         self.s = settings
         self.progress = progress or _Silent()
+        self.engine = {"warm": warm, "listener": listener}
         self.stream: ConversionStream | None = None  # while the build's stages run
         self.outputs = Outputs(settings.output)
         self.source: Path = resolve_input(settings.input)
@@ -390,7 +393,7 @@ class Builder:
             yield
             return
         with ConversionStream(soffice, timeout=self.s.timeout, workers=self.s.workers, pdfa=self.s.pdfa,
-                              grouping=self.s.grouping, tmpdir=self.outputs.tmp.resolve()) as stream:
+                              grouping=self.s.grouping, tmpdir=self.outputs.tmp.resolve(), **self.engine) as stream:
             self.stream = stream
             try:
                 yield
