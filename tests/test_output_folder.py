@@ -238,10 +238,18 @@ def test_a_full_disk_gives_one_message_the_summary_and_no_half_written_file(
     assert done[0] == 0 and done[1].splitlines()[1].startswith("22 documents écrits, 3 inchangés (déjà à jour), 0 en échec.")
 
 
+def answer_ctrl_c() -> None:
+    """In the child: answer SIGINT as a copar started from a terminal does. A suite started as a
+    background job (`make test &`, some CI runners) runs with SIGINT ignored; its children inherit
+    that, Python then keeps ignoring SIGINT, and the build would run to its end (exit 0)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def rendering(out: Path) -> tuple[subprocess.Popen[str], list[int]]:
     """A build of the whole sample, Word only, caught once its workers have written a few documents."""
     process = subprocess.Popen([sys.executable, "-m", "pipeline", "build", str(INPUTS), "-o", str(out), "--no-pdf",
-                                "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=answer_ctrl_c)
     journal = out / ".copar" / "journal.jsonl"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (not journal.exists() or journal.read_text().count('"sha256": "') < 3):
