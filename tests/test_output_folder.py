@@ -352,3 +352,35 @@ def test_a_really_full_disk_prints_no_traceback_and_leaves_no_temporary_file(tin
                            capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert f"{written} inchangés (déjà à jour), 0 en échec." in again.stdout
+
+
+def test_a_journal_line_cut_by_a_full_disk_is_not_kept_nor_believed(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a disk that fills up, write() first returns short (what fitted), and only the next write
+    fails. The journal then held half a line the build believed written: the document counted as
+    written was not « inchangé » at the next build (the full-disk tests' race)."""
+    from pipeline import manifest as module
+    from pipeline.manifest import Manifest
+
+    out = tmp_path / "out"
+    manifest = Manifest(out, out / ".copar")
+    manifest.open({})
+    manifest.record("a", {"fingerprint": "1"})
+    real = os.write
+    calls: list[int] = []
+
+    def filling_up(fd: int, data: bytes) -> int:
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real(fd, bytes(data[: len(data) // 2]))  # what fitted
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(module.os, "write", filling_up)
+    with pytest.raises(OSError) as raised:
+        manifest.record("b", {"fingerprint": "2"})
+    assert raised.value.errno == errno.ENOSPC and len(calls) == 2  # the rest of the line was tried
+    monkeypatch.undo()
+    assert "b" not in manifest.state
+    manifest.record("c", {"fingerprint": "3"})  # space freed
+    manifest.close()
+    assert [json.loads(line)["rel"] for line in manifest.journal_path.read_text().splitlines()] == ["a", "c"]
