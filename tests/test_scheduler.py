@@ -72,6 +72,7 @@ def test_documents_sharing_a_key_are_merged_and_an_unknown_kind_is_probed_first(
     scheduler.submit(docs("fiche", "bilan", "livret", kind="x") + docs("image"), ["k", "k", "k", None])
     probe = scheduler.take(now=0, idle_since=0)
     assert names(probe) == [["fiche"]] and probe is not None and probe.probe  # kind x's page count
+    assert scheduler.probes == 1
     assert names(scheduler.take(now=0, idle_since=0)) == [["image"]]  # not merged: no need to wait
     assert scheduler.take(now=0, idle_since=0) is None  # the rest of the group waits for the probe
     assert scheduler.pages_for(Document(Path("z.docx"), "x")) == 1

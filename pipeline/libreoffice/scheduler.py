@@ -90,6 +90,7 @@ class Scheduler:
     hung: bool = False  # the hang rule fired: no more calls
     learned: dict[str, int] = field(default_factory=dict)  # kind → last page count seen
     calls: int = 0
+    probes: int = 0  # probe calls made (for tests)
     _pins: int = 0
     _probing: bool = False  # a probe is running: groups of unknown kinds wait for it
     _suspect: int = 0  # warm-ups that timed out: as many next calls count as first retries
@@ -172,6 +173,7 @@ class Scheduler:
     def _probe(self, unit: Unit) -> Call:
         """One document of each unknown kind, converted alone; the rest waits for their counts."""
         self._probing = True
+        self.probes += 1
         self.ready.remove(unit)
         samples: dict[str, Document] = {}
         for d in unit.docs:
