@@ -195,7 +195,8 @@ def wait(process: subprocess.Popen[bytes], limits: Limits, outdir: Path | None =
     done = 0
     while True:
         allowance = limits.allowance(done)
-        deadline = min(started + limits.total, last + allowance)
+        at_total = started + limits.total <= last + allowance  # which limit comes first
+        deadline = started + limits.total if at_total else last + allowance
         try:
             process.wait(timeout=max(0.0, min(POLL, deadline - time.monotonic())))
             return None
@@ -207,7 +208,7 @@ def wait(process: subprocess.Popen[bytes], limits: Limits, outdir: Path | None =
         elif time.monotonic() >= deadline:
             kill_group(process)
             process.wait()
-            return limits.total if deadline == started + limits.total else allowance
+            return limits.total if at_total else allowance
 
 
 def _pdfs(folder: Path) -> int:

@@ -186,13 +186,14 @@ class Listener:
         log = ""
         while True:
             allowance = limits.allowance(done)
-            deadline = min(started + limits.total, last + allowance)
+            at_total = started + limits.total <= last + allowance  # which limit comes first
+            deadline = started + limits.total if at_total else last + allowance
             message = self._receive(deadline)
             if message is None:  # hung (time limit) or gone (crash)
                 timed_out = time.monotonic() >= deadline and process.poll() is None
                 self.kill()
                 if timed_out:
-                    return Run(None, "", limits.total if deadline == started + limits.total else allowance)
+                    return Run(None, "", limits.total if at_total else allowance)
                 return Run(-1, log or "LibreOffice s'est arrêté", limits.total)
             if message.get("end"):
                 return Run(0, log, limits.total)
