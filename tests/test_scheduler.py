@@ -206,3 +206,12 @@ def test_retries_and_late_groups_are_given_up_once_hung() -> None:
     assert [r.source.stem for r in scheduler.ended(call, timed_out=True)] == ["b"]
     assert [r.source.stem for r in scheduler.requeue([Unit(docs("c"), False)])] == ["c"]
     assert [r.source.stem for r in scheduler.again(docs("d"))] == ["d"]
+
+
+def test_the_last_document_of_a_batch_killed_on_it_is_retried_alone_first() -> None:
+    scheduler = Scheduler(workers=1, grouping=False)
+    scheduler.submit(docs("a", "b"), [None] * 2)
+    scheduler.close()
+    made, outcome = run_all(scheduler, fails=set(), hangs={"b"})
+    assert made == [["a", "b"], ["b"]]  # b had its time in the batch, then alone: the rule
+    assert outcome == {"a": "pdf", "b": "échec"} and scheduler.hung

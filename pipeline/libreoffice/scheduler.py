@@ -239,7 +239,7 @@ class Scheduler:
             self._suspect = 0  # LibreOffice converted something: it answers
         if not failed:
             return []
-        if timed_out and (len(failed) > 1 or failed[0][0].merged):
+        if timed_out and (len(call.units) > 1 or failed[0][0].merged):  # a batch: its first failure alone
             head = failed[0][0]
             first, *others = [Unit([d], False) for d in head.docs] if head.merged else [head]
             first.first_retry = True
