@@ -27,10 +27,10 @@ from pipeline.documents.render import find_template, lighten_rendering, render_d
 from pipeline.errors import CoparError, ValidationFailed
 from pipeline.files import write_bytes_atomically
 from pipeline.fingerprints import fingerprint
+from pipeline.libreoffice.stream import ConversionStream, Document
 from pipeline.lock import BuildLock
 from pipeline.manifest import MANIFEST, Entry, Manifest
 from pipeline.outputs import Outputs, remove_file, set_aside
-from pipeline.pdf.stream import ConversionStream, Document
 from pipeline.processes import SPAWNING, interruptible, is_disk_full, worker_initializer
 from pipeline.results import (
     FAILED,
@@ -51,7 +51,6 @@ from pipeline.workbook.validate import check
 BUILD_REPORT = "rapport-de-construction.txt"
 RENDER_CHUNK = 4  # documents sent to a render worker at once
 PARALLEL_RENDER_MIN = 24  # below this, starting worker processes costs more than it saves
-BATCH = 40  # documents per LibreOffice call when no stream runs (convert_files outside a build's stages)
 STALE_SHOWN = 5  # out-of-date documents named in the note of a partial build
 
 
@@ -122,9 +121,12 @@ def _version() -> str:
 
 
 class Builder:
-    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
+    def __init__(self, settings: Settings, progress: Progress | None = None, *, warm: bool = True,
+                 listener: bool = True) -> None:
+        """`warm` and `listener` switch off the conversion stream's speed-ups (the benchmark's variants)."""
         self.s = settings
         self.progress = progress or _Silent()
+        self.engine = {"warm": warm, "listener": listener}
         self.stream: ConversionStream | None = None  # while the build's stages run
         self.outputs = Outputs(settings.output)
         self.source: Path = resolve_input(settings.input)
@@ -381,7 +383,7 @@ class Builder:
     @contextlib.contextmanager
     def _conversions(self) -> Iterator[None]:
         """One conversion stream for the whole build (documents, packet covers, placeholder pages)."""
-        from pipeline.pdf.convert import find_soffice
+        from pipeline.libreoffice.calls import find_soffice
 
         try:
             soffice = find_soffice(self.s.soffice) if self.s.pdf else None
@@ -391,7 +393,7 @@ class Builder:
             yield
             return
         with ConversionStream(soffice, timeout=self.s.timeout, workers=self.s.workers, pdfa=self.s.pdfa,
-                              grouping=self.s.grouping, tmpdir=self.outputs.tmp.resolve()) as stream:
+                              grouping=self.s.grouping, tmpdir=self.outputs.tmp.resolve(), **self.engine) as stream:
             self.stream = stream
             try:
                 yield
@@ -436,7 +438,8 @@ class Builder:
 
         `on_done(docx, error)` is called in this thread as each result arrives.
         """
-        from pipeline.pdf.convert import convert_many, find_soffice
+        from pipeline.libreoffice.calls import find_soffice
+        from pipeline.libreoffice.stream import convert_many
 
         if self.stream is not None:  # ahead of the queue; kinds guess page counts ("indisponible"…)
             done = self.stream.convert([Document(p, p.stem.lstrip("0123456789-")) for p in docx])
@@ -447,8 +450,8 @@ class Builder:
         soffice = find_soffice(self.s.soffice)
 
         callback = (lambda r: on_done(r.source, _conversion_error(r))) if on_done else None
-        results = convert_many(docx, soffice=soffice, timeout=self.s.timeout, workers=self.s.workers, batch_size=BATCH,
-                               pdfa=self.s.pdfa, on_done=callback, tmpdir=self.outputs.tmp.resolve())
+        results = convert_many(docx, soffice=soffice, timeout=self.s.timeout, workers=self.s.workers, pdfa=self.s.pdfa,
+                               on_done=callback, tmpdir=self.outputs.tmp.resolve())
         return {r.source: _conversion_error(r) for r in results}
 
     # --- packets ---------------------------------------------------------------------------

@@ -106,6 +106,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    from pipeline.libreoffice import orphans
+
+    orphans.sweep()  # LibreOffice left running by a copar killed with kill -9, whatever the command now
 
 
 @cli.command()

@@ -17,6 +17,7 @@ a recorded one was edited by someone since copar wrote it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -129,14 +130,29 @@ class Manifest:
 
     def record(self, rel: str, entry: Entry | None) -> None:
         """The entry of `rel` is now `entry` (None: its files are gone)."""
+        if self._journal is not None:  # first: a change the journal could not keep is not made
+            self._append((json.dumps({"rel": rel, "entry": entry}, ensure_ascii=False) + "\n").encode("utf-8"))
         if entry is None:
             self.state.pop(rel, None)
         else:
             self.state[rel] = entry
             self.seen.add(rel)
-        if self._journal is not None:
-            line = json.dumps({"rel": rel, "entry": entry}, ensure_ascii=False) + "\n"
-            os.write(self._journal, line.encode("utf-8"))
+
+    def _append(self, line: bytes) -> None:
+        """Append a whole line to the journal, or nothing. A disk that fills up mid-line makes
+        write() return short (what fitted) and only the next write fail: without the loop, the line
+        would be cut and the build would go on believing it recorded; without the truncation, the
+        next line would be glued to the cut one and both lost."""
+        assert self._journal is not None
+        start = os.lseek(self._journal, 0, os.SEEK_END)
+        rest = memoryview(line)
+        try:
+            while rest:
+                rest = rest[os.write(self._journal, rest):]
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._journal, start)
+            raise
 
     def keep(self, rel: str) -> None:
         """`rel` is up to date: this build produces it without rewriting it."""

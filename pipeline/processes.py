@@ -7,9 +7,10 @@
 - SIGHUP (terminal closed) and SIGTERM are turned into KeyboardInterrupt in the main
   thread while a build runs, so they clean up exactly as Ctrl-C does.
 - A build killed with `kill -9` cannot stop its LibreOffice calls (they run in their own
-  sessions, so that a timeout kills each one as a group). Their profile lives under the
-  output folder's `.copar/tmp/`, which names them: the next build kills the process
-  groups whose command line holds that path before sweeping the folder.
+  sessions, so that a timeout kills each one as a group). Every copar command kills the
+  groups a dead copar registered (libreoffice/orphans.py); and their profile lives under
+  the output folder's `.copar/tmp/`, which names them: the next build also kills the
+  process groups whose command line holds that path before sweeping the folder.
 - On a full disk, objects that fail to flush when garbage-collected (a half-saved
   ZipFile) print "Exception ignored …" tracebacks; those are silenced, the build
   reports the full disk once.

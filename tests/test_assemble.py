@@ -13,6 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline.errors import AssemblyError
+from pipeline.libreoffice.calls import find_soffice
+from pipeline.libreoffice.stream import convert_many
 from pipeline.pdf.assemble import (
     PacketInfo,
     PacketPart,
@@ -20,7 +22,6 @@ from pipeline.pdf.assemble import (
     assemble_packet,
     section_start_pages,
 )
-from pipeline.pdf.convert import convert_many, find_soffice
 from pipeline.pdf.pdfinfo import page_count, probe_pdf
 from pipeline.pdf.rapports import find_rapports
 

@@ -1,5 +1,5 @@
-"""pipeline.convert against the real LibreOffice, and against stand-in `soffice`
-scripts that hang, fail or write garbage."""
+"""The LibreOffice engine's batch calls (`convert_many`, the whole engine behind one call) against
+the real LibreOffice, and against stand-in `soffice` scripts that hang, fail or write garbage."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
 from pipeline.errors import SofficeNotFound
-from pipeline.pdf import convert
-from pipeline.pdf.convert import ConversionResult, convert_many, find_soffice
+from pipeline.libreoffice import calls as convert
+from pipeline.libreoffice.calls import ConversionResult, find_soffice
+from pipeline.libreoffice.stream import convert_many
 from pipeline.pdf.pdfinfo import fonts_embedded, pdfa_claim
 
 from .helpers import alive, make_docx, pdf_text
@@ -224,7 +225,7 @@ def test_after_a_batch_and_its_first_retry_time_out_the_rest_is_not_attempted(tm
     fake = stand_in(tmp_path, "sleep 300\n")
     sources = [make_docx(tmp_path / f"d{i}.docx", "x") for i in range(4)]
     started = time.monotonic()
-    results = convert_many(sources, soffice=fake, timeout=1, batch_size=4)
+    results = convert_many(sources, soffice=fake, timeout=1)
 
     assert calls(tmp_path) == 2
     assert time.monotonic() - started < 15
@@ -235,3 +236,30 @@ def test_after_a_batch_and_its_first_retry_time_out_the_rest_is_not_attempted(tm
         *(f"conversion de d{i}.docx {not_attempted}" for i in (1, 2, 3)),
     ]
     assert [r.timed_out for r in results] == [True, False, False, False]
+
+
+def test_a_call_stuck_on_a_file_is_killed_at_that_files_allowance_not_at_the_calls_total(tmp_path: Path) -> None:
+    """Five documents get 1 s each (one document's limit) between two PDFs, and 2 s in all: a call that
+    produces nothing is killed at the first file's allowance — the limit it reports."""
+    from pipeline.libreoffice.calls import CallOptions, Limits, run_batch
+
+    fake = stand_in(tmp_path, "sleep 300\n")
+    files = [make_docx(tmp_path / f"d{i}.docx", "x") for i in range(5)]
+    limits = Limits.of(1, [1] * 5)
+    assert (limits.total, limits.each) == (2.0, (1.0,) * 5)
+    run = run_batch(CallOptions(fake, 1), files, tmp_path / "out", tmp_path / "profile", limits)
+    assert run.timed_out and run.limit == 1.0
+
+
+def test_a_call_that_makes_progress_runs_to_its_total(tmp_path: Path) -> None:
+    """A PDF every 0.5 s (each file within its 1 s allowance): killed at the call's total, 2 s."""
+    body = ('mkdir -p "$outdir"\n'
+            'for a in "$@"; do case "$a" in *.docx) sleep 0.5; n=$(basename "$a" .docx); '
+            'echo x > "$outdir/$n.pdf";; esac; done\nsleep 300\n')
+    fake = stand_in(tmp_path, body)
+    files = [make_docx(tmp_path / f"d{i}.docx", "x") for i in range(5)]
+    from pipeline.libreoffice.calls import CallOptions, Limits, run_batch
+
+    run = run_batch(CallOptions(fake, 1), files, tmp_path / "out", tmp_path / "profile", Limits.of(1, [1] * 5))
+    assert run.timed_out and run.limit == 2.0
+    assert len(list((tmp_path / "out").glob("*.pdf"))) >= 3

@@ -129,3 +129,23 @@ print(json.dumps({"umask": umask, "click_same": before == after, "english": clic
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
     assert json.loads(out.stdout) == {"umask": 0o027, "click_same": True, "english": "Usage:"}
 
+
+
+def test_the_libreoffice_engine_sits_below_the_build_and_the_features() -> None:
+    """pipeline.libreoffice imports nothing that uses it (the build, the features, the CLI), and
+    nothing outside it reaches its private names."""
+    above = ("pipeline.build", "pipeline.cli", "pipeline.forms", "pipeline.sending", "pipeline.planning",
+             "pipeline.tracking", "pipeline.documents", "pipeline.manifest", "pipeline.outputs",
+             "pipeline.results", "pipeline.settings", "pipeline.pdf.packets")
+    engine = {m: deps for m, deps in GRAPH.items() if m.startswith("pipeline.libreoffice")}
+    assert engine, "no pipeline.libreoffice package"
+    climbing = sorted((m, d) for m, deps in engine.items() for d in deps if d.startswith(above))
+    assert climbing == []
+    assert not [m for m, deps in GRAPH.items() if m.startswith("pipeline.pdf") and
+                any(d.startswith("pipeline.libreoffice") for d in deps)]  # pypdf work stays below
+    private = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pipeline.libreoffice"):
+                private += [f"{module}: {alias.name}" for alias in node.names if alias.name.startswith("_")]
+    assert private == []

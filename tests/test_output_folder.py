@@ -238,10 +238,18 @@ def test_a_full_disk_gives_one_message_the_summary_and_no_half_written_file(
     assert done[0] == 0 and done[1].splitlines()[1].startswith("22 documents écrits, 3 inchangés (déjà à jour), 0 en échec.")
 
 
+def answer_ctrl_c() -> None:
+    """In the child: answer SIGINT as a copar started from a terminal does. A suite started as a
+    background job (`make test &`, some CI runners) runs with SIGINT ignored; its children inherit
+    that, Python then keeps ignoring SIGINT, and the build would run to its end (exit 0)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def rendering(out: Path) -> tuple[subprocess.Popen[str], list[int]]:
     """A build of the whole sample, Word only, caught once its workers have written a few documents."""
     process = subprocess.Popen([sys.executable, "-m", "pipeline", "build", str(INPUTS), "-o", str(out), "--no-pdf",
-                                "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=answer_ctrl_c)
     journal = out / ".copar" / "journal.jsonl"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (not journal.exists() or journal.read_text().count('"sha256": "') < 3):
@@ -344,3 +352,35 @@ def test_a_really_full_disk_prints_no_traceback_and_leaves_no_temporary_file(tin
                            capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert f"{written} inchangés (déjà à jour), 0 en échec." in again.stdout
+
+
+def test_a_journal_line_cut_by_a_full_disk_is_not_kept_nor_believed(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a disk that fills up, write() first returns short (what fitted), and only the next write
+    fails. The journal then held half a line the build believed written: the document counted as
+    written was not « inchangé » at the next build (the full-disk tests' race)."""
+    from pipeline import manifest as module
+    from pipeline.manifest import Manifest
+
+    out = tmp_path / "out"
+    manifest = Manifest(out, out / ".copar")
+    manifest.open({})
+    manifest.record("a", {"fingerprint": "1"})
+    real = os.write
+    calls: list[int] = []
+
+    def filling_up(fd: int, data: bytes) -> int:
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real(fd, bytes(data[: len(data) // 2]))  # what fitted
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(module.os, "write", filling_up)
+    with pytest.raises(OSError) as raised:
+        manifest.record("b", {"fingerprint": "2"})
+    assert raised.value.errno == errno.ENOSPC and len(calls) == 2  # the rest of the line was tried
+    monkeypatch.undo()
+    assert "b" not in manifest.state
+    manifest.record("c", {"fingerprint": "3"})  # space freed
+    manifest.close()
+    assert [json.loads(line)["rel"] for line in manifest.journal_path.read_text().splitlines()] == ["a", "c"]

@@ -15,8 +15,8 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline.build import Builder
-from pipeline.pdf.grouping import merge_key
-from pipeline.pdf.stream import ConversionStream, Document
+from pipeline.libreoffice.grouping import merge_key
+from pipeline.libreoffice.stream import ConversionStream, Document
 from pipeline.settings import Settings
 
 INPUTS = Path(__file__).resolve().parent.parent / "inputs"
@@ -149,7 +149,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     assert not result.with_status("failed")
     alone = tmp_path_factory.mktemp("alone") / "outputs"
     shutil.copytree(out, alone, ignore=shutil.ignore_patterns("*.pdf"))
-    from pipeline.pdf.convert import find_soffice
+    from pipeline.libreoffice.calls import find_soffice
 
     with ConversionStream(find_soffice(), workers=2, grouping=False) as stream:
         stream.submit(sorted(alone.rglob("*.docx")))
@@ -214,3 +214,35 @@ def test_one_changed_bilan_rewrites_that_student_and_the_packet_only(
     assert not [p for p in rewritten if p.startswith(("jurys/jury-b", "jurys/jury-c"))]
     text = " ".join(pages_text(out / "etudiants" / student / "bilan-periode-1.pdf"))
     assert "Un tout autre texte pour la période 1." in text
+
+
+# --- a hung LibreOffice on the build path ----------------------------------------------------------
+
+def test_a_build_with_a_hung_libreoffice_gives_up_after_two_calls_per_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`copar build` with a LibreOffice that never answers (a stand-in: fault injection): each worker's
+    first call is killed when no PDF comes within one document's limit, then its first document
+    alone; the rest is « non tentée » — 2 calls per worker, not one per document (was 47 calls for
+    the sample's 26 fiches)."""
+    from .helpers import run
+    from .promotions import small_promotion
+
+    log = tmp_path / "calls.log"
+    fake = tmp_path / "fake-soffice"
+    fake.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec sleep 300\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("COPAR_SOFFICE", str(fake))
+    inputs = small_promotion(tmp_path / "in", keep=("22004512", "22004587", "22001843", "22006120"))
+    out = tmp_path / "out"
+    code, stdout, _ = run("build", inputs, "-o", out, "--only", "fiche", "--timeout", "5", "--workers", "2")
+    assert code != 0
+    calls = [line for line in log.read_text().splitlines() if "--terminate_after_init" not in line]
+    assert 2 <= len(calls) <= 4  # at most two per worker (how the 4 fiches are shared depends on rendering)
+    lines = [line for line in (out / "rapport-de-construction.txt").read_text(encoding="utf-8").splitlines()
+             if line.startswith("  [ÉCHEC] ")]
+    timed_out = [line for line in lines if line.endswith("délai de 5 s dépassé pour fiche-alternance.docx : "
+                                                          "LibreOffice a été arrêté")]
+    given_up = [line for line in lines if "conversion de fiche-alternance.docx non tentée : LibreOffice ne répond "
+                                          "plus" in line]
+    assert len(lines) == 4 and len(timed_out) + len(given_up) == 4 and given_up
+    assert "4 en échec" in stdout

@@ -75,11 +75,6 @@ def child(args: argparse.Namespace) -> None:
     from pipeline.build import Builder
     from pipeline.settings import Settings
 
-    if args.cold or args.batch_calls:
-        from pipeline.pdf import stream
-
-        key = "warm" if args.cold else "listener"
-        stream.ConversionStream.__init__.__kwdefaults__[key] = False  # type: ignore[attr-defined]
     marks: dict[str, float] = {}
     start = time.perf_counter()
 
@@ -99,7 +94,7 @@ def child(args: argparse.Namespace) -> None:
     options = {"grouping": False} if args.per_document else {}  # (older copar: no such setting)
     settings = Settings(input=Path(args.child_input), output=Path(args.child_output), workers=args.workers,
                         today=dt.date.today(), **options)
-    result = Builder(settings, Clock()).run()
+    result = Builder(settings, Clock(), warm=not args.cold, listener=not (args.cold or args.batch_calls)).run()
     marks["end"] = time.perf_counter() - start
     print(json.dumps({
         "marks": marks,
@@ -309,7 +304,7 @@ def main() -> None:
     if args.child_input:
         child(args)
         return
-    from pipeline.pdf.convert import find_soffice
+    from pipeline.libreoffice.calls import find_soffice
 
     soffice = find_soffice()
     columns: dict[str, list[tuple[str, str]]] = {}

@@ -1,1 +1,1 @@
-"""Stage 3 — PDF: LibreOffice conversion, what a PDF is, and the assembly of jury packets."""
+"""Stage 3 — PDF (pypdf): what a PDF is, and the assembly of jury packets. LibreOffice is pipeline.libreoffice."""

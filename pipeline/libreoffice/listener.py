@@ -7,10 +7,12 @@ the documents of each call: the bridge script `unobridge.py` runs under a Python
 has LibreOffice's `uno` module (python3-uno; copar's own environment has none), starts
 `soffice --accept=pipe,…` as its child, and converts on request.
 
-`Listener.run` has the contract of one batch call (`convert._run_soffice`): PDFs named
-after the staged inputs in `outdir`, a `_Run` whose code is None when the call was
-killed for outliving its limit. A hung listener is killed with its LibreOffice (one
-process group) at the limit; a dead one (crash) ends its call early. Either way the
+`Listener.run` has the contract of one batch call (`calls.run_batch`): PDFs named
+after the staged inputs in `outdir`, a `Run` whose code is None when the call was
+killed for outliving its limits (the bridge answers once per file: a file that takes
+longer than its allowance is a hang, whatever the call's size). A hung listener is
+killed with its LibreOffice (one process group) then; a dead one (crash) ends its call
+early, and one that does not answer at its start counts as hung. Either way the
 caller gets the documents not converted back to retry them, and the next call starts
 a new listener with a fresh profile. Where no Python with `uno` is found, or the
 soffice given is not a LibreOffice installation (a stand-in), there is no listener and
@@ -29,8 +31,7 @@ import threading
 import time
 from pathlib import Path
 
-from pipeline.pdf.convert import _kill_group, _Options, _Run, filter_options
-from pipeline.processes import SPAWNING
+from pipeline.libreoffice.calls import CallOptions, Limits, Run, filter_options, kill_group
 
 BRIDGE = Path(__file__).with_name("unobridge.py")
 UNO_PYTHONS = ("/usr/lib/libreoffice/program/python", "/usr/bin/python3")
@@ -72,13 +73,14 @@ def available(soffice: str) -> bool:
 class Listener:
     """One LibreOffice and its UNO bridge, started on first use; see the module docstring."""
 
-    def __init__(self, options: _Options, profile: Path) -> None:
+    def __init__(self, options: CallOptions, profile: Path) -> None:
         self.options = options
         self.profile = profile
         self.process: subprocess.Popen[bytes] | None = None
         self.lines: queue.Queue[bytes] = queue.Queue()
         self.starts = 0  # listeners started, for tests and the benchmark
         self.failed_start = ""  # why the last start failed
+        self.start_timed_out = False  # the last start failed for want of an answer (a hang)
         self.failures = 0  # failed starts in a row
         self.ready = False  # LibreOffice answers
         self.converted = 0  # files sent to the running LibreOffice
@@ -102,23 +104,22 @@ class Listener:
         self.starts += 1
         pipe = f"copar-{os.getpid()}-{id(self)}-{self.starts}"
         command = [python, str(BRIDGE), self.options.soffice, self.profile.as_uri(), pipe]
-        with self.options.lock:
-            if self.options.stopped.is_set():
-                return False
-            try:
-                with SPAWNING:  # not while render workers are forked (see processes.py)
-                    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                               stderr=subprocess.DEVNULL, start_new_session=True)
-            except OSError as exc:
-                self.failed_start = f"impossible de lancer {python} ({exc.strerror})"
-                self.failures += 1
-                return False
-            self.options.live.add(process)
+        self.start_timed_out = False
+        try:
+            process = self.options.spawn(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            self.failed_start = f"impossible de lancer {python} ({exc.strerror})"
+            self.failures += 1
+            return False
+        if process is None:  # stopped
+            return False
         self.process, self.lines = process, queue.Queue()
         threading.Thread(target=self._read, args=(process, self.lines), daemon=True,
                          name=f"{threading.current_thread().name}-uno").start()
         ready = self._receive(time.monotonic() + START_SECONDS)
         if ready is None or not ready.get("ready"):
+            self.start_timed_out = ready is None and process.poll() is None
             self.failed_start = str((ready or {}).get("error") or "LibreOffice n'a pas répondu au démarrage")
             self.failures += 1
             self.kill()
@@ -141,10 +142,9 @@ class Listener:
         if process is None:
             return
         if process.returncode is None:
-            _kill_group(process)
+            kill_group(process)
         process.wait()
-        with self.options.lock:
-            self.options.live.discard(process)
+        self.options.reap(process)
 
     def close(self) -> None:
         """Let LibreOffice quit cleanly (end of the stream); kill it if it does not."""
@@ -162,13 +162,14 @@ class Listener:
 
     # --- one call -------------------------------------------------------------------
 
-    def run(self, files: list[Path], outdir: Path, limit: float, *, destinations: bool) -> _Run:
-        """Convert `files` into `outdir` like one batch call would (see convert._run_soffice)."""
+    def run(self, files: list[Path], outdir: Path, limits: Limits, *, destinations: bool) -> Run:
+        """Convert `files` into `outdir` like one batch call would (see calls.run_batch)."""
         outdir.mkdir(parents=True, exist_ok=True)
         if self.converted >= RECYCLE_FILES:
             self.close()
         if not self.start():
-            return _Run(-1, self.failed_start, limit)
+            return Run(None if self.start_timed_out else -1, self.failed_start,
+                       START_SECONDS if self.start_timed_out else limits.total)
         process = self.process
         assert process is not None and process.stdin is not None
         request = {"files": [str(f.absolute()) for f in files], "outdir": str(outdir.absolute()),
@@ -178,18 +179,26 @@ class Listener:
             process.stdin.flush()
         except OSError:
             self.kill()
-            return _Run(-1, "LibreOffice s'est arrêté", limit)
+            return Run(-1, "LibreOffice s'est arrêté", limits.total)
         self.converted += len(files)
-        deadline = time.monotonic() + limit
+        started = last = time.monotonic()
+        done = 0
         log = ""
         while True:
+            allowance = limits.allowance(done)
+            at_total = started + limits.total <= last + allowance  # which limit comes first
+            deadline = started + limits.total if at_total else last + allowance
             message = self._receive(deadline)
             if message is None:  # hung (time limit) or gone (crash)
                 timed_out = time.monotonic() >= deadline and process.poll() is None
                 self.kill()
-                return _Run(None, "", limit) if timed_out else _Run(-1, log or "LibreOffice s'est arrêté", limit)
+                if timed_out:
+                    return Run(None, "", limits.total if at_total else allowance)
+                return Run(-1, log or "LibreOffice s'est arrêté", limits.total)
             if message.get("end"):
-                return _Run(0, log, limit)
+                return Run(0, log, limits.total)
+            if "file" in message:
+                done, last = done + 1, time.monotonic()
             if message.get("error"):
                 log = str(message["error"])[:300]
 
