@@ -257,7 +257,8 @@ def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, rem
     """Lit les formulaires remplis de DOSSIER et reporte les réponses dans le classeur.
 
     PDF, Word, classeurs-formulaires et exports Google Forms (CSV) ou Microsoft Forms (xlsx).
-    Une sauvegarde datée du classeur est faite avant toute écriture. Code de sortie 1 si un
+    Une sauvegarde datée du classeur est faite dans sauvegardes/ avant toute écriture
+    (voir « copar sauvegardes »). Code de sortie 1 si un
     fichier est rejeté ou s'il y a un conflit.
     """
     from pipeline.forms import merge
@@ -273,7 +274,8 @@ def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, rem
         click.echo("Simulation : rien n'a été écrit.")
     elif result.backup:
         click.echo(f"{result.written} cellule{'s' if result.written > 1 else ''} écrite{'s' if result.written > 1 else ''} "
-                   f"dans le classeur ; sauvegarde : {result.backup}")
+                   f"dans le classeur ; sauvegarde : {result.backup} (pour annuler : copar sauvegardes "
+                   f"--restaurer {result.backup.name})")
     else:
         click.echo("Rien de nouveau : le classeur n'a pas été modifié.")
     if result.conflicts:
@@ -479,8 +481,9 @@ def suivi(ctx: click.Context, entrees: Path, fmt: str, date_: str | None, sortie
 def planning() -> None:
     """Planifie les bilans tripartites et l'ordre de passage des jurys, et l'écrit dans le classeur.
 
-    Le classeur est sauvegardé à côté (promotion.avant-planning-AAAAMMJJ-HHMMSS.xlsx) avant
-    d'être modifié ; seules les cellules vides sont remplies.
+    Le classeur est sauvegardé dans sauvegardes/ à côté de lui
+    (promotion-AAAA-MM-JJ-HHMMSS-avant-planning.xlsx) avant d'être modifié ; seules les
+    cellules vides sont remplies.
     """
 
 
@@ -496,7 +499,9 @@ def _show_plan(outcome: Any, group_header: str, fmt: str, simulation: bool) -> N
         for line in table_lines(outcome.plan, group_header):
             click.echo(line)
         if outcome.saved is not None:
-            click.echo(f"Classeur mis à jour : {outcome.saved.path} (sauvegarde : {outcome.saved.backup.name})")
+            backup = outcome.saved.backup
+            click.echo(f"Classeur mis à jour : {outcome.saved.path} (sauvegarde : {backup.parent.name}/{backup.name} ; "
+                       f"pour annuler : copar sauvegardes --restaurer {backup.name})")
         else:
             nothing = not outcome.plan.placed and not outcome.plan.unplaced
             click.echo("Rien à planifier : chaque étudiant·e a déjà son heure. Le classeur n'a pas été modifié."
