@@ -83,7 +83,14 @@ def listing(workbook: Path) -> list[Backup]:
         m = OLD_STYLE.search(path.name)
         if m:
             found.append(Backup(path, dt.datetime.strptime(m.group(2), "%Y%m%d-%H%M%S"), f"avant-{m.group(1)}"))
-    return sorted(found, key=lambda b: (b.when, b.path.name), reverse=True)
+    return sorted(found, key=lambda b: (b.when, _mtime(b.path), b.path.name), reverse=True)
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def glob_escape(text: str) -> str:
@@ -124,7 +131,38 @@ def find(workbook: Path, name: str) -> Backup:
 
 def differences(old: Path, new: Path) -> dict[str, int]:
     """Per sheet, how many cells differ between two workbooks (a sheet only in one counts all its cells)."""
-    a, b = cell_values(old), cell_values(new)
+    return _compare(cell_values(old), cell_values(new))
+
+
+def cell_values(path: Path) -> dict[str, dict[tuple[int, int], Any]]:
+    from pipeline.workbook.reader import read_tables
+
+    return {name: {(r, c): v for r, values in table for c, v in enumerate(values) if v is not None}
+            for name, table in read_tables(path).items()}
+
+
+@dataclass(frozen=True)
+class Listed:
+    backup: Backup
+    changes: dict[str, int] | None  # per sheet, cells that differ from the current workbook; None: unreadable
+
+
+def report(workbook: Path) -> list[Listed]:
+    """Every backup with what differs from the current workbook (read once)."""
+    found = listing(workbook)
+    if not found:
+        return []
+    current = cell_values(workbook)
+    out = []
+    for b in found:
+        try:
+            out.append(Listed(b, _compare(cell_values(b.path), current)))
+        except InputError:
+            out.append(Listed(b, None))
+    return out
+
+
+def _compare(a: dict[str, dict[tuple[int, int], Any]], b: dict[str, dict[tuple[int, int], Any]]) -> dict[str, int]:
     result = {}
     for sheet in [*a, *(s for s in b if s not in a)]:
         x, y = a.get(sheet, {}), b.get(sheet, {})
@@ -134,8 +172,10 @@ def differences(old: Path, new: Path) -> dict[str, int]:
     return result
 
 
-def cell_values(path: Path) -> dict[str, dict[tuple[int, int], Any]]:
-    from pipeline.workbook.reader import read_tables
-
-    return {name: {(r, c): v for r, values in table for c, v in enumerate(values) if v is not None}
-            for name, table in read_tables(path).items()}
+def describe(listed: Listed) -> str:
+    """« Bilans intermédiaires : 3 cellules ; Notes : 1 cellule », or « identique au classeur actuel »."""
+    if listed.changes is None:
+        return "illisible"
+    if not listed.changes:
+        return "identique au classeur actuel"
+    return " ; ".join(f"{sheet} : {n} cellule{'s' if n > 1 else ''}" for sheet, n in listed.changes.items())

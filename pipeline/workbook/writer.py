@@ -214,4 +214,23 @@ def writing(path: Path, *, active: bool = True) -> Iterator[Writing]:
         yield w
 
 
-__all__ = ["CellEdit", "Saved", "WorkbookBusy", "WorkbookChanged", "Writing", "lock_files", "writing"]
+
+
+
+def restore(workbook: Path, name: str) -> tuple[Saved, Path]:
+    """Put the backup `name` back in place of `workbook`, after backing the current one up.
+
+    Returns the save (whose backup is the workbook as it was) and the restored backup's path.
+    """
+    chosen = backups.find(workbook, name)
+    data = chosen.path.read_bytes()
+    try:
+        with zipfile.ZipFile(chosen.path) as z:
+            z.getinfo("[Content_Types].xml")
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise InputError(f"La sauvegarde « {chosen.path.name} » n'est pas un classeur lisible : choisissez-en une "
+                         "autre (copar sauvegardes). Rien n'a été modifié.") from exc
+    with Writing(workbook) as hold:
+        return hold.replace_with(data, cause="avant-restauration"), chosen.path
+
+__all__ = ["CellEdit", "Saved", "WorkbookBusy", "WorkbookChanged", "Writing", "lock_files", "restore", "writing"]
