@@ -126,7 +126,8 @@ class Writing:
     def _clean_temporaries(self) -> None:
         """Temporary files of a writer killed mid-write: with the lock held, none is in use."""
         target = self.path.resolve()
-        for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        stale_files = [*target.parent.glob(f".{target.name}.*.tmp"), *backups.folder(self.path).glob(".*.xlsx.tmp")]
+        for stale in stale_files:
             with contextlib.suppress(OSError):
                 stale.unlink()
 

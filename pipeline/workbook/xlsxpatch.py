@@ -112,6 +112,12 @@ def _book(zin: zipfile.ZipFile) -> _Book:
     return _Book(part, sheets, date1904)
 
 
+def sheet_parts(source: IO[bytes] | str) -> dict[str, str]:
+    """Each sheet's name and the zip member that holds it."""
+    with zipfile.ZipFile(source) as zin:
+        return dict(_book(zin).sheets)
+
+
 def patch(source: IO[bytes], out: IO[bytes], edits: Iterable[CellEdit]) -> None:
     """Write into `out` the package read from `source` with `edits` applied (see the module docstring)."""
     with zipfile.ZipFile(source) as zin:
