@@ -309,3 +309,29 @@ def test_kill_9_during_writes_leaves_a_whole_workbook(promo: Path, tmp_path: Pat
         w.write_cells([CellEdit("Bilans intermédiaires", 2, 8, "après")], cause="avant-collecte")
     assert not [p.name for p in promo.parent.rglob("*") if p.name.endswith(".tmp")]
     assert len(list((promo.parent / "sauvegardes").glob("*.xlsx"))) == 3
+
+
+def test_collect_cells_recreate_a_missing_notes_sheet_and_a_removed_column(tmp_path: Path) -> None:
+    from pipeline.forms import merge
+    from pipeline.workbook import schema
+    from pipeline.workbook.reader import load
+
+    path = tmp_path / "promotion.xlsx"
+    wb = openpyxl.load_workbook(INPUTS / "promotion.xlsx")
+    del wb["Notes"]
+    wb["Bilans intermédiaires"].delete_cols(7)  # Attentes et besoins de formation
+    wb.save(path)
+    raw = load(path)
+    changes = [merge.Change(schema.NOTES, (("numero", "22004512"), ("critere", "Posture")), "note", None, 3.5,
+                            merge.ADDED),
+               merge.Change(schema.BILANS, (("numero", "22004512"), ("periode", 1)), "attentes", None, "=> suite",
+                            merge.ADDED)]
+    with Writing(path) as w:
+        w.write_cells(merge.edits(raw, changes), cause="avant-collecte")
+    after = openpyxl.load_workbook(path)
+    notes = [[c.value for c in row] for row in after["Notes"].iter_rows()]
+    assert notes == [[c.header for c in schema.NOTES.columns], ["22004512", "Posture", 3.5]]
+    ws = after["Bilans intermédiaires"]
+    assert ws["G1"].value == "Attentes et besoins de formation"
+    row = next(r for r in range(2, 40) if ws.cell(r, 1).value == "22004512" and ws.cell(r, 2).value == 1)
+    assert ws.cell(row, 7).value == "=> suite" and ws.cell(row, 7).data_type == "s"

@@ -149,15 +149,21 @@ def patch(source: IO[bytes], out: IO[bytes], edits: Iterable[CellEdit]) -> None:
             for info in zin.infolist():
                 clone = copy.copy(info)
                 if info.filename in patched:
-                    with zout.open(clone, "w", force_zip64=True) as fh:
-                        for piece in patched[info.filename]:
-                            fh.write(piece)
+                    _write_pieces(zout, clone, patched[info.filename])
                 else:
                     zout.writestr(clone, replaced.get(info.filename) or zin.read(info.filename))
             for part, _ in added:
-                with zout.open(zipfile.ZipInfo(part, (2024, 1, 1, 0, 0, 0)), "w") as fh:
-                    for piece in patched[part]:
-                        fh.write(piece)
+                new = zipfile.ZipInfo(part, (2024, 1, 1, 0, 0, 0))
+                new.compress_type = zipfile.ZIP_DEFLATED
+                _write_pieces(zout, new, patched[part])
+
+
+def _write_pieces(zout: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: list[bytes | memoryview]) -> None:
+    # Zip64 headers only when needed: some readers of .xlsx dislike them on small parts.
+    size = sum(len(p) for p in pieces)
+    with zout.open(info, "w", force_zip64=size > 0xFFFF0000) as fh:
+        for piece in pieces:
+            fh.write(piece)
 
 
 def _insert_before(data: bytes, closing: bytes, element: bytes, where: str) -> bytes:
