@@ -34,6 +34,9 @@ from typing import IO
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
+from pipeline.errors import InputError
+from pipeline.workbook.xlsxsize import read_part
+
 Value = str | int | float | bool | dt.date | dt.datetime | dt.time
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -142,7 +145,7 @@ def patch(source: IO[bytes], out: IO[bytes], edits: Iterable[CellEdit]) -> None:
         patched: dict[str, list[bytes | memoryview]] = {}
         for name, cells in by_sheet.items():
             part = book.sheets[name]
-            data = dict(added).get(part) or zin.read(part)
+            data = dict(added).get(part) or _read_member(zin, part)
             patched[part] = _patch_sheet(data, name, cells, styles, book.date1904)
         styles.finish()
         with zipfile.ZipFile(out, "w", allowZip64=True) as zout:
@@ -164,6 +167,13 @@ def _write_pieces(zout: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: list[byt
     with zout.open(info, "w", force_zip64=size > 0xFFFF0000) as fh:
         for piece in pieces:
             fh.write(piece)
+
+
+def _read_member(zin: zipfile.ZipFile, part: str) -> bytearray:
+    try:
+        return read_part(zin, zin.getinfo(part))
+    except InputError as exc:
+        raise PatchError(str(exc)) from exc
 
 
 def _insert_before(data: bytes, closing: bytes, element: bytes, where: str) -> bytes:
@@ -283,7 +293,7 @@ _CUSTOM_FORMAT = re.compile(rb'\scustomFormat="(1|true)"')
 _SPANS = re.compile(rb'\sspans="[^"]*"')
 
 
-def _patch_sheet(data: bytes, name: str, cells: dict[tuple[int, int], Value], styles: _Styles,
+def _patch_sheet(data: bytes | bytearray, name: str, cells: dict[tuple[int, int], Value], styles: _Styles,
                  date1904: bool) -> list[bytes | memoryview]:
     """The sheet part as pieces to write one after the other: slices of `data` and the new rows."""
     start = re.search(rb"<(?:(\w+):)?sheetData\b[^>]*?(/?)>", data)
@@ -335,7 +345,7 @@ def _patch_sheet(data: bytes, name: str, cells: dict[tuple[int, int], Value], st
             close = data.find(close_row, m.end(), end)
             if close < 0:
                 raise PatchError(f"feuille « {name} », ligne {r} non fermée : le classeur est endommagé.")
-            row_end, inner = close + len(close_row), data[m.end():close]
+            row_end, inner = close + len(close_row), bytes(data[m.end():close])
         pieces.append(view[pos:m.start()])
         pieces.append(ctx.patched_row(r, m.group(1), inner, rows[r]))
         pos = row_end
@@ -367,7 +377,7 @@ def _dimension(head: memoryview, cells: dict[tuple[int, int], Value]) -> Iterato
     yield head[m.end():]
 
 
-def _column_styles(head: bytes) -> list[tuple[int, int, int]]:
+def _column_styles(head: bytes | bytearray) -> list[tuple[int, int, int]]:
     found = []
     for m in re.finditer(rb"<(?:\w+:)?col\b([^>]*)/?>", head):
         attrs = dict((k.decode(), v.decode()) for k, v in re.findall(rb'(\w+)="([^"]*)"', m.group(1)))
