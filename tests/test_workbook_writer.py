@@ -335,3 +335,17 @@ def test_collect_cells_recreate_a_missing_notes_sheet_and_a_removed_column(tmp_p
     assert ws["G1"].value == "Attentes et besoins de formation"
     row = next(r for r in range(2, 40) if ws.cell(r, 1).value == "22004512" and ws.cell(r, 2).value == 1)
     assert ws.cell(row, 7).value == "=> suite" and ws.cell(row, 7).data_type == "s"
+
+
+def test_a_date_in_a_workbook_without_date_style_gets_one(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Feuille"
+    wb.active["A1"] = "Date"
+    src = io.BytesIO()
+    wb.save(src)
+    out = io.BytesIO()
+    patch(io.BytesIO(src.getvalue()), out, [CellEdit("Feuille", 2, 1, dt.date(2024, 6, 6)),
+                                           CellEdit("Feuille", 3, 1, dt.time(9, 45))])
+    ws = openpyxl.load_workbook(out)["Feuille"]
+    assert ws["A2"].value == dt.datetime(2024, 6, 6) and ws["A2"].is_date
+    assert ws["A3"].value == dt.time(9, 45)
