@@ -193,6 +193,10 @@ def test_dates_times_and_a_new_sheet(tmp_path: Path) -> None:
     ws = wb["Bilans tripartites"]
     assert ws["B40"].value == dt.datetime(2024, 6, 6) and ws["B40"].is_date
     assert ws["C40"].value == dt.time(14, 30)
+    assert ws.dimensions == "A1:I500"  # the sample's, already wider
+    out2 = io.BytesIO()
+    patch(io.BytesIO(out.getvalue()), out2, [CellEdit("Bilans tripartites", 1200, 12, "loin")])
+    assert openpyxl.load_workbook(out2)["Bilans tripartites"].dimensions == "A1:L1200"
     assert wb.sheetnames[-1] == "Nouvelle"
     assert [[c.value for c in row] for row in wb["Nouvelle"].iter_rows()] == [
         ["N° étudiant", None], ["22004512", dt.datetime(2024, 6, 7, 9, 15)]]
