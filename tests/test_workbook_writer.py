@@ -312,7 +312,7 @@ def test_kill_9_during_writes_leaves_a_whole_workbook(promo: Path, tmp_path: Pat
     with Writing(promo) as w:
         w.write_cells([CellEdit("Bilans intermédiaires", 2, 8, "après")], cause="avant-collecte")
     assert not [p.name for p in promo.parent.rglob("*") if p.name.endswith(".tmp")]
-    assert len(list((promo.parent / "sauvegardes").glob("*.xlsx"))) == 3
+    assert 1 <= len(list((promo.parent / "sauvegardes").glob("*.xlsx"))) <= 3  # the bound of copar.toml
 
 
 def test_collect_cells_recreate_a_missing_notes_sheet_and_a_removed_column(tmp_path: Path) -> None:
