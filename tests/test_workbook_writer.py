@@ -353,3 +353,18 @@ def test_a_date_in_a_workbook_without_date_style_gets_one(tmp_path: Path) -> Non
     ws = openpyxl.load_workbook(out)["Feuille"]
     assert ws["A2"].value == dt.datetime(2024, 6, 6) and ws["A2"].is_date
     assert ws["A3"].value == dt.time(9, 45)
+
+
+@pytest.mark.soffice
+def test_libreoffice_reads_the_patched_workbook_and_its_text_stays_text(tmp_path: Path) -> None:
+    from pipeline.pdf.convert import find_soffice
+
+    path = tmp_path / "patched.xlsx"
+    with open(INPUTS / "promotion.xlsx", "rb") as src, open(path, "wb") as out:
+        patch(src, out, [CellEdit("Ajout", 1, 1, "=1+1"), CellEdit("Ajout", 1, 2, '=WEBSERVICE("http://x/")'),
+                         CellEdit("Ajout", 2, 1, dt.date(2024, 6, 6))])
+    subprocess.run([find_soffice(), f"-env:UserInstallation=file://{tmp_path}/profil", "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1", str(path),
+                    "--outdir", str(tmp_path)], check=True, capture_output=True, timeout=180)
+    assert (tmp_path / "patched-Ajout.csv").read_text(encoding="utf-8").splitlines() == [
+        '=1+1,"=WEBSERVICE(""http://x/"")"', "06/06/2024,"]
