@@ -121,14 +121,18 @@ def init(ctx: click.Context, fichier: Path, exemple: bool, force: bool) -> None:
 
     Toutes les feuilles, leurs en-têtes, les listes déroulantes, les formats de date et une
     feuille Instructions ; à côté, un fichier de réglages copar.toml commenté (s'il n'existe pas
-    déjà). N'écrase jamais un fichier existant sans --force.
+    déjà). N'écrase jamais un fichier existant sans --force ; avec --force, l'ancien classeur
+    est d'abord sauvegardé dans sauvegardes/ (voir « copar sauvegardes »).
     """
     from pipeline.config import write_settings_file
-    from pipeline.workbook.init import write_workbook
+    from pipeline.workbook.init import init_workbook
 
-    path = _guard(ctx, write_workbook, fichier, example=exemple, force=force)
+    path, backup = _guard(ctx, init_workbook, fichier, example=exemple, force=force)
     what = "avec la promotion d'exemple" if exemple else "vide"
     click.echo(f"Classeur {what} écrit : {path}")
+    if backup is not None:
+        click.echo(f"L'ancien classeur est sauvegardé : {backup} (pour le remettre : copar sauvegardes "
+                   f"--restaurer {backup.name})")
     settings = write_settings_file(path.parent)
     if settings is not None:
         click.echo(f"Réglages (modèles, dossier de sortie, date des courriers…) : {settings}, à compléter si besoin.")
@@ -260,7 +264,8 @@ def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, rem
     """Lit les formulaires remplis de DOSSIER et reporte les réponses dans le classeur.
 
     PDF, Word, classeurs-formulaires et exports Google Forms (CSV) ou Microsoft Forms (xlsx).
-    Une sauvegarde datée du classeur est faite avant toute écriture. Code de sortie 1 si un
+    Une sauvegarde datée du classeur est faite dans sauvegardes/ avant toute écriture
+    (voir « copar sauvegardes »). Code de sortie 1 si un
     fichier est rejeté ou s'il y a un conflit.
     """
     from pipeline.forms import merge
@@ -276,7 +281,8 @@ def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, rem
         click.echo("Simulation : rien n'a été écrit.")
     elif result.backup:
         click.echo(f"{result.written} cellule{'s' if result.written > 1 else ''} écrite{'s' if result.written > 1 else ''} "
-                   f"dans le classeur ; sauvegarde : {result.backup}")
+                   f"dans le classeur ; sauvegarde : {result.backup} (pour annuler : copar sauvegardes "
+                   f"--restaurer {result.backup.name})")
     else:
         click.echo("Rien de nouveau : le classeur n'a pas été modifié.")
     if result.conflicts:
@@ -478,12 +484,54 @@ def suivi(ctx: click.Context, entrees: Path, fmt: str, date_: str | None, sortie
     sys.exit(EXIT_OK)
 
 
+@cli.command()
+@click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
+@click.option("--restaurer", "nom", metavar="NOM", help="Remet cette sauvegarde à la place du classeur (le classeur "
+              "actuel est d'abord sauvegardé à son tour).")
+@click.pass_context
+def sauvegardes(ctx: click.Context, entrees: Path, nom: str | None) -> None:
+    """Liste les sauvegardes du classeur ENTRÉES (dossier sauvegardes/ à côté de lui), ou en remet une.
+
+    collect, planning et init --force sauvegardent le classeur avant de l'écrire ; chaque ligne
+    dit quand, avant quelle commande, et combien de cellules diffèrent du classeur actuel.
+    """
+    from pipeline.workbook import backups
+    from pipeline.workbook.reader import resolve_input
+    from pipeline.workbook.writer import restore
+
+    workbook = _guard(ctx, resolve_input, entrees)
+    if not workbook.is_file():
+        _fail(f"{workbook} est un dossier de CSV : copar ne l'écrit jamais et n'en fait pas de sauvegarde.",
+              EXIT_PROBLEMS)
+    if nom:
+        saved, restored = _guard(ctx, restore, workbook, nom)
+        click.echo(f"Classeur remis comme dans {restored.name} : {workbook}")
+        click.echo(f"Le classeur d'avant est sauvegardé : {saved.backup} (pour revenir en arrière : copar "
+                   f"sauvegardes --restaurer {saved.backup.name})")
+        sys.exit(EXIT_OK)
+    listed = _guard(ctx, backups.report, workbook)
+    if not listed:
+        click.echo(f"Aucune sauvegarde de {workbook} (elles vont dans {backups.folder(workbook)}/).")
+        sys.exit(EXIT_OK)
+    click.echo(f"Sauvegardes de {workbook}, la plus récente d'abord ({backups.folder(workbook)}/, "
+               f"{backups.kept(workbook)} gardées au plus) :")
+    width = max(len(item.backup.path.name) for item in listed)
+    click.echo(f"{'Nom':<{width}}  {'Date':<16}  {'Avant':<30}  Différences avec le classeur actuel")
+    for item in listed:
+        b = item.backup
+        place = "" if b.path.parent == backups.folder(workbook) else " (ancienne sauvegarde, à côté du classeur)"
+        click.echo(f"{b.path.name:<{width}}  {b.when:%d/%m/%Y %H:%M}  {b.what:<30}  {backups.describe(item)}{place}")
+    click.echo("Pour remettre une sauvegarde : copar sauvegardes --restaurer NOM")
+    sys.exit(EXIT_OK)
+
+
 @cli.group(subcommand_metavar="COMMANDE [ARGUMENTS]...")
 def planning() -> None:
     """Planifie les bilans tripartites et l'ordre de passage des jurys, et l'écrit dans le classeur.
 
-    Le classeur est sauvegardé à côté (promotion.avant-planning-AAAAMMJJ-HHMMSS.xlsx) avant
-    d'être modifié ; seules les cellules vides sont remplies.
+    Le classeur est sauvegardé dans sauvegardes/ à côté de lui
+    (promotion-AAAA-MM-JJ-HHMMSS-avant-planning.xlsx) avant d'être modifié ; seules les
+    cellules vides sont remplies.
     """
 
 
@@ -499,7 +547,9 @@ def _show_plan(outcome: Any, group_header: str, fmt: str, simulation: bool) -> N
         for line in table_lines(outcome.plan, group_header):
             click.echo(line)
         if outcome.saved is not None:
-            click.echo(f"Classeur mis à jour : {outcome.saved.path} (sauvegarde : {outcome.saved.backup.name})")
+            backup = outcome.saved.backup
+            click.echo(f"Classeur mis à jour : {outcome.saved.path} (sauvegarde : {backup.parent.name}/{backup.name} ; "
+                       f"pour annuler : copar sauvegardes --restaurer {backup.name})")
         else:
             nothing = not outcome.plan.placed and not outcome.plan.unplaced
             click.echo("Rien à planifier : chaque étudiant·e a déjà son heure. Le classeur n'a pas été modifié."

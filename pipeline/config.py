@@ -43,6 +43,9 @@ SETTINGS_TEXT = """\
 
 # Délai maximal d'un appel à LibreOffice, en secondes :
 # delai = 180
+
+# Nombre de sauvegardes du classeur gardées dans sauvegardes/ (les plus anciennes partent) :
+# sauvegardes = 50
 """
 
 
@@ -128,6 +131,12 @@ def _seconds(raw: Any, base: Path) -> float:
     return float(raw)
 
 
+def _count(raw: Any, base: Path) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 10000:
+        raise ValueError("un nombre entier de 1 à 10000 est attendu")
+    return raw
+
+
 # French key → (Settings field, converter)
 _KEYS: dict[str, tuple[str, Callable[[Any, Path], Any]]] = {
     "modeles": ("templates", _templates),
@@ -136,6 +145,7 @@ _KEYS: dict[str, tuple[str, Callable[[Any, Path], Any]]] = {
     "workers": ("workers", _workers),
     "pdfa": ("pdfa", _flag),
     "delai": ("timeout", _seconds),
+    "sauvegardes": ("backups_kept", _count),
 }
 KEY_OF_FIELD = {name: key for key, (name, _) in _KEYS.items()}
 

@@ -85,7 +85,7 @@ def test_pdf_round_trip_pdfjs_and_pypdf(copar, promo: Path, tmp_path: Path) -> N
     assert r.exit_code == 0, r.output
     assert "firefox.pdf bilan, période 4 — Aïssatou N'Diaye (22004512) ajouté" in _flat(r.output)
     assert "3 cellules écrites" in r.output
-    assert len(list(promo.parent.glob("promotion.avant-collecte-*.xlsx"))) == 1
+    assert len(list(promo.parent.glob("sauvegardes/promotion-*-avant-collecte.xlsx"))) == 1
     original, written = openpyxl.load_workbook(INPUTS / "promotion.xlsx"), openpyxl.load_workbook(promo)
     assert written.sheetnames == original.sheetnames
     for name in original.sheetnames:  # staff's drop-downs, frozen panes and widths survive

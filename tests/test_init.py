@@ -166,7 +166,9 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert target.read_bytes() == b"ne pas toucher"
     assert init.write_workbook(target, force=True) == target
     assert init.INSTRUCTIONS in openpyxl.load_workbook(target).sheetnames
-    assert [p.name for p in tmp_path.iterdir()] == ["promotion.xlsx"]  # no temporary file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["promotion.xlsx", "sauvegardes"]  # no temporary file left
+    # the replaced file was backed up first
+    assert [p.read_bytes() for p in (tmp_path / "sauvegardes").glob("promotion-*-avant-init.xlsx")] == [b"ne pas toucher"]
 
 
 def test_creates_missing_folder(tmp_path: Path) -> None:

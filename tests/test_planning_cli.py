@@ -45,9 +45,10 @@ def test_sample_all_26_placed_over_6_and_7_june(copar: Copar, workbook: Path) ->
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert "20 étudiant·es placé·es, 0 non placé·e." in lines
-    assert lines[-1].startswith(f"Classeur mis à jour : {workbook} (sauvegarde : promotion.avant-planning-")
+    assert lines[-1].startswith(f"Classeur mis à jour : {workbook} (sauvegarde : sauvegardes/promotion-")
+    assert lines[-1].endswith("-avant-planning.xlsx)")
     # the backup is the workbook as it was
-    backups = list(workbook.parent.glob("promotion.avant-planning-*.xlsx"))
+    backups = list(workbook.parent.glob("sauvegardes/promotion-*-avant-planning.xlsx"))
     assert len(backups) == 1 and backups[0].read_bytes() == original
     # every other sheet is untouched; the 6 rows typed by staff are kept as they were
     after = _values(workbook)
@@ -79,7 +80,7 @@ def test_sample_all_26_placed_over_6_and_7_june(copar: Copar, workbook: Path) ->
     again = copar("planning", "tripartites", workbook)
     assert again.exit_code == 0
     assert again.stdout.splitlines() == ["Rien à planifier : chaque étudiant·e a déjà son heure. Le classeur n'a pas été modifié."]
-    assert len(list(workbook.parent.glob("promotion.avant-planning-*.xlsx"))) == 1
+    assert len(list(workbook.parent.glob("sauvegardes/promotion-*-avant-planning.xlsx"))) == 1
 
 
 def test_simulation_writes_nothing_and_json_is_the_same_plan(copar: Copar, workbook: Path) -> None:
@@ -91,7 +92,7 @@ def test_simulation_writes_nothing_and_json_is_the_same_plan(copar: Copar, workb
     assert len(data["places"]) == 20 and data["non_places"] == [] and data["sauvegarde"] is None
     assert {p["date"] for p in data["places"]} == {"2024-06-06", "2024-06-07"}
     assert workbook.read_bytes() == original
-    assert not list(workbook.parent.glob("*.avant-planning-*"))
+    assert not list(workbook.parent.glob("**/*avant-planning*"))
 
 
 def test_one_day_too_few_slots_reports_who_was_not_free(copar: Copar, workbook: Path) -> None:

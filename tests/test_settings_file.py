@@ -86,7 +86,7 @@ def test_every_commented_setting_is_valid_when_enabled(tmp_path: Path) -> None:
                         for line in SETTINGS_TEXT.splitlines())
     (tmp_path / "copar.toml").write_text(enabled, encoding="utf-8")
     values = read_settings_file(tmp_path).values
-    assert sorted(values) == ["letter_date", "output", "pdfa", "templates", "timeout", "workers"]
+    assert sorted(values) == ["backups_kept", "letter_date", "output", "pdfa", "templates", "timeout", "workers"]
 
 
 def test_wrong_setting_is_one_french_sentence(tmp_path: Path, copar: Any) -> None:
@@ -94,7 +94,7 @@ def test_wrong_setting_is_one_french_sentence(tmp_path: Path, copar: Any) -> Non
     result = copar("build", folder, "--no-pdf")
     assert result.exit_code == 2
     assert result.stderr == (f"Erreur : Réglage « ouvriers » inconnu dans {folder / 'copar.toml'} : réglages "
-                             "possibles : modeles, sorties, date_courrier, workers, pdfa, delai.\n")
+                             "possibles : modeles, sorties, date_courrier, workers, pdfa, delai, sauvegardes.\n")
 
 
 def test_templates_check_uses_the_settings_files_templates(tmp_path: Path, copar: Any, monkeypatch: Any) -> None:

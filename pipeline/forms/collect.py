@@ -3,9 +3,10 @@
 Per file, one line of the table: ajouté (something new went in), identique (nothing new),
 conflit (an answer differs from a filled cell: both values kept in conflits.xlsx), rejeté
 (with its reason). Two different returns for the same student and period in one batch are
-both rejected and both go to the conflict report. The workbook is written through
-`update_workbook` (lock check, dated backup, atomic save), only when something is added or
-replaced, never with --simulation.
+both rejected and both go to the conflict report. The whole run, from the reading of the
+workbook to its replacement, holds the workbook through `writer.Writing` (exclusive lock,
+hash compared before the replacement, dated backup in sauvegardes/, cells patched in place,
+atomic save); it writes only when something is added or replaced, never with --simulation.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from pipeline.files import write_atomically, write_bytes_atomically
 from pipeline.forms import layout, merge
 from pipeline.forms.read import Rejected, Return, read_file
 from pipeline.settings import Settings
-from pipeline.workbook.reader import resolve_input
-from pipeline.workbook.validate import check
-from pipeline.workbook.writer import update_workbook
+from pipeline.workbook.reader import load, resolve_input
+from pipeline.workbook.validate import validate
+from pipeline.workbook.writer import Writing
 
 REJECTED = "rejeté"
 EMPTY_ROW = "vide"  # a row of a workbook form or an export left blank: nothing to report, nothing wrong
@@ -74,12 +75,20 @@ def _files(folder: Path) -> list[Path]:
 
 
 def collect(settings: Settings, folder: Path, replace: bool = False, simulation: bool = False) -> Collected:
-    ds, report = check(settings.input)
+    files = _files(folder)
+    with Writing(resolve_input(settings.input), active=not simulation) as hold:
+        return _collect(settings, hold, folder, files, replace, simulation)
+
+
+def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path], replace: bool,
+             simulation: bool) -> Collected:
+    raw = load(hold.path)
+    ds, report = validate(raw)
     if ds is None:
         raise ValidationFailed(report)
     result = Collected(simulation=simulation)
     accepted: list[tuple[Return, dict[str, Any], Line]] = []
-    for path in _files(folder):
+    for path in files:
         name = str(path.relative_to(folder))
         try:
             returns = read_file(path, ds)
@@ -115,8 +124,9 @@ def collect(settings: Settings, folder: Path, replace: bool = False, simulation:
     if simulation:
         return result
     if any(c.status in (merge.ADDED, merge.REPLACED) for c in changes):
-        saved = update_workbook(resolve_input(settings.input), lambda wb: merge.apply(wb, changes), label="avant-collecte")
-        result.backup, result.written = saved.backup, saved.value
+        cells = merge.edits(raw, changes)
+        saved = hold.write_cells(cells, cause="avant-collecte")
+        result.backup, result.written = saved.backup, sum(c.status in (merge.ADDED, merge.REPLACED) for c in changes)
     _reports(settings.output / layout.ROOT, result, accepted, duplicates)
     return result
 

@@ -16,8 +16,10 @@ from pipeline.forms import spec
 from pipeline.forms.read import Return
 from pipeline.workbook import parse
 from pipeline.workbook.model import Dataset
+from pipeline.workbook.reader import RawWorkbook
 from pipeline.workbook.schema import BILANS, NOTES, SOUTENANCES, TRIPARTITES, Sheet, normalize
 from pipeline.workbook.validate_sheets import GRILLE_TOTAL
+from pipeline.workbook.xlsxpatch import CellEdit, column_index
 
 ADDED, SAME, CONFLICT, REPLACED = "ajouté", "identique", "conflit", "remplacé"
 EMPTY_FORM = "formulaire vide : aucune réponse"
@@ -149,58 +151,72 @@ def show(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-# --- writing into the openpyxl workbook --------------------------------------------------
+# --- the cells to write ----------------------------------------------------------------
 
 
-def apply(wb: Any, changes: list[Change]) -> int:
-    """Write the added and replaced answers; returns how many cells were written."""
-    written = 0
+def edits(raw: RawWorkbook, changes: list[Change]) -> list[CellEdit]:
+    """The cells that the added and replaced answers go to, in the workbook as read now.
+
+    A row is found by its match (N° étudiant, and Période or Critère); a student without one
+    gets a new row after the sheet's last row that holds anything; a column the staff removed
+    comes back after the last one; a missing sheet (Notes, in older workbooks) is created.
+    """
+    out: list[CellEdit] = []
+    layouts: dict[str, _Layout] = {}
     for c in changes:
         if c.status not in (ADDED, REPLACED):
             continue
-        ws, columns, header_row = _sheet(wb, c.sheet)
-        for key, _ in c.match:
-            _column(ws, columns, header_row, c.sheet, key)
-        col = _column(ws, columns, header_row, c.sheet, c.column)
-        row = _row(ws, columns, header_row, c.match)
-        cell = ws.cell(row, col)
-        cell.value = c.new
-        if isinstance(c.new, dt.date):
-            cell.number_format = "DD/MM/YYYY"
-        elif isinstance(c.new, dt.time):
-            cell.number_format = "HH:MM"
-        elif isinstance(c.new, str) and "\n" in c.new:
-            from openpyxl.styles import Alignment
-
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        written += 1
-    return written
+        layout = layouts.get(c.sheet.key)
+        if layout is None:
+            layout = layouts[c.sheet.key] = _Layout.of(raw, c.sheet, out)
+        row = layout.row(c.match, out)
+        out.append(CellEdit(layout.name, row, layout.column(c.column, out), c.new))
+    return out
 
 
-def _sheet(wb: Any, sheet: Sheet) -> tuple[Any, dict[str, int], int]:
-    ws = next((wb[n] for n in wb.sheetnames if normalize(n) in sheet.names()), None)
-    if ws is None:
-        ws = wb.create_sheet(sheet.name)
-        for n, column in enumerate(sheet.columns, start=1):
-            ws.cell(1, n, column.header)
-    for r in range(1, min(ws.max_row, 10) + 1):
-        columns = {}
-        for cell in ws[r]:
-            key = normalize(cell.value)
-            match = next((col.key for col in sheet.columns if key and key in col.names()), None)
-            if match and match not in columns:
-                columns[match] = cell.column
-        if columns:
-            return ws, columns, r
-    return ws, {}, 1
+@dataclass
+class _Layout:
+    """Where one sheet's columns and rows are, updated as edits add rows and columns."""
 
+    spec: Sheet
+    name: str
+    header_row: int
+    columns: dict[str, int]
+    rows: list[tuple[int, dict[str, Any]]]
+    last: int
+    used: int
 
-def _column(ws: Any, columns: dict[str, int], header_row: int, sheet: Sheet, key: str) -> int:
-    if key not in columns:
-        col = max([*columns.values(), ws.max_column if ws.max_row >= header_row else 0]) + 1
-        ws.cell(header_row, col, sheet.column(key).header)
-        columns[key] = col
-    return columns[key]
+    @classmethod
+    def of(cls, raw: RawWorkbook, spec: Sheet, out: list[CellEdit]) -> _Layout:
+        sheet = raw.sheets.get(spec.key)
+        if sheet is None:  # created, with every header, like `copar init` would
+            columns = {col.key: n for n, col in enumerate(spec.columns, start=1)}
+            out.extend(CellEdit(spec.name, 1, n, col.header) for n, col in enumerate(spec.columns, start=1))
+            return cls(spec, spec.name, 1, columns, [], 1, len(columns))
+        columns = {key: column_index(letter) for key, (_, letter) in sheet.columns.items()}
+        used = max([*columns.values(), *(column_index(x) for _, x in sheet.extra_columns), 0])
+        rows = [(r.number, {k: r.value(k) for k in r.cells}) for r in sheet.rows]
+        last = max([sheet.header_row, *(n for n, _ in rows)])
+        return cls(spec, sheet.name, sheet.header_row, columns, rows, last, used)
+
+    def column(self, key: str, out: list[CellEdit]) -> int:
+        if key not in self.columns:
+            self.used += 1
+            self.columns[key] = self.used
+            out.append(CellEdit(self.name, self.header_row, self.used, self.spec.column(key).header))
+        return self.columns[key]
+
+    def row(self, match: tuple[tuple[str, Any], ...], out: list[CellEdit]) -> int:
+        wanted = [(k, _key(k, v)) for k, v in match]
+        for number, values in self.rows:
+            if all(_key(k, values.get(k)) == v for k, v in wanted):
+                return number
+        self.last += 1
+        values = dict(match)
+        for k, v in match:
+            out.append(CellEdit(self.name, self.last, self.column(k, out), v))
+        self.rows.append((self.last, values))
+        return self.last
 
 
 def _key(key: str, value: Any) -> Any:
@@ -216,18 +232,4 @@ def _key(key: str, value: Any) -> Any:
     return normalize(value)
 
 
-def _row(ws: Any, columns: dict[str, int], header_row: int, match: tuple[tuple[str, Any], ...]) -> int:
-    wanted = [(columns[k], k, _key(k, v)) for k, v in match]
-    last = header_row
-    for r in range(header_row + 1, ws.max_row + 1):
-        if any(ws.cell(r, c).value not in (None, "") for c in columns.values()):
-            last = r
-        if all(_key(k, ws.cell(r, c).value) == v for c, k, v in wanted):
-            return r
-    row = last + 1
-    for c, _, _ in wanted:
-        ws.cell(row, c, dict(match)[next(k for cc, k, _ in wanted if cc == c)])
-    return row
-
-
-__all__ = ["ADDED", "CONFLICT", "REPLACED", "SAME", "Change", "apply", "check_return", "plan", "show"]
+__all__ = ["ADDED", "CONFLICT", "REPLACED", "SAME", "Change", "check_return", "edits", "plan", "show"]

@@ -1,7 +1,8 @@
 """`copar planning`: read and check the workbook, plan, then write the slots into it (unless simulating).
 
-The workbook is written through `pipeline.workbook.writer.update_workbook` (dated backup
-`promotion.avant-planning-….xlsx`, atomic save, refused while Excel or LibreOffice has it open).
+The workbook is held through `pipeline.workbook.writer.Writing` from its reading to its
+replacement (exclusive lock, hash compared before the replacement, dated backup in sauvegardes/,
+cells patched in place, atomic save, refused while Excel or LibreOffice has it open).
 Only empty cells are filled: a date, an hour or a Participants text already typed is never replaced.
 """
 
@@ -18,41 +19,43 @@ from pipeline.planning.plan import Placement, Plan
 from pipeline.planning.tripartites import Options, plan_tripartites
 from pipeline.workbook import parse
 from pipeline.workbook.model import Dataset
-from pipeline.workbook.reader import RawSheet, RawWorkbook, load
+from pipeline.workbook.reader import RawSheet, RawWorkbook, load, resolve_input
 from pipeline.workbook.report import Problem
-from pipeline.workbook.schema import DATE, LONGTEXT, SOUTENANCES, TIME, TRIPARTITES, Sheet, normalize
+from pipeline.workbook.schema import SOUTENANCES, TRIPARTITES, Sheet, normalize
 from pipeline.workbook.validate import validate
-from pipeline.workbook.writer import Saved, update_workbook
+from pipeline.workbook.writer import Saved, Writing
+from pipeline.workbook.xlsxpatch import CellEdit, column_index
 
 BACKUP_LABEL = "avant-planning"
-_FORMATS = {DATE: "DD/MM/YYYY", TIME: "HH:MM"}
 
 
 @dataclass(frozen=True)
 class Outcome:
     plan: Plan
     source: Path
-    saved: Saved[int] | None  # None for a simulation or when nothing was placed
+    saved: Saved | None  # None for a simulation or when nothing was placed
 
 
 def tripartites(path: Path, options: Options, *, simulate: bool, when: dt.datetime | None = None) -> Outcome:
-    raw, ds = _checked(path)
-    plan = plan_tripartites(ds, options)
+    with Writing(resolve_input(path), active=not simulate) as hold:
+        raw, ds = _checked(hold.path)
+        plan = plan_tripartites(ds, options)
 
-    def cells(p: Placement) -> dict[str, Any]:
-        return {"numero": p.numero, "date": p.day, "heure": p.start, "participants": p.participants or None}
+        def cells(p: Placement) -> dict[str, Any]:
+            return {"numero": p.numero, "date": p.day, "heure": p.start, "participants": p.participants or None}
 
-    return _finish(raw, TRIPARTITES, plan, cells, simulate, when)
+        return _finish(hold, raw, TRIPARTITES, plan, cells, simulate, when)
 
 
 def juries(path: Path, start: int, duration: int, *, simulate: bool, when: dt.datetime | None = None) -> Outcome:
-    raw, ds = _checked(path, tolerate=missing_hour)
-    plan = plan_juries(ds, _pending(raw.sheets.get("soutenances"), ds), start, duration)
+    with Writing(resolve_input(path), active=not simulate) as hold:
+        raw, ds = _checked(hold.path, tolerate=missing_hour)
+        plan = plan_juries(ds, _pending(raw.sheets.get("soutenances"), ds), start, duration)
 
-    def cells(p: Placement) -> dict[str, Any]:
-        return {"heure": p.start}
+        def cells(p: Placement) -> dict[str, Any]:
+            return {"heure": p.start}
 
-    return _finish(raw, SOUTENANCES, plan, cells, simulate, when)
+        return _finish(hold, raw, SOUTENANCES, plan, cells, simulate, when)
 
 
 def missing_hour(problem: Problem) -> bool:
@@ -84,34 +87,34 @@ def _pending(sheet: RawSheet | None, ds: Dataset) -> list[Pending]:
     return found
 
 
-def _finish(raw: RawWorkbook, spec: Sheet, plan: Plan, cells: Any, simulate: bool,
+def _finish(hold: Writing, raw: RawWorkbook, spec: Sheet, plan: Plan, cells: Any, simulate: bool,
             when: dt.datetime | None) -> Outcome:
     if simulate or not plan.placed:
         return Outcome(plan, raw.source, None)
-    sheet = raw.sheets.get(spec.key)
+    edits = _edits(spec, raw.sheets.get(spec.key), [(p, cells(p)) for p in plan.placed])
+    if not edits:
+        return Outcome(plan, raw.source, None)
+    written = sum(1 for e in edits if not isinstance(e, _Header))
+    saved = hold.write_cells(edits, cause=BACKUP_LABEL, when=when)
+    return Outcome(plan, raw.source, Saved(saved.path, saved.backup, written))
 
-    def edit(workbook: Any) -> int:
-        return _write(workbook, spec, sheet, [(p, cells(p)) for p in plan.placed])
 
-    return Outcome(plan, raw.source, update_workbook(raw.source, edit, label=BACKUP_LABEL, when=when))
+class _Header(CellEdit):
+    """A header put back (not counted as a cell written)."""
 
 
-def _write(workbook: Any, spec: Sheet, sheet: RawSheet | None, items: list[tuple[Placement, dict[str, Any]]]) -> int:
-    """Fill the placements' empty cells (new rows at the end); the number of cells written."""
-    from openpyxl.styles import Alignment
-    from openpyxl.utils import column_index_from_string, get_column_letter
-
+def _edits(spec: Sheet, sheet: RawSheet | None, items: list[tuple[Placement, dict[str, Any]]]) -> list[CellEdit]:
+    """The placements' empty cells to fill (new rows at the end)."""
     if sheet is None:
-        ws = workbook.create_sheet(spec.name)
-        header_row, letters, last = 1, {}, 1
+        name, header_row, columns, last, used = spec.name, 1, {}, 1, 0
+        current: dict[int, dict[str, Any]] = {}
     else:
-        ws = workbook[sheet.name]
-        header_row = sheet.header_row
-        letters = {key: letter for key, (_, letter) in sheet.columns.items()}
+        name, header_row = sheet.name, sheet.header_row
+        columns = {key: column_index(letter) for key, (_, letter) in sheet.columns.items()}
         last = max((r.number for r in sheet.rows), default=header_row)
-    used = [column_index_from_string(x) for x in letters.values()] + \
-        ([column_index_from_string(x) for _, x in sheet.extra_columns] if sheet else [])
-    written = 0
+        used = max([*columns.values(), *(column_index(x) for _, x in sheet.extra_columns), 0])
+        current = {r.number: {k: r.value(k) for k in r.cells} for r in sheet.rows}
+    out: list[CellEdit] = []
     for placement, values in items:
         row = placement.row
         if row is None:
@@ -120,18 +123,11 @@ def _write(workbook: Any, spec: Sheet, sheet: RawSheet | None, items: list[tuple
         for key, value in values.items():
             if value is None:
                 continue
-            if key not in letters:  # an optional column the staff removed: put it back at the end
-                letters[key] = get_column_letter(max(used, default=0) + 1)
-                used.append(column_index_from_string(letters[key]))
-                ws[f"{letters[key]}{header_row}"] = spec.column(key).header
-            cell = ws[f"{letters[key]}{row}"]
-            if cell.value not in (None, ""):
+            if key not in columns:  # an optional column the staff removed: put it back at the end
+                used += 1
+                columns[key] = used
+                out.append(_Header(name, header_row, used, spec.column(key).header))
+            if current.get(row, {}).get(key) not in (None, ""):
                 continue
-            cell.value = value
-            column = spec.column(key)
-            if column.kind in _FORMATS:
-                cell.number_format = _FORMATS[column.kind]
-            if column.kind == LONGTEXT:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            written += 1
-    return written
+            out.append(CellEdit(name, row, columns[key], value))
+    return out

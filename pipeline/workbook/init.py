@@ -48,6 +48,15 @@ def write_workbook(path: Path, *, example: bool = False, force: bool = False) ->
     replaced with `force=True`; the file is written atomically (temporary file in the
     same folder, then renamed), so it is either complete or left as it was.
     """
+    return init_workbook(path, example=example, force=force)[0]
+
+
+def init_workbook(path: Path, *, example: bool = False, force: bool = False) -> tuple[Path, Path | None]:
+    """`write_workbook`, and the backup of the workbook it replaced (None when there was none).
+
+    A workbook replaced with `force=True` is first backed up in sauvegardes/ beside it, through
+    the same locked writer as collect (`copar sauvegardes --restaurer` puts it back).
+    """
     path = Path(path)
     if path.exists() and not force:
         raise OutputExists(
@@ -55,10 +64,21 @@ def write_workbook(path: Path, *, example: bool = False, force: bool = False) ->
             "Relancez avec --force pour le remplacer."
         )
     workbook = build_workbook(example=example)
-    write_atomically(path, lambda tmp: workbook.save(tmp))
+    backup = None
+    if path.is_file() and path.suffix.lower() == ".xlsx":
+        import io
+
+        from pipeline.workbook.writer import Writing
+
+        data = io.BytesIO()
+        workbook.save(data)
+        with Writing(path) as hold:
+            backup = hold.replace_with(data.getvalue(), cause="avant-init").backup
+    else:
+        write_atomically(path, lambda tmp: workbook.save(tmp))
     if example:
         copy_sample_rapports(path.parent / "rapports")
-    return path
+    return path, backup
 
 
 def copy_sample_rapports(folder: Path) -> list[Path]:

@@ -27,6 +27,7 @@ DEFAULT_WORKBOOK = "promotion.xlsx"
 # Sheets that `copar init` writes for people, not data.
 HELPER_SHEETS = {normalize("Instructions"), normalize("Listes"), normalize("Lisez-moi")}
 HEADER_SEARCH_ROWS = 10
+OLD_BACKUP = re.compile(r"\.avant-[a-z]+(?:-[a-z]+)*-\d{8}-\d{6}(?:-\d+)?\.xlsx$")
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ def resolve_input(path: Path) -> Path:
     candidate = path / DEFAULT_WORKBOOK
     if candidate.is_file():
         return candidate
-    workbooks = sorted(p for p in path.glob("*.xlsx") if not p.name.startswith("~$"))
+    # old-style backups (promotion.avant-collecte-20240607-101500.xlsx) are not workbooks to read
+    workbooks = sorted(p for p in path.glob("*.xlsx") if not p.name.startswith("~$") and not OLD_BACKUP.search(p.name))
     if len(workbooks) == 1:
         return workbooks[0]
     if len(workbooks) > 1:
@@ -236,6 +238,11 @@ def _read_xlsx(path: Path) -> tuple[dict[str, Table], dict[str, list[str]], Brok
         tables[ws.title] = _table(ws, broken[ws.title])
         merged[ws.title] = [str(r) for r in ws.merged_cells.ranges]
     return tables, merged, broken
+
+
+def read_tables(path: Path) -> dict[str, Table]:
+    """Each sheet's rows that hold a value (as the reader sees them): for comparing two workbooks."""
+    return _read_xlsx(path)[0]
 
 
 def _table(ws: Any, broken: dict[tuple[int, int], Any]) -> Table:

@@ -63,12 +63,29 @@ def compact_copy(path: Path) -> io.BytesIO:
         for info in check_sizes(path, archive):
             with archive.open(info) as part, copy.open(_fresh(info), "w") as target:
                 if _SHEET.match(info.filename):
-                    _drop_empty(part.read(), target)
+                    _drop_empty(read_part(archive, info), target)
                 else:
                     while data := part.read(CHUNK):
                         target.write(data)
     out.seek(0)
     return out
+
+
+def read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytearray:
+    """A part's bytes in one buffer of its declared size (ZipFile.read holds them twice while joining)."""
+    buffer = bytearray(info.file_size)
+    view = memoryview(buffer)
+    done = 0
+    with archive.open(info) as fh:
+        while done < info.file_size:
+            n = fh.readinto(view[done:done + CHUNK])  # type: ignore[attr-defined]  # a ZipExtFile
+            if not n:
+                break
+            done += n
+        if done != info.file_size or fh.read(1):
+            raise InputError(f"La partie {info.filename} du classeur n'a pas la taille annoncée : le classeur est "
+                             "endommagé. Ouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau.")
+    return buffer
 
 
 def _fresh(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -77,7 +94,7 @@ def _fresh(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return fresh
 
 
-def _drop_empty(xml: bytes, target: IO[bytes]) -> None:
+def _drop_empty(xml: bytes | bytearray, target: IO[bytes]) -> None:
     """Write the worksheet `xml` to `target` with only the rows that hold something, without their empty cells.
 
     Only <sheetData> is touched. Rather than one step per row, it jumps from one value
