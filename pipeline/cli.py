@@ -252,8 +252,11 @@ def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, peri
               help="Où écrire le rapport de collecte et conflits.xlsx (SORTIES/formulaires/).")
 @click.option("--remplacer", is_flag=True, help="En cas de conflit, la réponse du formulaire remplace celle du classeur.")
 @click.option("--simulation", is_flag=True, help="Montre ce qui changerait, sans rien écrire.")
+@click.option("--retour-max-mo", "retour_max_mb", type=click.IntRange(1, 1024), default=50, show_default=True,
+              metavar="MO", help="Taille maximale (Mo) d'un fichier reçu ; au-delà, il est rejeté sans être lu.")
 @click.pass_context
-def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, remplacer: bool, simulation: bool) -> None:
+def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, remplacer: bool, simulation: bool,
+            retour_max_mb: int) -> None:
     """Lit les formulaires remplis de DOSSIER et reporte les réponses dans le classeur.
 
     PDF, Word, classeurs-formulaires et exports Google Forms (CSV) ou Microsoft Forms (xlsx).
@@ -265,9 +268,10 @@ def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, rem
     from pipeline.forms.collect import collect as run_collect
 
     settings = Settings(input=entrees, output=sorties)
-    result = _guard(ctx, run_collect, settings, dossier, remplacer, simulation)
+    result = _guard(ctx, run_collect, settings, dossier, remplacer, simulation, retour_max_mb)
     click.echo(result.table(), nl=False)
-    counts = ", ".join(f"{result.count(s)} {s}" for s in (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED, REJECTED, EMPTY_ROW))
+    counts = ", ".join(f"{result.count(s)} {s}" for s in (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED,
+                                                         merge.TO_CHECK, REJECTED, EMPTY_ROW))
     click.echo(f"Fichiers : {counts}.")
     if simulation:
         click.echo("Simulation : rien n'a été écrit.")
@@ -278,7 +282,7 @@ def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, rem
         click.echo("Rien de nouveau : le classeur n'a pas été modifié.")
     if result.conflicts:
         click.echo(f"Conflits : {result.conflicts}")
-    trouble = result.count(merge.CONFLICT) + result.count(REJECTED)
+    trouble = result.count(merge.CONFLICT) + result.count(REJECTED) + result.count(merge.TO_CHECK)
     sys.exit(EXIT_PROBLEMS if trouble else EXIT_OK)
 
 

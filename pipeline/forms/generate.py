@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.documents import contexts as cx
 from pipeline.errors import ValidationFailed
 from pipeline.forms import layout
 from pipeline.forms.content import Form, build_forms
+from pipeline.forms.keys import ensure_key, sign
 from pipeline.settings import Settings
+from pipeline.workbook.reader import resolve_input
 from pipeline.workbook.validate import check
 
 FORMATS = ("pdf", "docx", "xlsx")
@@ -29,7 +31,9 @@ def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: st
     ds, report = check(settings.input)
     if ds is None:
         raise ValidationFailed(report)
-    forms = build_forms(ds, form_type, periode, settings.student)
+    key = ensure_key(resolve_input(settings.input))
+    forms = [replace(f, identity=sign(f.identity, f.recipient.folder, key)) if f.recipient else f
+             for f in build_forms(ds, form_type, periode, settings.student)]
     result = Written(forms=len(forms))
     if form_type == "grille":
         with_defense = {f.identity.numero for f in forms}

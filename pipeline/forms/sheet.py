@@ -20,7 +20,7 @@ SHEET = "Formulaire"
 HIDDEN = spec.MARKER
 IDENTITY_COLUMNS = (("numero", "N° étudiant", 13), ("nom", "Nom", 16), ("prenom", "Prénom", 14),
                     ("structure", "Structure d'accueil", 28))
-HIDDEN_HEADER = ("type", "numero", "periode", "annee", "version")
+HIDDEN_HEADER = ("type", "numero", "periode", "annee", "version", "recipient", "mac")
 
 
 def _half_points(maximum: float) -> str:
@@ -115,7 +115,7 @@ def workbook_bytes(forms: list[Form]) -> bytes:
     hidden.append([""] * n_identity + [f.key for f in fields])
     for form in forms:
         ident = form.identity
-        hidden.append([ident.type, ident.numero, ident.periode or "", ident.annee, ident.version])
+        hidden.append([ident.type, ident.numero, ident.periode or "", ident.annee, ident.version, ident.recipient, ident.mac])
     hidden.sheet_state = "veryHidden"
     out = io.BytesIO()
     wb.save(out)
@@ -142,7 +142,7 @@ def read_rows(wb: Any) -> list[tuple[int, spec.Identity, dict[str, Any]]] | None
         data = dict(zip(HIDDEN_HEADER, values, strict=True))
         data["periode"] = int(data["periode"]) if data["periode"] not in (None, "") else None
         identity = spec.Identity(str(data["type"]), str(data["numero"]), data["periode"], str(data["annee"]),
-                                 str(data["version"]))
+                                 str(data["version"]), str(data["recipient"] or ""), str(data["mac"] or ""))
         if str(ws.cell(r, 1).value or "").strip() != identity.numero:
             raise ValueError(f"ligne {r} : le N° étudiant ne correspond plus à l'identité du formulaire "
                              "(lignes triées ou modifiées)")
