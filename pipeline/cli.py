@@ -129,6 +129,10 @@ def init(ctx: click.Context, fichier: Path, exemple: bool, force: bool) -> None:
     settings = write_settings_file(path.parent)
     if settings is not None:
         click.echo(f"Réglages (modèles, dossier de sortie, date des courriers…) : {settings}, à compléter si besoin.")
+    from pipeline.forms.keys import ensure_key, key_path
+
+    _guard(ctx, ensure_key, path)  # the promotion's secret key, which signs its forms (never sent to anyone)
+    click.echo(f"Clé de la promotion (signe les formulaires, à ne jamais envoyer) : {key_path(path)}")
 
 
 @cli.command()

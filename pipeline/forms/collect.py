@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import InputError, ValidationFailed
+from pipeline.errors import InputError, ReportUnwritable, ValidationFailed
 from pipeline.files import write_atomically, write_bytes_atomically
 from pipeline.forms import guard, keys, layout, merge
 from pipeline.forms.read import Return, read_file
@@ -152,7 +152,12 @@ def collect(settings: Settings, folder: Path, replace: bool = False, simulation:
         changes.extend(line.changes)
     if simulation:
         return result
-    _reports(settings.output / layout.ROOT, result, accepted, duplicates, ds)
+    try:
+        _reports(settings.output / layout.ROOT, result, accepted, duplicates, ds)
+    except OSError as exc:
+        raise ReportUnwritable(f"Impossible d'écrire le rapport de collecte dans {settings.output / layout.ROOT} "
+                          f"({exc.strerror or exc}) : choisissez un dossier de sortie accessible en écriture (-o). "
+                          "Le classeur n'a pas été modifié.") from exc
     if any(c.status in (merge.ADDED, merge.REPLACED) for c in changes):
         saved = update_workbook(workbook, lambda wb: merge.apply(wb, changes), label="avant-collecte")
         result.backup, result.written = saved.backup, saved.value

@@ -222,8 +222,16 @@ def _read_xlsx(path: Path, ds: Dataset) -> list[Return]:
         raise Rejected(f"classeur endommagé ({type(exc).__name__})") from exc
     try:
         rows = read_rows(wb)
-    except (ValueError, TypeError) as exc:
-        raise Rejected(f"classeur-formulaire modifié : {exc}") from exc
+    except ValueError as exc:
+        if str(exc).startswith("ligne"):
+            raise Rejected(f"classeur-formulaire modifié : {exc}") from exc
+        raise Rejected("classeur-formulaire modifié : l'identité d'une ligne (feuille cachée) n'est plus lisible, "
+                       "par exemple une période qui n'est pas un nombre ; renvoyez le classeur produit par "
+                       "« copar forms »") from exc
+    except TypeError as exc:
+        raise Rejected("classeur-formulaire modifié : l'identité d'une ligne (feuille cachée) n'est plus lisible, "
+                       "par exemple une date à la place de la période ; renvoyez le classeur produit par "
+                       "« copar forms »") from exc
     if rows is not None:
         return [Return(path, identity, {k: v for k, v in answers.items() if not _blank(v)}, f"ligne {r}")
                 for r, identity, answers in rows]

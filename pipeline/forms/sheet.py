@@ -50,6 +50,8 @@ def workbook_bytes(forms: list[Form]) -> bytes:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from pipeline.workbook.cells import append
+
     first = forms[0]
     wb = Workbook()
     ws = wb.active
@@ -60,7 +62,7 @@ def workbook_bytes(forms: list[Form]) -> bytes:
         headers.append("Période")
     n_identity = len(headers)
     headers += [f.label + (f" ({f.help})" if f.help and f.kind != spec.LONGTEXT else "") for f in fields]
-    ws.append(headers)
+    append(ws, headers)
     locked_fill = PatternFill("solid", fgColor="E8EDF5")
     head_fill = PatternFill("solid", fgColor="D6DFEE")
     for col, _ in enumerate(headers, start=1):
@@ -72,7 +74,7 @@ def workbook_bytes(forms: list[Form]) -> bytes:
         s = form.student
         assert s is not None
         row = [s.numero, s.nom, s.prenom, s.structure] + ([form.identity.periode] if form.identity.periode else [])
-        ws.append(row + [_typed(f, form.values.get(f.key, "")) for f in fields])
+        append(ws, row + [_typed(f, form.values.get(f.key, "")) for f in fields])
     for r in range(2, len(forms) + 2):
         for col in range(1, len(headers) + 1):
             cell = ws.cell(r, col)
@@ -112,10 +114,11 @@ def workbook_bytes(forms: list[Form]) -> bytes:
     ws.protection.formatRows = False
     ws.protection.formatColumns = False
     hidden = wb.create_sheet(HIDDEN)
-    hidden.append([""] * n_identity + [f.key for f in fields])
+    append(hidden, [""] * n_identity + [f.key for f in fields])
     for form in forms:
         ident = form.identity
-        hidden.append([ident.type, ident.numero, ident.periode or "", ident.annee, ident.version, ident.recipient, ident.mac])
+        append(hidden, [ident.type, ident.numero, ident.periode or "", ident.annee, ident.version, ident.recipient,
+                        ident.mac])
     hidden.sheet_state = "veryHidden"
     out = io.BytesIO()
     wb.save(out)

@@ -48,8 +48,10 @@ def keep_text(cell: Any) -> None:
 
 def append(ws: Any, values: Iterable[Any]) -> int:
     """`ws.append(values)` with every string kept as text; returns the row number."""
-    ws.append([text_value(v) for v in values])
-    row = ws.max_row
-    for cell in ws[row]:
-        keep_text(cell)
-    return int(row)
+    cleaned = [text_value(v) for v in values]
+    ws.append(cleaned)
+    row = int(ws.max_row)
+    for col, value in enumerate(cleaned, start=1):
+        if isinstance(value, str):
+            keep_text(ws.cell(row, col))
+    return row
