@@ -163,9 +163,16 @@ def time_limit(seconds: float) -> Iterator[None]:
     try:
         yield
     finally:
-        armed[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        # A repeat may fire while this block runs (just after the first one interrupted the body):
+        # its exception would skip the rest and leave the alarm going off later, anywhere.
+        while True:
+            try:
+                armed[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                break
+            except RenderTimeout:
+                continue
 
 
 def limit_worker(extra: int = RENDER_MEMORY) -> None:
