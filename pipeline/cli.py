@@ -230,9 +230,10 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
               help="pdf (à remplir dans le navigateur ou Acrobat), docx (Word) ou xlsx (un classeur par destinataire).")
 @click.option("--templates", "templates", type=_path(path_type=Path, file_okay=False, exists=True),
               help="Dossier de modèles de l'université : les formulaires Word en reprennent l'en-tête et les styles.")
+@click.option("--force", is_flag=True, help="Remplace aussi les formulaires déjà remplis sur place (réponses perdues).")
 @click.pass_context
 def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, periode: int | None,
-          student: str | None, fmt: str, templates: Path | None) -> None:
+          student: str | None, fmt: str, templates: Path | None, force: bool) -> None:
     """Produit les formulaires à remplir, rangés par tuteur·rice (ou par jury).
 
     Le cadre d'identité est pré-rempli et non modifiable ; les réponses déjà présentes dans le
@@ -240,7 +241,7 @@ def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, peri
     """
     from pipeline.forms.generate import write_forms
 
-    settings = Settings(input=entrees, output=sorties, student=student, templates=templates)
+    settings = Settings(input=entrees, output=sorties, student=student, templates=templates, force=force)
     written = _guard(ctx, write_forms, settings, form_type, periode, fmt)
     for line in written.skipped:
         click.echo(f"Sans formulaire : {line}")

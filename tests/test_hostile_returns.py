@@ -335,7 +335,8 @@ def test_unsigned_forms_are_accepted_with_a_warning_and_never_replace(tmp_path: 
     writer = PdfWriter(clone_from=PdfReader(form))
     writer.add_metadata({"/CoparFormulaire": json.dumps(old)})
     name = spec.field_name(spec.Identity(spec.BILAN, A, 1, "", ""), "activites")
-    writer.update_page_form_field_values(writer.pages[0], {name: "ancien formulaire"}, auto_regenerate=False)
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, {name: "ancien formulaire"}, auto_regenerate=False)
     writer.write(returned / "ancien.pdf")
     code, stdout, _ = run("collect", returned, promo, "-o", out, "--remplacer")
     assert code == 1
@@ -385,3 +386,51 @@ def test_xml_depth_and_entities() -> None:
     with pytest.raises(guard.Refused, match="XML illisible ou interdit"):
         guard.parse_xml(b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>')
     assert guard.parse_xml(b"<a><b/></a>").tag == "a"
+
+
+def test_forms_never_overwrite_a_form_filled_in_place(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    promo = inputs / "promotion.xlsx"
+    shutil.copy(INPUTS / "promotion.xlsx", promo)
+    out = tmp_path / "outputs"
+    args = ("forms", promo, "-o", out, "--type", "bilan", "--periode", "1")
+    assert run(*args, "--etudiant", A)[0] == 0
+    form = next((out / "formulaires").rglob("*.pdf"))
+    assert run(*args, "--etudiant", A)[0] == 0  # as copar wrote it: replaced
+    # opened and saved again without a change (another hash, the same answers): replaced
+    PdfWriter(clone_from=PdfReader(form)).write(form)
+    assert run(*args, "--etudiant", A)[0] == 0
+    # filled in place: refused, the file named, nothing written
+    writer = PdfWriter(clone_from=PdfReader(form))
+    names = {spec.field_name(spec.Identity(spec.BILAN, A, 1, "", ""), k): v
+             for k, v in {"attentes": "tapé dans le formulaire", "date": "12/12/2023"}.items()}
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, names, auto_regenerate=False)
+    writer.write(form)
+    filled = form.read_bytes()
+    code, stdout, stderr = run(*args, "--etudiant", A)
+    assert code == 1 and form.read_bytes() == filled
+    message = stdout + stderr
+    assert "1 formulaire déjà rempli sur place" in message and str(form) in message
+    assert "(n° " not in message  # one form: its N° is in the file name
+    assert ("réponses absentes du classeur : « Date du bilan », « Attentes ou propositions pour les périod »"
+            in message), message
+    assert "relancez avec --force" in message
+    assert run(*args, "--etudiant", A, "--force")[0] == 0
+    assert form.read_bytes() != filled
+
+
+def test_forms_never_overwrite_a_workbook_form_filled_in_place(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    promo = inputs / "promotion.xlsx"
+    shutil.copy(INPUTS / "promotion.xlsx", promo)
+    out = tmp_path / "outputs"
+    args = ("forms", promo, "-o", out, "--type", "bilan", "--periode", "1", "--format", "xlsx")
+    assert run(*args)[0] == 0
+    xlsx = out / "formulaires" / "bilan-periode-1" / "tuteur-l-hote-gaelle" / "tuteur-l-hote-gaelle.xlsx"
+    _edit_xlsx(xlsx, xlsx, {}, {"I3": "tapé dans Excel"})
+    code, stdout, stderr = run(*args)
+    assert code == 1 and "(n° 22004587)" in stdout + stderr
+    assert openpyxl.load_workbook(xlsx)["Formulaire"]["I3"].value == "tapé dans Excel"

@@ -114,6 +114,14 @@ def _typed(f: spec.Field, raw: Any) -> Any:
     return str(raw).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def typed_or_text(f: spec.Field, raw: Any) -> Any:
+    """An answer as the workbook would hold it, or its trimmed text when it is not valid."""
+    try:
+        return _typed(f, raw)
+    except (ValueError, TypeError, OverflowError):
+        return normalize_text(raw)
+
+
 def _sums(typed: dict[str, Any], ds: Dataset, numero: str) -> list[str]:
     notes = [typed.get(f"{spec.NOTE_PREFIX}{n}") for n in range(1, len(ds.criteria) + 1)]
     d = ds.defense_of(numero)
@@ -270,4 +278,5 @@ def _row(ws: Any, columns: dict[str, int], header_row: int, match: tuple[tuple[s
 
 
 __all__ = ["ADDED", "CONFLICT", "REPLACED", "SAME", "TO_CHECK", "Change", "Invalid", "apply", "check_return", "plan",
-           "show", "target"]
+           "show", "target",
+           "typed_or_text"]
