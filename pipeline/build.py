@@ -50,7 +50,7 @@ from pipeline.workbook.validate import check
 
 BUILD_REPORT = "rapport-de-construction.txt"
 RENDER_CHUNK = 4  # documents sent to a render worker at once
-PARALLEL_RENDER_MIN = 24  # below this, one worker process: starting more costs more than it saves
+PARALLEL_RENDER_MIN = 24  # below this, starting worker processes costs more than it saves
 BATCH = 40  # documents per LibreOffice call when no stream runs (convert_files outside a build's stages)
 STALE_SHOWN = 5  # out-of-date documents named in the note of a partial build
 
@@ -322,29 +322,33 @@ class Builder:
 
     def _render_jobs(self, jobs: list[tuple[Unit, Outcome, Path, Path]]) -> Generator[str | None, None, None]:
         args = [(template, unit.context, docx) for unit, _, template, docx in jobs]
-        if not args:
-            return
-        # Always in capped worker processes, one for a small build or --etudiant: the memory cap
-        # of untrusted templates holds on every path (never in this process, whose LibreOffice
-        # children would inherit it).
-        workers = self.s.workers if len(args) >= PARALLEL_RENDER_MIN else 1
-        import multiprocessing
-        import os
+        if self.s.workers > 1 and len(args) >= PARALLEL_RENDER_MIN:
+            import multiprocessing
+            import os
 
-        context = multiprocessing.get_context("fork")
-        from pipeline.documents.limits import RENDER_BATCH
+            context = multiprocessing.get_context("fork")
+            from pipeline.documents.limits import RENDER_BATCH
 
-        # Fresh workers every RENDER_BATCH documents: bounded memory. New pools rather than
-        # maxtasksperchild, whose replacement workers are forked from a thread of the pool.
-        for start in range(0, len(args), RENDER_BATCH):
-            with SPAWNING:  # not while a LibreOffice is being started (see processes.py)
-                pool = context.Pool(workers, initializer=_init_render_worker, initargs=(os.getpid(),))
-            try:
-                yield from pool.imap(_render_job, args[start:start + RENDER_BATCH], chunksize=RENDER_CHUNK)
-                pool.close()
-            finally:
-                pool.terminate()  # at once, also on Ctrl-C: no worker outlives the build
-                pool.join()
+            # Fresh workers every RENDER_BATCH documents: bounded memory. New pools rather than
+            # maxtasksperchild, whose replacement workers are forked from a thread of the pool.
+            for start in range(0, len(args), RENDER_BATCH):
+                with SPAWNING:  # not while a LibreOffice is being started (see processes.py)
+                    pool = context.Pool(self.s.workers, initializer=_init_render_worker, initargs=(os.getpid(),))
+                try:
+                    yield from pool.imap(_render_job, args[start:start + RENDER_BATCH], chunksize=RENDER_CHUNK)
+                    pool.close()
+                finally:
+                    pool.terminate()  # at once, also on Ctrl-C: no worker outlives the build
+                    pool.join()
+        else:
+            from pipeline.documents.limits import memory_cap
+
+            for job in args:
+                # Here too the memory of an untrusted template is capped, for the time of one render;
+                # SPAWNING held meanwhile: no LibreOffice started by another thread inherits the cap.
+                with SPAWNING, memory_cap():
+                    error = _render_job(job)
+                yield error
 
     def _plan(self, unit: Unit, result: BuildResult) -> tuple[Outcome, tuple[Path, Path] | None]:
         """Decide whether `unit` must be rendered; if so, invalidate its entry before anything is written."""
