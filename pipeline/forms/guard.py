@@ -53,7 +53,11 @@ PDF, ZIP, OLE, OTHER = "pdf", "zip", "ole", "other"
 
 
 class Refused(Exception):
-    """Raised when a returned file is refused before or while being parsed; args[0] is the French reason."""
+    """Raised when a returned file is refused before or while being parsed; args[0] is the French reason
+    (args[1], when the file was parsed in a child: its Usage)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 @dataclass(frozen=True)
@@ -200,15 +204,15 @@ def isolated(func: Callable[..., Any], *args: Any, seconds: float = PARSE_SECOND
     _, status, rusage = os.wait4(pid, 0)
     usage = Usage(time.monotonic() - start, rusage.ru_maxrss * 1024)
     if timed_out:
-        raise Refused(f"lecture interrompue après {seconds:g} s : fichier trop coûteux à lire, refusé")
+        raise Refused(f"lecture interrompue après {seconds:g} s : fichier trop coûteux à lire, refusé", usage)
     try:
         kind, value = pickle.loads(data)  # noqa: S301 - written by our own child, from plain values
     except Exception:
         sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
         raise Refused("la lecture du fichier a échoué" + (f" (signal {sig})" if sig else "") +
-                      " : fichier refusé, demandez un nouvel envoi") from None
+                      " : fichier refusé, demandez un nouvel envoi", usage) from None
     if kind == "refused":
-        raise Refused(value)
+        raise Refused(value, usage)
     return value, usage
 
 
