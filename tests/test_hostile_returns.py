@@ -434,3 +434,32 @@ def test_forms_never_overwrite_a_workbook_form_filled_in_place(tmp_path: Path) -
     code, stdout, stderr = run(*args)
     assert code == 1 and "(n° 22004587)" in stdout + stderr
     assert openpyxl.load_workbook(xlsx)["Formulaire"]["I3"].value == "tapé dans Excel"
+
+
+def test_suivi_and_workbook_forms_keep_text_as_text(tmp_path: Path) -> None:
+    """A name or answer that starts like a formula is a string cell in suivi.xlsx and in the forms."""
+    from dataclasses import replace
+
+    from pipeline.forms.content import build_forms
+    from pipeline.forms.sheet import workbook_bytes
+    from pipeline.tracking.export import write_xlsx
+    from pipeline.tracking.status import follow_up
+
+    ds, _ = check(INPUTS / "promotion.xlsx")
+    assert ds is not None
+    states = follow_up(ds, {}, dt.date(2024, 3, 1))
+    odd = replace(states[0].student, nom="=HYPERLINK(\"http://x.example\")", prenom="+33\x07")
+    states[0] = replace(states[0], student=odd)
+    target = write_xlsx(states, dt.date(2024, 3, 1), tmp_path / "suivi.xlsx")
+    assert _formulas(_sheet_xml(target)) == 0
+    row = next(openpyxl.load_workbook(target)["Suivi"].iter_rows(min_row=2, max_row=2))
+    assert (row[1].value, row[2].value) == ('=HYPERLINK("http://x.example")', "+33")
+    assert row[1].quotePrefix and row[2].quotePrefix
+
+    forms = build_forms(ds, spec.BILAN, PERIODE)[:2]
+    forms[0] = replace(forms[0], values={"activites": "=1+1", "attentes": "@SUM(A1)", "apports": "-2"})
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(workbook_bytes(forms))
+    assert _formulas(_sheet_xml(path)) == 0
+    values = [c.value for c in next(openpyxl.load_workbook(path)["Formulaire"].iter_rows(min_row=2, max_row=2))]
+    assert "=1+1" in values and "@SUM(A1)" in values and "-2" in values
