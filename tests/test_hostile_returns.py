@@ -463,3 +463,24 @@ def test_suivi_and_workbook_forms_keep_text_as_text(tmp_path: Path) -> None:
     assert _formulas(_sheet_xml(path)) == 0
     values = [c.value for c in next(openpyxl.load_workbook(path)["Formulaire"].iter_rows(min_row=2, max_row=2))]
     assert "=1+1" in values and "@SUM(A1)" in values and "-2" in values
+
+
+def test_an_xlsx_declaring_entities_is_refused(tmp_path: Path) -> None:
+    """openpyxl parses the sheets itself: a DTD anywhere in an Office file refuses it first."""
+    source = tmp_path / "form.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "x"
+    wb.save(source)
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+              b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol2;</t></si></sst>')
+    bomb = tmp_path / "entites.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(bomb, "w") as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        zout.writestr("xl/sharedStrings.xml", laughs)
+    ds, _ = check(INPUTS / "promotion.xlsx")
+    assert ds is not None
+    from pipeline.forms.read import read_file
+
+    with pytest.raises(guard.Refused, match="« xl/sharedStrings.xml » déclare une DTD ou des entités XML"):
+        read_file(bomb, ds)

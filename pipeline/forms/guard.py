@@ -144,6 +144,25 @@ def check_pdf(path: Path) -> None:
         raise Refused(f"fichier illisible ({exc.strerror})") from exc
 
 
+def check_no_dtd(path: Path) -> None:
+    """Refused when an XML part of the zip `path` declares a DTD or entities (no Office file does).
+
+    Streams each part (their sizes were bounded by check_zip): a defence for the parts that
+    openpyxl parses itself, where neither the depth nor the entities are ours to limit.
+    """
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            tail = b""
+            with archive.open(info) as part:
+                while chunk := part.read(2**20):
+                    if b"<!DOCTYPE" in tail + chunk or b"<!ENTITY" in tail + chunk:
+                        raise Refused(f"la partie « {_printable(info.filename)} » déclare une DTD ou des entités XML, "
+                                      "ce qu'aucun fichier Office ne fait : fichier refusé")
+                    tail = chunk[-16:]
+
+
 def parse_xml(data: bytes) -> Any:
     """An ElementTree element from untrusted XML: no DTD, no entity, at most XML_DEPTH_MAX levels deep."""
     from defusedxml.ElementTree import iterparse

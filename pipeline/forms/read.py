@@ -56,6 +56,7 @@ def parse_file(path: Path, kind: str, ds: Dataset) -> list[Return]:
             names = set(zipfile.ZipFile(path).namelist())
         except (zipfile.BadZipFile, OSError) as exc:
             raise Rejected("fichier endommagé : l'archive Word ou Excel ne s'ouvre pas") from exc
+        guard.check_no_dtd(path)
         if "word/document.xml" in names:
             return [_read_docx(path, ds)]
         if "xl/workbook.xml" in names:
