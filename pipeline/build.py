@@ -343,7 +343,14 @@ class Builder:
                     pool.terminate()  # at once, also on Ctrl-C: no worker outlives the build
                     pool.join()
         else:
-            yield from map(_render_job, args)
+            from pipeline.documents.limits import memory_cap
+
+            for job in args:
+                # Here too the memory of an untrusted template is capped, for the time of one render;
+                # SPAWNING held meanwhile: no LibreOffice started by another thread inherits the cap.
+                with SPAWNING, memory_cap():
+                    error = _render_job(job)
+                yield error
 
     def _plan(self, unit: Unit, result: BuildResult) -> tuple[Outcome, tuple[Path, Path] | None]:
         """Decide whether `unit` must be rendered; if so, invalidate its entry before anything is written."""

@@ -136,6 +136,10 @@ def init(ctx: click.Context, fichier: Path, exemple: bool, force: bool) -> None:
     settings = write_settings_file(path.parent)
     if settings is not None:
         click.echo(f"Réglages (modèles, dossier de sortie, date des courriers…) : {settings}, à compléter si besoin.")
+    from pipeline.forms.keys import ensure_key, key_path
+
+    _guard(ctx, ensure_key, path)  # the promotion's secret key, which signs its forms (never sent to anyone)
+    click.echo(f"Clé de la promotion (signe les formulaires, à ne jamais envoyer) : {key_path(path)}")
 
 
 @cli.command()
@@ -233,9 +237,10 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
               help="pdf (à remplir dans le navigateur ou Acrobat), docx (Word) ou xlsx (un classeur par destinataire).")
 @click.option("--templates", "templates", type=_path(path_type=Path, file_okay=False, exists=True),
               help="Dossier de modèles de l'université : les formulaires Word en reprennent l'en-tête et les styles.")
+@click.option("--force", is_flag=True, help="Remplace aussi les formulaires déjà remplis sur place (réponses perdues).")
 @click.pass_context
 def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, periode: int | None,
-          student: str | None, fmt: str, templates: Path | None) -> None:
+          student: str | None, fmt: str, templates: Path | None, force: bool) -> None:
     """Produit les formulaires à remplir, rangés par tuteur·rice (ou par jury).
 
     Le cadre d'identité est pré-rempli et non modifiable ; les réponses déjà présentes dans le
@@ -243,7 +248,7 @@ def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, peri
     """
     from pipeline.forms.generate import write_forms
 
-    settings = Settings(input=entrees, output=sorties, student=student, templates=templates)
+    settings = Settings(input=entrees, output=sorties, student=student, templates=templates, force=force)
     written = _guard(ctx, write_forms, settings, form_type, periode, fmt)
     for line in written.skipped:
         click.echo(f"Sans formulaire : {line}")
@@ -259,8 +264,11 @@ def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, peri
               help="Où écrire le rapport de collecte et conflits.xlsx (SORTIES/formulaires/).")
 @click.option("--remplacer", is_flag=True, help="En cas de conflit, la réponse du formulaire remplace celle du classeur.")
 @click.option("--simulation", is_flag=True, help="Montre ce qui changerait, sans rien écrire.")
+@click.option("--retour-max-mo", "retour_max_mb", type=click.IntRange(1, 1024), default=50, show_default=True,
+              metavar="MO", help="Taille maximale (Mo) d'un fichier reçu ; au-delà, il est rejeté sans être lu.")
 @click.pass_context
-def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, remplacer: bool, simulation: bool) -> None:
+def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, remplacer: bool, simulation: bool,
+            retour_max_mb: int) -> None:
     """Lit les formulaires remplis de DOSSIER et reporte les réponses dans le classeur.
 
     PDF, Word, classeurs-formulaires et exports Google Forms (CSV) ou Microsoft Forms (xlsx).
@@ -273,9 +281,10 @@ def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, rem
     from pipeline.forms.collect import collect as run_collect
 
     settings = Settings(input=entrees, output=sorties)
-    result = _guard(ctx, run_collect, settings, dossier, remplacer, simulation)
+    result = _guard(ctx, run_collect, settings, dossier, remplacer, simulation, retour_max_mb)
     click.echo(result.table(), nl=False)
-    counts = ", ".join(f"{result.count(s)} {s}" for s in (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED, REJECTED, EMPTY_ROW))
+    counts = ", ".join(f"{result.count(s)} {s}" for s in (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED,
+                                                         merge.TO_CHECK, REJECTED, EMPTY_ROW))
     click.echo(f"Fichiers : {counts}.")
     if simulation:
         click.echo("Simulation : rien n'a été écrit.")
@@ -287,7 +296,7 @@ def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, rem
         click.echo("Rien de nouveau : le classeur n'a pas été modifié.")
     if result.conflicts:
         click.echo(f"Conflits : {result.conflicts}")
-    trouble = result.count(merge.CONFLICT) + result.count(REJECTED)
+    trouble = result.count(merge.CONFLICT) + result.count(REJECTED) + result.count(merge.TO_CHECK)
     sys.exit(EXIT_PROBLEMS if trouble else EXIT_OK)
 
 

@@ -55,3 +55,7 @@ class AssemblyError(CoparError):
 
 class OutputExists(CoparError):
     """Raised when a command would overwrite a file without --force."""
+
+
+class ReportUnwritable(CoparError):
+    """Raised when a command's report cannot be written (before it changed anything)."""

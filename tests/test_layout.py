@@ -71,7 +71,8 @@ def test_init_command(tmp_path: Path) -> None:
     result = invoke("init", target)
     assert result.exit_code == 0 and result.stdout == (
         f"Classeur vide écrit : {target}\n"
-        f"Réglages (modèles, dossier de sortie, date des courriers…) : {tmp_path / 'copar.toml'}, à compléter si besoin.\n")
+        f"Réglages (modèles, dossier de sortie, date des courriers…) : {tmp_path / 'copar.toml'}, à compléter si besoin.\n"
+        f"Clé de la promotion (signe les formulaires, à ne jamais envoyer) : {tmp_path / '.copar-cle'}\n")
     before = target.read_bytes()
     result = invoke("init", "--exemple", target)
     assert result.exit_code == 1

@@ -147,3 +147,51 @@ def test_render_workers_are_replaced_so_their_memory_stays_bounded(tmp_path: Pat
     assert len(pids) == 26 and os.getpid() not in map(int, pids)
     assert len(set(pids)) >= 3, pids  # 3 pools (10 + 10 + 6 documents), each with fresh workers
     assert all(pids.count(pid) <= 10 for pid in set(pids))
+
+
+_DOUBLING = ("{% set ns = namespace(x='a') %}{% for i in range(40) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}"
+             "{{ ns.x|length }}")
+
+
+def _only_when_capped(original):  # type: ignore[no-untyped-def]
+    """render_docx that refuses to run the doubling above in a process without a memory cap."""
+    import resource
+
+    def render(template: Path, context: dict, out: Path, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY:
+            raise TemplateProblem("pas de limite de mémoire")
+        original(template, context, out, **kwargs)
+
+    return render
+
+
+def test_templates_check_renders_under_the_memory_cap(tmp_path: Path, monkeypatch) -> None:
+    import pipeline.documents.variables as variables
+
+    monkeypatch.setattr(variables, "render_docx", _only_when_capped(variables.render_docx))
+    template_with(tmp_path, _DOUBLING)
+    lines, broken = check_templates(tmp_path)
+    assert broken
+    assert lines[1] == ("  - Échec d'un essai avec la promotion d'exemple : Modèle fiche.docx : mémoire insuffisante "
+                        "pour remplir le modèle (limite : 1\u202f024 Mo par document). Simplifiez le modèle."), lines
+
+
+def test_a_small_build_renders_under_the_memory_cap(tmp_path: Path, monkeypatch) -> None:
+    """--etudiant, one family: fewer documents than a pool of workers is worth, still capped."""
+    import shutil
+    import sys
+
+    from pipeline.build import build
+
+    build_module = sys.modules["pipeline.build"]  # `pipeline.build` the attribute is the function
+    monkeypatch.setattr(build_module, "render_docx", _only_when_capped(build_module.render_docx))
+    template_with(tmp_path / "modeles", _DOUBLING)
+    promo = tmp_path / "promotion.xlsx"
+    shutil.copy(INPUTS / "promotion.xlsx", promo)
+    settings = Settings(input=promo, output=tmp_path / "out", only=("fiche",), student="22004512", pdf=False,
+                        templates=tmp_path / "modeles")
+    result = build(settings)
+    failed = [o for o in result.outcomes if o.error]
+    assert len(failed) == 1
+    assert failed[0].error == ("Modèle fiche.docx : mémoire insuffisante pour remplir le modèle (limite : 1\u202f024 Mo "
+                               "par document). Simplifiez le modèle.")

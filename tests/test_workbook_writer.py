@@ -357,7 +357,7 @@ def test_a_date_in_a_workbook_without_date_style_gets_one(tmp_path: Path) -> Non
 
 @pytest.mark.soffice
 def test_libreoffice_reads_the_patched_workbook_and_its_text_stays_text(tmp_path: Path) -> None:
-    from pipeline.pdf.convert import find_soffice
+    from pipeline.libreoffice.calls import find_soffice
 
     path = tmp_path / "patched.xlsx"
     with open(INPUTS / "promotion.xlsx", "rb") as src, open(path, "wb") as out:

@@ -11,8 +11,10 @@ Decisions:
   timer can interrupt.
 - Time: a document render is interrupted after RENDER_SECONDS (loops over nested ranges).
 - Memory: a render worker's address space is capped at its size at start plus
-  RENDER_MEMORY (set by `limit_worker`, the render pool's initializer); never in the main
-  process, whose LibreOffice children would inherit the cap. Render workers grow as they
+  RENDER_MEMORY (set by `limit_worker`, the render pool's initializer). A render in the main
+  process (small builds, --etudiant) is capped for its duration only (`memory_cap`), while no
+  LibreOffice may start (it would inherit the cap); `templates check` renders in a capped
+  worker. Every path is capped: the message's « limite : 1 024 Mo » is always true. Render workers grow as they
   go (from about 110 MB to 290 MB over 1,660 documents each for a 300-student promotion,
   while the same renders in one process hold a constant number of Python objects): the
   build replaces its workers every RENDER_BATCH documents, so their size no longer
@@ -163,9 +165,41 @@ def time_limit(seconds: float) -> Iterator[None]:
     try:
         yield
     finally:
-        armed[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        # A repeat may fire while this block runs (just after the first one interrupted the body):
+        # its exception would skip the rest and leave the alarm going off later, anywhere.
+        while True:
+            try:
+                armed[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                break
+            except RenderTimeout:
+                continue
+
+
+@contextmanager
+def memory_cap(extra: int = RENDER_MEMORY) -> Iterator[None]:
+    """Cap this process's address space at its current size + `extra` for the time of the block.
+
+    For a render in the main process (a small build, --etudiant). Only the soft limit is lowered,
+    then put back: a process may raise it again up to the hard limit. The caller makes sure no
+    child process starts meanwhile (it would inherit the cap).
+    """
+    import resource
+
+    try:
+        previous = resource.getrlimit(resource.RLIMIT_AS)
+    except (OSError, ValueError):
+        yield
+        return
+    limit_worker(extra)
+    try:
+        yield
+    finally:
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, previous)
+        except (OSError, ValueError):  # pragma: no cover - raising the soft limit up to the hard one is allowed
+            pass
 
 
 def limit_worker(extra: int = RENDER_MEMORY) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from pipeline.documents import catalogue as documents
 from pipeline.documents import contexts as cx
 from pipeline.documents.catalogue import CATALOGUE, FAMILIES, Layout
+from pipeline.documents.limits import limit_worker
 from pipeline.documents.render import MIXED_FORMAT, PACKAGE_TEMPLATES, TemplateIssue, lint, render_docx
 from pipeline.errors import CoparError, TemplateProblem
 from pipeline.results import plural
@@ -275,12 +276,31 @@ def _example(value: Any) -> str:
 
 
 def _trial_render(path: Path, context: dict[str, Any]) -> TemplateIssue | None:
-    """Render once with the sample's values: catches what only shows with data (e.g. {{ nom / 2 }})."""
+    """Render once with the sample's values: catches what only shows with data (e.g. {{ nom / 2 }}).
+
+    In a worker process capped in memory as a build's render workers are (documents.limits).
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            render_docx(path, context, Path(tmp) / path.name)
-        except TemplateProblem as exc:
-            return TemplateIssue(path.name, "render", f"Échec d'un essai avec la promotion d'exemple : {exc}")
+            with ProcessPoolExecutor(1, mp_context=get_context("fork"), initializer=limit_worker) as pool:
+                error = pool.submit(_render_error, path, context, Path(tmp) / path.name).result()
+        except BrokenProcessPool:
+            error = f"Modèle {path.name} : le rendu d'essai s'est arrêté brutalement (mémoire ?). Simplifiez le modèle."
+    if error is not None:
+        return TemplateIssue(path.name, "render", f"Échec d'un essai avec la promotion d'exemple : {error}")
+    return None
+
+
+def _render_error(path: Path, context: dict[str, Any], out: Path) -> str | None:
+    """Runs in the capped worker: the French error of a trial render, or None."""
+    try:
+        render_docx(path, context, out)
+    except TemplateProblem as exc:
+        return str(exc)
     return None
 
 

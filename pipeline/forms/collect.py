@@ -1,25 +1,33 @@
 """`copar collect`: read every returned file, check, merge into the workbook, report.
 
 Per file, one line of the table: ajouté (something new went in), identique (nothing new),
-conflit (an answer differs from a filled cell: both values kept in conflits.xlsx), rejeté
+conflit (an answer differs from a filled cell: both values kept in conflits.xlsx), à vérifier
+(an answer is not valid: left out and listed in conflits.xlsx, the others taken), rejeté
 (with its reason). Two different returns for the same student and period in one batch are
 both rejected and both go to the conflict report. The whole run, from the reading of the
 workbook to its replacement, holds the workbook through `writer.Writing` (exclusive lock,
 hash compared before the replacement, dated backup in sauvegardes/, cells patched in place,
-atomic save); it writes only when something is added or replaced, never with --simulation.
+atomic save); it writes only when something is added or replaced, never with --simulation,
+and after the reports: whatever happens to the write, the user can read what was found.
+
+Each file is bounded and parsed apart (see guard.py): whatever one file holds, it ends as
+one line of the table. Symbolic links in the returns folder are listed as rejected, never
+followed. File names and answers lose their control characters (with a warning), as `check`
+cleans the workbook's cells.
 """
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import InputError, ValidationFailed
+from pipeline.errors import InputError, ReportUnwritable, ValidationFailed
 from pipeline.files import write_atomically, write_bytes_atomically
-from pipeline.forms import layout, merge
-from pipeline.forms.read import Rejected, Return, read_file
+from pipeline.forms import guard, keys, layout, merge
+from pipeline.forms.read import Return, read_file
 from pipeline.settings import Settings
 from pipeline.workbook.reader import load, resolve_input
 from pipeline.workbook.validate import validate
@@ -39,6 +47,7 @@ class Line:
     status: str
     detail: str = ""
     changes: list[merge.Change] = field(default_factory=list)
+    invalid: list[merge.Invalid] = field(default_factory=list)
 
 
 @dataclass
@@ -64,47 +73,72 @@ class Collected:
                 if c.status in (merge.CONFLICT, merge.REPLACED):
                     rows.append(f"{'':<{width}}    {c.sheet.name}, {c.header} : classeur « {merge.show(c.old)} », "
                                 f"formulaire « {merge.show(c.new)} » ({c.status})")
+            for bad in line.invalid:
+                rows.append(f"{'':<{width}}    {bad.describe()} ({merge.TO_CHECK})")
         return "\n".join(rows) + "\n"
 
 
 def _files(folder: Path) -> list[Path]:
+    """Every file under `folder`, symbolic links included (as links: never followed)."""
     if not folder.is_dir():
         raise InputError(f"Dossier introuvable : {folder}. Indiquez le dossier où sont rangés les formulaires reçus.")
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(SKIP_PREFIXES)
-                  and p.name not in (layout.CONFLICTS, layout.REPORT))
+    found = []
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(SKIP_PREFIXES))
+        links = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+        for name in [*names, *links]:
+            if name.startswith(SKIP_PREFIXES) or name in (layout.CONFLICTS, layout.REPORT):
+                continue
+            found.append(Path(root, name))
+    return sorted(found)
 
 
-def collect(settings: Settings, folder: Path, replace: bool = False, simulation: bool = False) -> Collected:
+def clean_name(name: str) -> tuple[str, str]:
+    """A file name as people may read it (no control character, no undecodable byte), and a warning."""
+    from pipeline.workbook.reader import describe_characters, strip_unwanted
+
+    cleaned, removed = strip_unwanted(name.replace("\n", "\r"))
+    if not removed:
+        return name, ""
+    return cleaned or "?", f"caractères retirés du nom du fichier : {describe_characters(removed)}"
+
+
+def collect(settings: Settings, folder: Path, replace: bool = False, simulation: bool = False,
+            max_mb: int = guard.RETURN_MAX_MB) -> Collected:
     files = _files(folder)
     with Writing(resolve_input(settings.input), active=not simulation) as hold:
-        return _collect(settings, hold, folder, files, replace, simulation)
+        return _collect(settings, hold, folder, files, replace, simulation, max_mb)
 
 
 def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path], replace: bool,
-             simulation: bool) -> Collected:
+             simulation: bool, max_mb: int) -> Collected:
     raw = load(hold.path)
     ds, report = validate(raw)
     if ds is None:
         raise ValidationFailed(report)
+    key = keys.load_key(hold.path)
     result = Collected(simulation=simulation)
     accepted: list[tuple[Return, dict[str, Any], Line]] = []
     for path in files:
-        name = str(path.relative_to(folder))
+        name, warning = clean_name(str(path.relative_to(folder)))
         try:
-            returns = read_file(path, ds)
-        except Rejected as exc:
-            result.lines.append(Line(name, "", REJECTED, str(exc)))
+            returns = read_file(path, ds, max_mb * 2**20)
+        except guard.Refused as exc:
+            result.lines.append(Line(name, "", REJECTED, _join(str(exc.args[0]) if exc.args else "", warning)))
             continue
         for ret in returns:
             label = _label(ret, ds)
-            typed, problems = merge.check_return(ret, ds)
+            typed, problems, invalid = merge.check_return(ret, ds)
             if problems == [merge.EMPTY_FORM] and ret.where:
                 result.lines.append(Line(name, label, EMPTY_ROW, "ligne sans réponse"))
                 continue
-            if problems:
-                result.lines.append(Line(name, label, REJECTED, " ; ".join(problems)))
+            refused = keys.authenticate(ret.identity, ds, key) if not ret.export and not problems else None
+            if problems or refused:
+                result.lines.append(Line(name, label, REJECTED, _join(*problems, refused or "", warning)))
                 continue
-            line = Line(name, label, "", "colonnes ignorées : " + ", ".join(ret.ignored) if ret.ignored else "")
+            unsigned = keys.UNSIGNED if key is not None and not ret.export and not ret.identity.mac else ""
+            ignored = "colonnes ignorées : " + ", ".join(ret.ignored) if ret.ignored else ""
+            line = Line(name, label, "", _join(ignored, warning, unsigned, *ret.warnings), invalid=invalid)
             result.lines.append(line)
             accepted.append((ret, typed, line))
     duplicates = _duplicates(accepted)
@@ -113,22 +147,34 @@ def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path],
         if id(line) in duplicates:
             line.status, line.detail = REJECTED, duplicates[id(line)]
             continue
-        line.changes = merge.plan(ret.identity, typed, ds, replace)
-        statuses = {c.status for c in line.changes}
-        line.status = next((s for s in (merge.CONFLICT, merge.REPLACED, merge.ADDED) if s in statuses), merge.SAME)
+        # an unsigned form (made before the key) never replaces what the workbook holds
+        line.changes = merge.plan(ret.identity, typed, ds, replace and (ret.export or bool(ret.identity.mac)))
+        statuses = {c.status for c in line.changes} | ({merge.TO_CHECK} if line.invalid else set())
+        line.status = next((s for s in (merge.CONFLICT, merge.TO_CHECK, merge.REPLACED, merge.ADDED) if s in statuses),
+                           merge.SAME)
         if len(statuses) > 1:
-            counts = ", ".join(f"{sum(c.status == s for c in line.changes)} {s}"
-                               for s in (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED) if s in statuses)
-            line.detail = "; ".join(filter(None, (f"réponses : {counts}", line.detail)))
+            counted = [*(c.status for c in line.changes), *(merge.TO_CHECK for _ in line.invalid)]
+            counts = ", ".join(f"{counted.count(s)} {s}" for s in
+                               (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED, merge.TO_CHECK) if s in statuses)
+            line.detail = _join(f"réponses : {counts}", line.detail)
         changes.extend(line.changes)
     if simulation:
         return result
+    try:
+        _reports(settings.output / layout.ROOT, result, accepted, duplicates, ds)
+    except OSError as exc:
+        raise ReportUnwritable(f"Impossible d'écrire le rapport de collecte dans {settings.output / layout.ROOT} "
+                          f"({exc.strerror or exc}) : choisissez un dossier de sortie accessible en écriture (-o). "
+                          "Le classeur n'a pas été modifié.") from exc
     if any(c.status in (merge.ADDED, merge.REPLACED) for c in changes):
         cells = merge.edits(raw, changes)
         saved = hold.write_cells(cells, cause="avant-collecte")
         result.backup, result.written = saved.backup, sum(c.status in (merge.ADDED, merge.REPLACED) for c in changes)
-    _reports(settings.output / layout.ROOT, result, accepted, duplicates)
     return result
+
+
+def _join(*parts: str) -> str:
+    return " ; ".join(p for p in parts if p)
 
 
 def _label(ret: Return, ds: Any) -> str:
@@ -156,9 +202,10 @@ def _duplicates(accepted: list[tuple[Return, dict[str, Any], Line]]) -> dict[int
 
 
 def _reports(folder: Path, result: Collected, accepted: list[tuple[Return, dict[str, Any], Line]],
-             duplicates: dict[int, str]) -> None:
+             duplicates: dict[int, str], ds: Any) -> None:
+    """rapport-de-collecte.txt and conflits.xlsx, written before the workbook."""
     result.report = folder / layout.REPORT
-    write_atomically(result.report, lambda tmp: tmp.write_text(result.table(), encoding="utf-8"))
+    write_atomically(result.report, lambda tmp: tmp.write_text(result.table(), encoding="utf-8", errors="replace"))
     rows: list[list[str]] = []
     for line in result.lines:
         for c in line.changes:
@@ -172,6 +219,13 @@ def _reports(folder: Path, result: Collected, accepted: list[tuple[Return, dict[
             for key, value in typed.items():
                 rows.append([line.source, ret.identity.numero, merge.show(ret.identity.periode), "", key, "",
                              merge.show(value), "retour en double : rien n'a été écrit"])
+            continue
+        for bad in line.invalid:
+            sheet, header, old = merge.target(ret.identity, bad.key, ds)
+            where = f"{bad.label} ({ret.where})" if ret.where else bad.label
+            rows.append([line.source, ret.identity.numero, merge.show(ret.identity.periode), sheet.name,
+                         f"{header} — champ « {where} »", merge.show(old), merge.show(bad.value),
+                         f"{merge.TO_CHECK} : {bad.reason} ; rien n'a été écrit dans cette case"])
     if rows:
         result.conflicts = folder / layout.CONFLICTS
         write_bytes_atomically(result.conflicts, _conflicts_xlsx(rows))
@@ -183,15 +237,17 @@ def _conflicts_xlsx(rows: list[list[str]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from pipeline.workbook.cells import append
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Conflits"
-    ws.append(["Fichier", "N° étudiant", "Période", "Feuille", "Colonne", "Valeur du classeur",
-               "Valeur du formulaire", "Suite donnée"])
+    append(ws, ["Fichier", "N° étudiant", "Période", "Feuille", "Colonne", "Valeur du classeur",
+                "Valeur du formulaire", "Suite donnée"])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        append(ws, row)
     for col, width in zip("ABCDEFGH", (40, 13, 9, 22, 30, 50, 50, 30), strict=True):
         ws.column_dimensions[col].width = width
     for row_cells in ws.iter_rows(min_row=2):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.documents import contexts as cx
-from pipeline.errors import ValidationFailed
-from pipeline.forms import layout
+from pipeline.errors import CoparError, ValidationFailed
+from pipeline.forms import layout, spec
 from pipeline.forms.content import Form, build_forms
+from pipeline.forms.keys import ensure_key, sign
 from pipeline.settings import Settings
+from pipeline.workbook.model import Dataset
+from pipeline.workbook.reader import resolve_input
 from pipeline.workbook.validate import check
 
 FORMATS = ("pdf", "docx", "xlsx")
@@ -29,7 +32,9 @@ def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: st
     ds, report = check(settings.input)
     if ds is None:
         raise ValidationFailed(report)
-    forms = build_forms(ds, form_type, periode, settings.student)
+    key = ensure_key(resolve_input(settings.input))
+    forms = [replace(f, identity=sign(f.identity, f.recipient.folder, key)) if f.recipient else f
+             for f in build_forms(ds, form_type, periode, settings.student)]
     result = Written(forms=len(forms))
     if form_type == "grille":
         with_defense = {f.identity.numero for f in forms}
@@ -43,25 +48,116 @@ def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: st
         groups[form.recipient.folder].append(form)
     result.recipients = len(groups)
     folder = settings.output / layout.ROOT / layout.type_folder(form_type, periode)
+    targets: list[tuple[Path, list[Form]]] = []
     if fmt == "xlsx":
-        from pipeline.forms.sheet import write_xlsx
+        targets = [(folder / name / f"{name}.xlsx", group) for name, group in groups.items()]
+    else:
+        for form in forms:
+            assert form.student is not None and form.recipient is not None
+            targets.append((folder / form.recipient.folder / f"{layout.file_stem(form.student, periode)}.{fmt}", [form]))
+    record = Record(settings.output / layout.ROOT)
+    if not settings.force:
+        filled = [(path, why) for path, group in targets if (why := record.filled_in_place(path, group, ds))]
+        if filled:
+            raise FormsFilledInPlace(filled)
+    common = cx.common(ds, settings.today) if fmt == "docx" else {}
+    for path, group in targets:
+        if fmt == "xlsx":
+            from pipeline.forms.sheet import write_xlsx
 
-        for name, group in groups.items():
-            path = folder / name / f"{name}.xlsx"
             write_xlsx(group, path)
-            result.files.append(path)
-        return result
-    common = cx.common(ds, settings.today)
-    for form in forms:
-        assert form.student is not None and form.recipient is not None
-        path = folder / form.recipient.folder / f"{layout.file_stem(form.student, periode)}.{fmt}"
-        if fmt == "pdf":
+        elif fmt == "pdf":
             from pipeline.forms.pdf import write_pdf
 
-            write_pdf(form, path)
+            write_pdf(group[0], path)
         else:
             from pipeline.forms.word import write_docx
 
-            write_docx(form, path, common, settings.templates)
+            write_docx(group[0], path, common, settings.templates)
+        record.wrote(path)
         result.files.append(path)
+    record.save()
     return result
+
+
+class FormsFilledInPlace(CoparError):
+    """Raised when `copar forms` would overwrite forms that someone filled in place."""
+
+    def __init__(self, filled: list[tuple[Path, str]]) -> None:
+        shown = "\n".join(f"  - {path} : {why}" for path, why in filled[:20])
+        more = f"\n  … et {len(filled) - 20} autres" if len(filled) > 20 else ""
+        n = len(filled)
+        super().__init__(f"{n} formulaire{'s' if n > 1 else ''} déjà rempli{'s' if n > 1 else ''} sur place "
+                         f"(réponses différentes de celles que copar y a écrites et du classeur) :\n{shown}{more}\n"
+                         "Rien n'a été écrit. Reportez d'abord ces réponses avec « copar collect DOSSIER » (ou "
+                         "déplacez ces fichiers), ou relancez avec --force pour les remplacer.")
+
+
+class Record:
+    """What `copar forms` wrote: SHA-256 of each form, in formulaires/.copar-formulaires.json."""
+
+    NAME = ".copar-formulaires.json"
+
+    def __init__(self, root: Path) -> None:
+        import json
+
+        self.root = root
+        self.path = root / self.NAME
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.hashes: dict[str, str] = {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            self.hashes = {}
+
+    def _key(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def wrote(self, path: Path) -> None:
+        self.hashes[self._key(path)] = _sha256(path)
+
+    def save(self) -> None:
+        import json
+
+        from pipeline.files import write_atomically
+
+        text = json.dumps(self.hashes, ensure_ascii=False, indent=1, sort_keys=True)
+        write_atomically(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def filled_in_place(self, path: Path, forms: list[Form], ds: Dataset) -> str:
+        """Why overwriting `path` would lose answers ("" when it would not): the file is as copar wrote it,
+        or every answer it holds is also in the new form."""
+        if not path.is_file() or self.hashes.get(self._key(path)) == _sha256(path):
+            return ""
+        from pipeline.forms import guard
+        from pipeline.forms.merge import typed_or_text
+        from pipeline.forms.read import read_file
+
+        try:
+            returns = read_file(path, ds)
+        except guard.Refused as exc:
+            return f"modifié depuis son écriture et illisible ({exc.args[0] if exc.args else ''})"
+        by_identity = {(f.identity.type, f.identity.numero, f.identity.periode): f for f in forms}
+        differing: list[str] = []
+        for ret in returns:
+            i = ret.identity
+            form = by_identity.get((i.type, i.numero, i.periode))
+            new = form.values if form else {}
+            for f in spec.fields(i.type, ds) if i.type in spec.TYPES else ():
+                old = ret.answers.get(f.key)
+                if old in (None, "") or (f.key in new and typed_or_text(f, old) == typed_or_text(f, new[f.key])):
+                    continue
+                differing.append(f"« {f.label[:40]} »" + (f" (n° {i.numero})" if len(forms) > 1 else ""))
+        if not differing:
+            return ""
+        return ("modifié depuis son écriture, réponses absentes du classeur : " + ", ".join(differing[:5])
+                + (f" et {len(differing) - 5} autres" if len(differing) > 5 else ""))
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(2**20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

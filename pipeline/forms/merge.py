@@ -22,6 +22,8 @@ from pipeline.workbook.validate_sheets import GRILLE_TOTAL
 from pipeline.workbook.xlsxpatch import CellEdit, column_index
 
 ADDED, SAME, CONFLICT, REPLACED = "ajouté", "identique", "conflit", "remplacé"
+TO_CHECK = "à vérifier"  # an answer left out because it is not valid; the rest of the return goes in
+ANSWER_MAX = 32_767  # characters in one answer: what an Excel cell holds
 EMPTY_FORM = "formulaire vide : aucune réponse"
 
 
@@ -39,38 +41,67 @@ class Change:
         return self.sheet.column(self.column).header
 
 
-def check_return(ret: Return, ds: Dataset) -> tuple[dict[str, Any], list[str]]:
-    """Typed answers and the French problems that make the return unusable."""
+@dataclass(frozen=True)
+class Invalid:
+    """An answer that could not be taken (« à vérifier »): where it goes, what was typed, why."""
+
+    key: str
+    label: str  # the form's label of the field
+    value: Any  # as found in the form
+    reason: str  # French
+
+    def describe(self) -> str:
+        return f"« {self.label[:60]} » : {self.reason} (valeur « {show(self.value)[:80]} »)"
+
+
+def check_return(ret: Return, ds: Dataset) -> tuple[dict[str, Any], list[str], list[Invalid]]:
+    """Typed answers, the French problems that make the whole return unusable, and the answers to check.
+
+    An answer that is not valid is left out and reported; its neighbours are still taken.
+    """
     i = ret.identity
-    problems: list[str] = []
+    if i.type not in spec.TYPES:
+        return {}, [f"type de formulaire inconnu « {i.type[:40]} »"], []
     if i.annee and i.annee != ds.promotion.annee:
-        return {}, [f"formulaire de la promotion {i.annee}, pas de {ds.promotion.annee}"]
+        return {}, [f"formulaire de la promotion {i.annee}, pas de {ds.promotion.annee}"], []
     if not any(s.numero == i.numero for s in ds.students):
-        return {}, [f"n° étudiant « {i.numero} » absent de la feuille Étudiant·es : l'identité ne correspond pas au classeur"]
+        return {}, [f"n° étudiant « {i.numero} » absent de la feuille Étudiant·es : l'identité ne correspond pas "
+                    "au classeur"], []
     if i.version and i.version != spec.version(i.type, ds):
         return {}, ["formulaire d'une autre version (la grille ou copar a changé depuis son envoi) : "
-                    "renvoyez un formulaire produit par « copar forms » aujourd'hui"]
+                    "renvoyez un formulaire produit par « copar forms » aujourd'hui"], []
     if i.type == spec.BILAN and (i.periode is None or not 1 <= i.periode <= 6):
-        return {}, ["période absente ou hors limites : une période va de 1 à 6"]
+        return {}, ["période absente ou hors limites : une période va de 1 à 6"], []
     if i.type == spec.GRILLE and ds.defense_of(i.numero) is None:
-        return {}, [f"pas de soutenance pour le n° {i.numero} dans la feuille Soutenances"]
+        return {}, [f"pas de soutenance pour le n° {i.numero} dans la feuille Soutenances"], []
     typed: dict[str, Any] = {}
+    invalid: list[Invalid] = []
+    labels = {}
     for f in spec.fields(i.type, ds):
+        labels[f.key] = f.label
         raw = ret.answers.get(f.key)
         if raw is None:
             continue
         try:
             typed[f.key] = _typed(f, raw)
         except ValueError as exc:
-            problems.append(f"« {f.label[:60]} » : {exc} (valeur « {parse.text(raw)} »)")
-    if not typed and not problems:
-        return {}, [EMPTY_FORM]
-    if i.type == spec.GRILLE and not problems:
-        problems.extend(_sums(typed, ds, i.numero))
-    return typed, problems
+            invalid.append(Invalid(f.key, f.label, raw, str(exc)))
+        except (TypeError, OverflowError) as exc:
+            invalid.append(Invalid(f.key, f.label, raw, f"valeur illisible ({type(exc).__name__})"))
+    if not typed and not invalid:
+        return {}, [EMPTY_FORM], []
+    if i.type == spec.GRILLE:
+        sums = _sums(typed, ds, i.numero)
+        if sums:  # which note is wrong cannot be told: every note waits, the rest goes in
+            for key in [k for k in typed if k.startswith(spec.NOTE_PREFIX) or k in ("note_rapport", "note_soutenance")]:
+                invalid.append(Invalid(key, labels[key], typed.pop(key), sums[0]))
+    return typed, [], invalid
 
 
 def _typed(f: spec.Field, raw: Any) -> Any:
+    if isinstance(raw, str) and len(raw) > ANSWER_MAX:
+        raise ValueError(f"réponse de {len(raw)} caractères, plus que les {ANSWER_MAX} qu'une cellule Excel peut "
+                         "contenir : raccourcissez-la")
     if f.kind == spec.DATE:
         return parse.parse_date(raw)
     if f.kind == spec.TIME:
@@ -80,7 +111,17 @@ def _typed(f: spec.Field, raw: Any) -> Any:
         if not 0 <= value <= (f.maximum or GRILLE_TOTAL):
             raise ValueError(f"note hors limites, de 0 à {f.maximum:g}")
         return value
+    if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
+        raise ValueError("une date ou une valeur qui n'est pas du texte, dans un champ de texte")
     return str(raw).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def typed_or_text(f: spec.Field, raw: Any) -> Any:
+    """An answer as the workbook would hold it, or its trimmed text when it is not valid."""
+    try:
+        return _typed(f, raw)
+    except (ValueError, TypeError, OverflowError):
+        return normalize_text(raw)
 
 
 def _sums(typed: dict[str, Any], ds: Dataset, numero: str) -> list[str]:
@@ -97,6 +138,12 @@ def _sums(typed: dict[str, Any], ds: Dataset, numero: str) -> list[str]:
         return [f"les notes par critère font {fmt.number_fr(total)}, mais rapport + soutenance font "
                 f"{fmt.number_fr(rapport + soutenance)} : corrigez l'un ou l'autre"]
     return []
+
+
+def target(i: spec.Identity, key: str, ds: Dataset) -> tuple[Sheet, str, Any]:
+    """The sheet, the column header and the current value where answer `key` of `i` goes."""
+    sheet, _, column, old = _target(i, key, ds)
+    return sheet, sheet.column(column).header, old
 
 
 def _target(i: spec.Identity, key: str, ds: Dataset) -> tuple[Sheet, tuple[tuple[str, Any], ...], str, Any]:
@@ -232,4 +279,5 @@ def _key(key: str, value: Any) -> Any:
     return normalize(value)
 
 
-__all__ = ["ADDED", "CONFLICT", "REPLACED", "SAME", "Change", "check_return", "edits", "plan", "show"]
+__all__ = ["ADDED", "CONFLICT", "REPLACED", "SAME", "TO_CHECK", "Change", "Invalid", "check_return", "edits", "plan",
+           "show", "target", "typed_or_text"]

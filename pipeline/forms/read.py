@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.forms import spec
+from pipeline.forms import guard, spec
 from pipeline.forms.exports import map_headers
 from pipeline.workbook.model import Dataset
 
@@ -25,9 +25,11 @@ class Return:
     answers: dict[str, Any]  # field key → value as found (text, number, date); empty ones left out
     where: str = ""  # « ligne 3 » in a workbook form or an export
     ignored: tuple[str, ...] = field(default=())  # export columns matched by no field
+    warnings: tuple[str, ...] = field(default=())  # French: what was cleaned from the answers
+    export: bool = False  # from an online form's export (CSV, xlsx): no identity to authenticate
 
 
-class Rejected(Exception):
+class Rejected(guard.Refused):
     """Raised when a returned file cannot be read as a form; the message is the French reason."""
 
 
@@ -35,29 +37,56 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_file(path: Path, ds: Dataset) -> list[Return]:
-    try:
-        head = path.read_bytes()[:8]
-    except OSError as exc:
-        raise Rejected(f"fichier illisible ({exc.strerror})") from exc
-    if head.startswith(b"%PDF"):
+def read_file(path: Path, ds: Dataset, max_bytes: int = guard.RETURN_MAX_MB * 2**20) -> list[Return]:
+    """The returns of one file, checked before parsing, parsed in a capped child, then cleaned.
+
+    Raises Rejected (or guard.Refused) with the French reason.
+    """
+    kind = guard.precheck(path, max_bytes)
+    returns, _ = guard.isolated(parse_file, path, kind, ds)
+    return [clean(r) for r in returns]
+
+
+def parse_file(path: Path, kind: str, ds: Dataset) -> list[Return]:
+    """The returns of a file of a known kind (see guard.precheck); no bound of its own."""
+    if kind == guard.PDF:
         return [_read_pdf(path)]
-    if head.startswith(b"PK"):
+    if kind == guard.ZIP:
         try:
             names = set(zipfile.ZipFile(path).namelist())
         except (zipfile.BadZipFile, OSError) as exc:
             raise Rejected("fichier endommagé : l'archive Word ou Excel ne s'ouvre pas") from exc
+        guard.check_no_dtd(path)
         if "word/document.xml" in names:
             return [_read_docx(path, ds)]
         if "xl/workbook.xml" in names:
             return _read_xlsx(path, ds)
         raise Rejected("ni un document Word ni un classeur Excel : ce n'est pas un formulaire")
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
+    if kind == guard.OLE:
         raise Rejected("fichier Office chiffré (protégé par mot de passe) ou ancien format (.doc, .xls) : "
                        "demandez le fichier sans mot de passe, au format .docx, .xlsx ou .pdf")
     if path.suffix.lower() == ".csv":
         return _read_csv(path, ds)
     raise Rejected("ce n'est pas un formulaire (ni PDF, ni Word, ni Excel, ni export CSV)")
+
+
+def clean(ret: Return) -> Return:
+    """Control characters, non-characters and invisible marks removed from the answers, with a warning each."""
+    from pipeline.workbook.reader import describe_characters, strip_unwanted
+
+    answers: dict[str, Any] = {}
+    warnings = list(ret.warnings)
+    for key, value in ret.answers.items():
+        if isinstance(value, str):
+            value, removed = strip_unwanted(value)
+            if removed:
+                warnings.append(f"caractères retirés de la réponse « {key} » : {describe_characters(removed)}")
+            if _blank(value):
+                continue
+        answers[key] = value
+    i = ret.identity
+    identity = spec.Identity(i.type, strip_unwanted(i.numero)[0].strip(), i.periode, i.annee, i.version, i.recipient, i.mac)
+    return Return(ret.source, identity, answers, ret.where, ret.ignored, tuple(warnings), ret.export)
 
 
 # --- PDF ------------------------------------------------------------------------------------
@@ -117,10 +146,10 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _xml(data: bytes) -> Any:
-    from lxml import etree
+    return guard.parse_xml(data)
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    return etree.fromstring(data, parser)
+
+_TEXT_TAGS = {f"{_W}t": None, f"{_W}br": "\n", f"{_W}tab": "\t", f"{_W}cr": "\n"}
 
 
 def _sdt_text(sdt: Any) -> str:
@@ -131,8 +160,9 @@ def _sdt_text(sdt: Any) -> str:
     lines = []
     for p in paragraphs:
         parts = []
-        for el in p.iter(f"{_W}t", f"{_W}br", f"{_W}tab", f"{_W}cr"):
-            parts.append(el.text or "" if el.tag == f"{_W}t" else ("\t" if el.tag == f"{_W}tab" else "\n"))
+        for el in p.iter():
+            if el.tag in _TEXT_TAGS:
+                parts.append(_TEXT_TAGS[el.tag] or el.text or "")
         lines.append("".join(parts))
     return "\n".join(lines)
 
@@ -144,6 +174,8 @@ def _read_docx(path: Path, ds: Dataset) -> Return:
         with zipfile.ZipFile(path) as zf:
             document = _xml(zf.read("word/document.xml"))
             custom = _xml(zf.read("docProps/custom.xml")) if "docProps/custom.xml" in zf.namelist() else None
+    except guard.Refused:
+        raise
     except Exception as exc:  # zip or XML errors of many kinds
         raise Rejected(f"document Word endommagé ({type(exc).__name__})") from exc
     identity = None
@@ -192,7 +224,15 @@ def _read_xlsx(path: Path, ds: Dataset) -> list[Return]:
     try:
         rows = read_rows(wb)
     except ValueError as exc:
-        raise Rejected(f"classeur-formulaire modifié : {exc}") from exc
+        if str(exc).startswith("ligne"):
+            raise Rejected(f"classeur-formulaire modifié : {exc}") from exc
+        raise Rejected("classeur-formulaire modifié : l'identité d'une ligne (feuille cachée) n'est plus lisible, "
+                       "par exemple une période qui n'est pas un nombre ; renvoyez le classeur produit par "
+                       "« copar forms »") from exc
+    except TypeError as exc:
+        raise Rejected("classeur-formulaire modifié : l'identité d'une ligne (feuille cachée) n'est plus lisible, "
+                       "par exemple une date à la place de la période ; renvoyez le classeur produit par "
+                       "« copar forms »") from exc
     if rows is not None:
         return [Return(path, identity, {k: v for k, v in answers.items() if not _blank(v)}, f"ligne {r}")
                 for r, identity, answers in rows]
@@ -241,5 +281,5 @@ def _export(path: Path, table: list[list[Any]], ds: Dataset) -> list[Return]:
                 periode = -1  # reported by the checks as a period out of range
         answers = {key: cells[i] for i, key in mapping.columns.items() if not _blank(cells[i])}
         identity = spec.Identity(mapping.form_type, numero, periode, "", "")
-        returns.append(Return(path, identity, answers, f"ligne {n}", mapping.ignored))
+        returns.append(Return(path, identity, answers, f"ligne {n}", mapping.ignored, export=True))
     return returns

@@ -20,7 +20,7 @@ SHEET = "Formulaire"
 HIDDEN = spec.MARKER
 IDENTITY_COLUMNS = (("numero", "N° étudiant", 13), ("nom", "Nom", 16), ("prenom", "Prénom", 14),
                     ("structure", "Structure d'accueil", 28))
-HIDDEN_HEADER = ("type", "numero", "periode", "annee", "version")
+HIDDEN_HEADER = ("type", "numero", "periode", "annee", "version", "recipient", "mac")
 
 
 def _half_points(maximum: float) -> str:
@@ -50,6 +50,8 @@ def workbook_bytes(forms: list[Form]) -> bytes:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from pipeline.workbook.cells import append
+
     first = forms[0]
     wb = Workbook()
     ws = wb.active
@@ -60,7 +62,7 @@ def workbook_bytes(forms: list[Form]) -> bytes:
         headers.append("Période")
     n_identity = len(headers)
     headers += [f.label + (f" ({f.help})" if f.help and f.kind != spec.LONGTEXT else "") for f in fields]
-    ws.append(headers)
+    append(ws, headers)
     locked_fill = PatternFill("solid", fgColor="E8EDF5")
     head_fill = PatternFill("solid", fgColor="D6DFEE")
     for col, _ in enumerate(headers, start=1):
@@ -72,7 +74,7 @@ def workbook_bytes(forms: list[Form]) -> bytes:
         s = form.student
         assert s is not None
         row = [s.numero, s.nom, s.prenom, s.structure] + ([form.identity.periode] if form.identity.periode else [])
-        ws.append(row + [_typed(f, form.values.get(f.key, "")) for f in fields])
+        append(ws, row + [_typed(f, form.values.get(f.key, "")) for f in fields])
     for r in range(2, len(forms) + 2):
         for col in range(1, len(headers) + 1):
             cell = ws.cell(r, col)
@@ -112,10 +114,11 @@ def workbook_bytes(forms: list[Form]) -> bytes:
     ws.protection.formatRows = False
     ws.protection.formatColumns = False
     hidden = wb.create_sheet(HIDDEN)
-    hidden.append([""] * n_identity + [f.key for f in fields])
+    append(hidden, [""] * n_identity + [f.key for f in fields])
     for form in forms:
         ident = form.identity
-        hidden.append([ident.type, ident.numero, ident.periode or "", ident.annee, ident.version])
+        append(hidden, [ident.type, ident.numero, ident.periode or "", ident.annee, ident.version, ident.recipient,
+                        ident.mac])
     hidden.sheet_state = "veryHidden"
     out = io.BytesIO()
     wb.save(out)
@@ -142,7 +145,7 @@ def read_rows(wb: Any) -> list[tuple[int, spec.Identity, dict[str, Any]]] | None
         data = dict(zip(HIDDEN_HEADER, values, strict=True))
         data["periode"] = int(data["periode"]) if data["periode"] not in (None, "") else None
         identity = spec.Identity(str(data["type"]), str(data["numero"]), data["periode"], str(data["annee"]),
-                                 str(data["version"]))
+                                 str(data["version"]), str(data["recipient"] or ""), str(data["mac"] or ""))
         if str(ws.cell(r, 1).value or "").strip() != identity.numero:
             raise ValueError(f"ligne {r} : le N° étudiant ne correspond plus à l'identité du formulaire "
                              "(lignes triées ou modifiées)")

@@ -86,6 +86,16 @@ def version(form_type: str, ds: Dataset) -> str:
     return hashlib.sha256(json.dumps(spec, ensure_ascii=False).encode()).hexdigest()[:12]
 
 
+IDENTITY_MAX = 4096  # characters of a form's identity as JSON (a few hundred in practice)
+
+
+def _scalar(value: object) -> str:
+    """A JSON string or number as text; TypeError for anything nested."""
+    if isinstance(value, (dict, list)) or isinstance(value, bool) or value is None:
+        raise TypeError(type(value).__name__)
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Identity:
     """What a form is, written into every form so that `collect` need not trust file names."""
@@ -95,19 +105,27 @@ class Identity:
     periode: int | None
     annee: str  # the promotion's année universitaire, e.g. 2023-2024
     version: str
+    recipient: str = ""  # the folder of who fills it (`tuteur-l-hote-gaelle`, `jury-a`), signed forms only
+    mac: str = ""  # keyed signature of all the above (see keys.py); "" in forms made before the key
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        data = {k: v for k, v in asdict(self).items() if v != "" or k not in ("recipient", "mac")}
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Identity:
         """Raises ValueError when `text` is not a copar identity."""
+        if len(text) > IDENTITY_MAX:
+            raise ValueError(f"identité de formulaire de {len(text)} caractères (limite : {IDENTITY_MAX})")
         try:
             data = json.loads(text)
-            identity = cls(str(data["type"]), str(data["numero"]),
-                           None if data.get("periode") in (None, "") else int(data["periode"]),
-                           str(data["annee"]), str(data["version"]))
-        except (TypeError, KeyError, ValueError, json.JSONDecodeError) as exc:
+            periode = data.get("periode")
+            if isinstance(periode, bool) or not isinstance(periode, (int, str, type(None))):
+                raise TypeError(periode)
+            identity = cls(_scalar(data["type"]), _scalar(data["numero"]), None if periode in (None, "") else int(periode),
+                           _scalar(data["annee"]), _scalar(data["version"]), _scalar(data.get("recipient", "")),
+                           _scalar(data.get("mac", "")))
+        except (TypeError, KeyError, ValueError, AttributeError, RecursionError, json.JSONDecodeError) as exc:
             raise ValueError("identité de formulaire illisible") from exc
         if identity.type not in TYPES:
             raise ValueError(f"type de formulaire inconnu : {identity.type}")

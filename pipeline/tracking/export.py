@@ -79,12 +79,14 @@ def write_xlsx(states: list[StudentState], today: dt.date, target: Path) -> Path
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from pipeline.workbook.cells import append, text_value
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Suivi"
     labels = [i.label for i in states[0].items] if states else []
     headers = ["N° étudiant", "Nom", "Prénom", "Statut", "Tuteur·rice", "Courriel tuteur·rice", *labels, "À relancer"]
-    ws.append(headers)
+    append(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="1F4E79")
@@ -93,13 +95,13 @@ def write_xlsx(states: list[StudentState], today: dt.date, target: Path) -> Path
     for r, st in enumerate(states, start=2):
         s = st.student
         late = "\n".join(f"{i.label} : {i.detail}" for i in st.late)
-        ws.append([s.numero, s.nom, s.prenom, s.statut_libelle, s.tuteur.nom_complet, s.tuteur.courriel,
-                   *(i.state for i in st.items), late])
+        append(ws, [s.numero, s.nom, s.prenom, s.statut_libelle, s.tuteur.nom_complet, s.tuteur.courriel,
+                    *(i.state for i in st.items), late])
         for c, item in enumerate(st.items, start=7):
             cell = ws.cell(r, c)
             cell.fill = fills[item.state]
             if item.detail:
-                cell.comment = Comment(item.detail, "copar")
+                cell.comment = Comment(text_value(item.detail), "copar")
         ws.cell(r, len(headers)).alignment = Alignment(wrap_text=True, vertical="top")
     widths = [13, 16, 14, 26, 22, 30, *([13] * len(labels)), 60]
     for c, width in enumerate(widths, start=1):

@@ -360,6 +360,13 @@ def _unwanted(ch: str) -> bool:
             or 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE or ch in INVISIBLE)
 
 
+def strip_unwanted(text: str) -> tuple[str, str]:
+    """`text` with line ends as \\n and without what `_unwanted` names; and the characters removed ("" if none)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    removed = "".join(ch for ch in text if _unwanted(ch))
+    return ("".join(ch for ch in text if not _unwanted(ch)) if removed else text), removed
+
+
 def describe_characters(chars: Iterable[str]) -> str:
     """« U+000B (tabulation verticale), U+200B (espace sans chasse) », each character once."""
     names = {**CONTROL_NAMES, **INVISIBLE}
