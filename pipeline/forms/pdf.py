@@ -5,8 +5,12 @@ legacy form fields into PDF fields. So the page is drawn here — Carlito, the p
 header, « Page X sur Y » in the footer, the label fills of the Word templates — and pypdf then
 adds what ReportLab cannot: the identity (document info `/CoparFormulaire` and XMP
 `dc:identifier`, also carried by every field name), number formats and ranges (`AFNumber_*`, `AFRange_Validate`: a note cannot
-exceed its criterion's points), a date format, and `/NeedAppearances` so that Firefox, Chrome
-and Acrobat redraw what people type. No radio buttons: Preview on macOS loses them.
+exceed its criterion's points), a date format, Unicode tooltips and values (UTF-16), and the XMP
+stream's type. A pre-filled answer's appearance is drawn here too, in Carlito (Symbola for emoji)
+at the largest size that shows it whole, so `/NeedAppearances` is off: a viewer that redrew on
+opening would use its own Latin-1 Helvetica (« ? » for an emoji). Viewers redraw a field once
+someone types in it. No `/MaxLen`: long answers wrap and scroll. No radio buttons: Preview on
+macOS loses them.
 """
 
 from __future__ import annotations
@@ -190,15 +194,83 @@ def _field_block(form: Form, f: spec.Field, label_w: float) -> _Block:
 
 def _widget(c, name: str, f: spec.Field, value: str, x: float, y: float, w: float, h: float) -> None:
     from reportlab.lib.colors import HexColor
+    from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFObjectReference, xObjectName
 
-    # ReportLab's appearance streams are Latin-1: the exact value is set by _finish, and viewers
-    # redraw it (NeedAppearances)
+    # no length limit (reportlab's default /MaxLen 100 cut what tutors type); the tooltip and the value
+    # are written again as Unicode by _finish, and the appearance is drawn here with the house font
+    multiline = f.kind == spec.LONGTEXT
     c.acroForm.textfield(
         name=name, tooltip=_latin1(f.label[:200]), value=_latin1(value), x=x, y=y, width=w, height=h,
         fontName="Helvetica", fontSize=10, borderWidth=0.6, borderColor=HexColor(BORDER),
         fillColor=HexColor(FIELD_FILL), textColor=HexColor("#000000"), forceBorder=True,
-        fieldFlags="multiline" if f.kind == spec.LONGTEXT else "",
+        fieldFlags="multiline" if multiline else "", maxlen=None,
     )
+    if value:
+        form = f"ap{len(c.acroForm.fields)}"
+        c.beginForm(form, 0, 0, w, h)
+        _appearance(c, value, w, h, multiline)
+        c.endForm()
+        annot = c._doc.idToObject[c.acroForm.fields[-1].name]
+        annot.dict["AP"] = PDFDictionary({"N": PDFObjectReference(xObjectName(form))})
+
+
+PAD = 2.0  # between a box's edge and its text, as viewers draw it
+SIZES = [10.0 - 0.5 * i for i in range(9)]  # 10 down to 6 points: the largest that shows a long answer whole
+
+
+def _appearance(c, value: str, w: float, h: float, multiline: bool) -> None:
+    """A box's pre-filled appearance: Carlito (Symbola for emoji), a size at which the whole answer fits."""
+    from pipeline.pdf.fonts import runs, width
+
+    regular, _, _ = _fonts()
+    c.setFillColor(FIELD_FILL)
+    c.setStrokeColor(BORDER)
+    c.setLineWidth(0.6)
+    c.rect(0.3, 0.3, w - 0.6, h - 0.6, stroke=1, fill=1)
+    inner = w - 2 * PAD - 2
+    if multiline:
+        for size in SIZES:
+            lines = fit_lines(value, regular, size, inner)
+            if len(lines) * size * 1.15 <= h - 2 * PAD:
+                break
+    else:
+        lines = [value.replace("\n", " ")]
+        size = next((s for s in SIZES if width(lines[0], regular, s) <= inner), SIZES[-1])
+    path = c.beginPath()
+    path.rect(PAD / 2, PAD / 2, w - PAD, h - PAD)
+    c.clipPath(path, stroke=0, fill=0)
+    c.setFillColor("#000000")
+    top = h - PAD - size if multiline else (h - size * 0.7) / 2
+    for i, line in enumerate(lines):
+        t = c.beginText(PAD + 1, top - i * size * 1.15)
+        for font, piece in runs(line, regular):
+            t.setFont(font, size)
+            t.textOut(piece)
+        c.drawText(t)
+
+
+def fit_lines(text: str, font: str, size: float, room: float) -> list[str]:
+    """`text` wrapped at spaces (a word too long for a line is cut) into lines at most `room` wide."""
+    from pipeline.pdf.fonts import width
+
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if width(candidate, font, size) <= room or not line and width(word, font, size) <= room:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            line = ""
+            for ch in word:  # a word wider than the box
+                if line and width(line + ch, font, size) > room:
+                    lines.append(line)
+                    line = ""
+                line += ch
+        lines.append(line)
+    return lines
 
 
 def _latin1(text: str) -> str:
@@ -244,6 +316,8 @@ def _draw(form: Form, blocks: list[_Block], pages: list[list[_Block]]) -> bytes:
         c.setFillColor(GREY)
         c.drawString(LEFT, 1.15 * CM, "Formulaire copar — à renvoyer rempli à l'équipe pédagogique")
         c.drawRightString(RIGHT, 1.15 * CM, f"Page {n} sur {len(pages)}")
+        c.setFont(regular, 6.5)  # read back from the text of a printed form (pipeline/forms/printed.py)
+        c.drawString(LEFT, 0.8 * CM, identity_line(form.identity))
         y = TOP
         for block in page:
             block.draw(c, y)
@@ -253,10 +327,27 @@ def _draw(form: Form, blocks: list[_Block], pages: list[list[_Block]]) -> bytes:
     return buffer.getvalue()
 
 
+def identity_line(identity: spec.Identity) -> str:
+    """The identity as printed in every page's footer: « copar bilan · n° 22004512 · période 4 · … »."""
+    return (f"copar {identity.type} · n° {identity.numero} · période {identity.periode or 0} · "
+            f"promotion {identity.annee} · version {identity.version}")
+
+
 def _js(code: str):
     from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
     return DictionaryObject({NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject(code)})
+
+
+def unicode_text(text: str):
+    """A PDF text string written as UTF-16BE with its byte order mark, whatever its characters."""
+    import codecs
+
+    from pypdf.generic import TextStringObject
+
+    string = TextStringObject(text)
+    string.autodetect_utf16, string.utf16_bom = True, codecs.BOM_UTF16_BE
+    return string
 
 
 def _finish(form: Form, raw: bytes) -> bytes:
@@ -274,8 +365,12 @@ def _finish(form: Form, raw: bytes) -> bytes:
             f = kinds.get(name)
             if f is None:
                 continue
+            widget.pop(NameObject("/MaxLen"), None)
+            widget[NameObject("/TU")] = unicode_text(f.label)
             if name in values:
-                widget[NameObject("/V")] = TextStringObject(values[name])
+                widget[NameObject("/V")] = unicode_text(values[name])
+            if f.kind == spec.LONGTEXT:  # auto size: a viewer that redraws shrinks a long answer to fit
+                widget[NameObject("/DA")] = TextStringObject("/Helv 0 Tf 0 g")
             actions = DictionaryObject()
             if f.kind == spec.NUMBER:
                 actions[NameObject("/K")] = _js("AFNumber_Keystroke(2, 3, 0, 0, \"\", true);")
@@ -288,7 +383,7 @@ def _finish(form: Form, raw: bytes) -> bytes:
                 widget[NameObject("/AA")] = actions
     acroform = writer._root_object["/AcroForm"].get_object()
     assert isinstance(acroform, DictionaryObject)
-    acroform[NameObject("/NeedAppearances")] = BooleanObject(True)
+    acroform[NameObject("/NeedAppearances")] = BooleanObject(False)  # ours are right: keep Carlito and emoji
     writer.add_metadata({INFO_KEY: form.identity.to_json(), "/Keywords": f"copar formulaire {form.identity.type}",
                          "/Creator": "copar"})
     from pypdf.xmp import XmpInformation
@@ -296,6 +391,8 @@ def _finish(form: Form, raw: bytes) -> bytes:
     xmp = XmpInformation.create()  # the same identity in XMP (dc:identifier), for tools that rewrite /Info
     xmp.dc_identifier = form.identity.to_json()
     writer.xmp_metadata = xmp
+    metadata = writer.root_object["/Metadata"].get_object()
+    metadata.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
