@@ -339,6 +339,38 @@ def _js(code: str):
     return DictionaryObject({NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject(code)})
 
 
+def _fix_to_unicode(writer) -> None:
+    """ReportLab writes a character beyond the BMP (an emoji) as `<1F331>` in a font's ToUnicode map,
+    which readers cut to U+1F33: write it as the UTF-16 pair `<D83CDF31>`, so the text layer (copy,
+    search, a printed form read back) has the emoji."""
+    import re
+
+    def pair(match: re.Match[bytes]) -> bytes:
+        utf16 = chr(int(match.group(2), 16)).encode("utf-16-be").hex().upper().encode()
+        return match.group(1) + b"<" + utf16 + b">"
+
+    seen: set[int] = set()
+    resources = [page.get("/Resources") for page in writer.pages]
+    for page in writer.pages:
+        for annot in page.get("/Annots", []) or []:
+            ap = annot.get_object().get("/AP")
+            if ap is not None and "/N" in ap:
+                resources.append(ap["/N"].get_object().get("/Resources"))
+    for res in resources:
+        fonts = res.get_object().get("/Font") if res is not None else None
+        for ref in (fonts.get_object().values() if fonts is not None else ()):
+            font = ref.get_object()
+            stream = font.get_object().get("/ToUnicode")
+            stream = stream.get_object() if stream is not None else None
+            if stream is None or id(stream) in seen:
+                continue
+            seen.add(id(stream))
+            data = stream.get_data()
+            fixed = re.sub(rb"(<[0-9A-F]{2}> )<([0-9A-F]{5,6})>", pair, data)
+            if fixed != data:
+                stream.set_data(fixed)
+
+
 def unicode_text(text: str):
     """A PDF text string written as UTF-16BE with its byte order mark, whatever its characters."""
     import codecs
@@ -381,6 +413,7 @@ def _finish(form: Form, raw: bytes) -> bytes:
                 actions[NameObject("/F")] = _js("AFDate_FormatEx(\"dd/mm/yyyy\");")
             if actions:
                 widget[NameObject("/AA")] = actions
+    _fix_to_unicode(writer)
     acroform = writer._root_object["/AcroForm"].get_object()
     assert isinstance(acroform, DictionaryObject)
     acroform[NameObject("/NeedAppearances")] = BooleanObject(False)  # ours are right: keep Carlito and emoji
@@ -392,6 +425,7 @@ def _finish(form: Form, raw: bytes) -> bytes:
     xmp.dc_identifier = form.identity.to_json()
     writer.xmp_metadata = xmp
     metadata = writer.root_object["/Metadata"].get_object()
+    assert isinstance(metadata, DictionaryObject)
     metadata.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
     out = io.BytesIO()
     writer.write(out)

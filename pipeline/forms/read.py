@@ -41,7 +41,7 @@ def read_file(path: Path, ds: Dataset) -> list[Return]:
     except OSError as exc:
         raise Rejected(f"fichier illisible ({exc.strerror})") from exc
     if head.startswith(b"%PDF"):
-        return [_read_pdf(path)]
+        return [_read_pdf(path, ds)]
     if head.startswith(b"PK"):
         try:
             names = set(zipfile.ZipFile(path).namelist())
@@ -63,7 +63,7 @@ def read_file(path: Path, ds: Dataset) -> list[Return]:
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def _read_pdf(path: Path) -> Return:
+def _read_pdf(path: Path, ds: Dataset) -> Return:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -94,8 +94,13 @@ def _read_pdf(path: Path) -> Return:
         v = value.get("/V")
         if not _blank(v):
             answers[parsed[3]] = str(v)
-    if not named:
-        raise Rejected("PDF sans champ de formulaire copar : ce n'est pas un formulaire produit par « copar forms »")
+    if not named:  # printed or flattened: read from the text copar drew
+        from pipeline.forms.printed import WHERE, NotPrinted, read_printed
+
+        try:
+            return Return(path, *read_printed(path, ds), where=WHERE)
+        except NotPrinted as exc:
+            raise Rejected(str(exc)) from exc
     if len(named) > 1:
         raise Rejected("PDF mêlant les champs de plusieurs formulaires : renvoyez chaque formulaire séparément")
     form_type, numero, periode = named.pop()
