@@ -215,7 +215,7 @@ def _widget(c, name: str, f: spec.Field, value: str, x: float, y: float, w: floa
 
 
 PAD = 2.0  # between a box's edge and its text, as viewers draw it
-SIZES = [10.0 - 0.5 * i for i in range(9)]  # 10 down to 6 points: the largest that shows a long answer whole
+SIZES = [10.0 - 0.5 * i for i in range(15)]  # 10 down to 3 points: the largest that shows a long answer whole
 
 
 def _appearance(c, value: str, w: float, h: float, multiline: bool) -> None:
