@@ -399,8 +399,9 @@ def _finish(form: Form, raw: bytes) -> bytes:
                 continue
             widget.pop(NameObject("/MaxLen"), None)
             widget[NameObject("/TU")] = unicode_text(f.label)
-            if name in values:
+            if name in values:  # reportlab wrote them in Latin-1 (« ? » for the rest)
                 widget[NameObject("/V")] = unicode_text(values[name])
+                widget[NameObject("/DV")] = unicode_text(values[name])
             if f.kind == spec.LONGTEXT:  # auto size: a viewer that redraws shrinks a long answer to fit
                 widget[NameObject("/DA")] = TextStringObject("/Helv 0 Tf 0 g")
             actions = DictionaryObject()

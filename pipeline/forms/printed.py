@@ -52,11 +52,16 @@ def read_printed(path: Path, ds: Dataset) -> tuple[spec.Identity, dict[str, Any]
         if page >= len(pages):
             continue
         width, height, lines = pages[page]
-        sx, sy = width / _A4[0], height / _A4[1]
+        # printed on another paper size: scaled to fit and centred, as print dialogs do
+        scale = min(width / _A4[0], height / _A4[1])
+        dx, dy = (width - _A4[0] * scale) / 2, (height - _A4[1] * scale) / 2
+        left, right, up, down = (x0 * scale + dx, x1 * scale + dx, top * scale + dy, bottom * scale + dy)
         inside = [text for lx0, ltop, lx1, lbottom, text in lines
-                  if x0 * sx <= (lx0 + lx1) / 2 <= x1 * sx and top * sy <= (ltop + lbottom) / 2 <= bottom * sy]
+                  if left <= (lx0 + lx1) / 2 <= right and up <= (ltop + lbottom) / 2 <= down]
         if inside:
             answers[key] = "\n".join(inside)
+    if boxes and not answers:
+        raise NotPrinted("formulaire imprimé vide : aucune réponse dans les cases")
     return identity, answers
 
 
