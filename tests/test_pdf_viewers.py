@@ -30,9 +30,9 @@ SENTENCES = (
 )
 
 
-def long_answer(size: int, emoji: bool = True) -> str:
+def long_answer(size: int, emoji: bool = True, start: int = 0) -> str:
     """`size` characters (code points) of French with accents, « … », emoji and line breaks."""
-    text, n = "", 0
+    text, n = "", start
     while len(text) < size:
         sentence = SENTENCES[n % len(SENTENCES)]
         if not emoji:
@@ -47,6 +47,10 @@ def long_answer(size: int, emoji: bool = True) -> str:
 
 LONG = long_answer(1500)
 FLAT = " ".join(LONG.split())
+# every box of the bilan, typed: the date and four 1,500-character answers
+TYPED = {"date": "01/03/2024", "activites": LONG, "autres_actions": long_answer(1500, start=1),
+         "apports": long_answer(1500, start=2), "attentes": long_answer(1500, start=3)}
+ANSWERS = {k: v for k, v in TYPED.items() if k != "date"}
 
 
 @pytest.fixture
@@ -194,9 +198,9 @@ def test_typed_in_pdfium(copar, promo: Path, tmp_path: Path) -> None:
     returned = tmp_path / "retours"
     returned.mkdir()
     shot = tmp_path / "pdfium.png"
-    pdfium_type(form, returned / "chrome.pdf", {"date": "01/03/2024", "activites": LONG}, render=shot)
+    pdfium_type(form, returned / "chrome.pdf", TYPED, render=shot)
     _shot(shot, "pdfium-typed-1500.png")
-    _collect_and_build(copar, returned, promo, out, {"activites": LONG})
+    _collect_and_build(copar, returned, promo, out, ANSWERS)
 
 
 @pytest.mark.pdfium
@@ -253,11 +257,9 @@ def test_typed_in_firefox_viewer(copar, promo: Path, tmp_path: Path) -> None:
     returned = tmp_path / "retours"
     returned.mkdir()
     shot = tmp_path / "pdfjs.png"
-    typed = {"activites": LONG, "date": "01/03/2024", "attentes": "Formation à l'animation ; « œuvre » … 😀"}
-    fields = pdfjs_type(form, returned / "firefox.pdf", typed, tmp_path, screenshot=shot)
+    fields = pdfjs_type(form, returned / "firefox.pdf", TYPED, tmp_path, screenshot=shot)
     assert {name[len(PREFIX):]: info[2:] for name, info in fields.items()} == {
         "date": [0, False], "activites": [0, True], "autres_actions": [0, True], "apports": [0, True],
         "attentes": [0, True]}  # no length limit, long answers multi-line
     _shot(shot, "pdfjs-typed-1500.png")
-    typed.pop("date")
-    _collect_and_build(copar, returned, promo, out, typed)
+    _collect_and_build(copar, returned, promo, out, ANSWERS)

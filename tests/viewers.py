@@ -128,8 +128,8 @@ def pdfjs_type(src: Path, dst: Path, typed: dict[str, str], tmp: Path, *,
                screenshot: Path | None = None) -> dict[str, list]:
     """Open `src` in PDF.js's viewer in Chromium, click into each field of `typed` and type its text
     on the keyboard (Enter for a line break), then save with saveDocument() into `dst`.
-    Returns PDF.js's fields: name → [page, annotation id, maxLen, multiline]. `screenshot`: the first
-    typed field's box, after the typing."""
+    Returns PDF.js's fields: name → [page, annotation id, maxLen, multiline]. `screenshot`: the box
+    with the longest text, after the typing."""
     import base64
     import os
 
@@ -160,7 +160,7 @@ def pdfjs_type(src: Path, dst: Path, typed: dict[str, str], tmp: Path, *,
                     box.click()
                     page.keyboard.press("Control+End")
                     page.keyboard.type(text)
-                    if screenshot is not None and key == next(iter(typed)):
+                    if screenshot is not None and text == max(typed.values(), key=len):
                         box.screenshot(path=str(screenshot))
                     page.keyboard.press("Tab")  # leave the field: PDF.js commits and formats the value
                 assert not errors, errors
