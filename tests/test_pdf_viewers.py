@@ -156,21 +156,35 @@ def test_printed_form_is_read_from_its_text_and_a_scan_is_refused(copar, promo: 
     form = build_forms(ds, "bilan", 4, "22004512")[0]
     filled = tmp_path / "filled.pdf"  # as a viewer draws what was typed
     filled.write_bytes(pdf_bytes(replace(form, values={"activites": LONG, "date": "01/03/2024"})))
+    # a grille: each note sits in its box on the row of its criterion, beside the criterion's points
+    grille = build_forms(ds, "grille", None, "22008845")[0]
+    notes = ["2,5", "2", "1,5", "1,5", "2", "1,5", "1,5", "1,5", "1"]
+    graded = tmp_path / "grille.pdf"
+    graded.write_bytes(pdf_bytes(replace(grille, values={
+        **{f"critere_{i}": note for i, note in enumerate(notes, start=1)},
+        "note_rapport": "7,5", "note_soutenance": "7,5", "appreciation": "Très bon travail « réflexif » … 🌱"})))
     returned = tmp_path / "retours"
     returned.mkdir()
-    subprocess.run(["pdftocairo", "-pdf", str(filled), str(returned / "imprime.pdf")], check=True,
-                   capture_output=True, timeout=120)
-    assert not PdfReader(returned / "imprime.pdf").get_fields()  # flattened: no field left
+    for source, name in ((filled, "imprime.pdf"), (graded, "grille-imprimee.pdf")):
+        subprocess.run(["pdftocairo", "-pdf", str(source), str(returned / name)], check=True,
+                       capture_output=True, timeout=120)
+        assert not PdfReader(returned / name).get_fields()  # flattened: no field left
     r = copar("collect", returned, promo, "-o", out)
     assert r.exit_code == 0, r.output
     line = " ".join(r.output.split())
     assert "imprime.pdf bilan, période 4 — Aïssatou N'Diaye (22004512), formulaire imprimé, lu depuis le texte : " \
+           "à vérifier ajouté" in line
+    assert "grille-imprimee.pdf grille — Sarah Belkacem (22008845), formulaire imprimé, lu depuis le texte : " \
            "à vérifier ajouté" in line
     ds, _ = check(promo)
     assert ds is not None
     review = ds.reviews_of("22004512")[4]
     assert " ".join(review.activites.split()) == FLAT  # line breaks and wrapping cannot be told apart
     assert review.date.isoformat() == "2024-03-01"
+    assert list(ds.notes_of("22008845").values()) == [2.5, 2, 1.5, 1.5, 2, 1.5, 1.5, 1.5, 1]
+    defense = ds.defense_of("22008845")
+    assert defense is not None and (defense.note_rapport, defense.note_soutenance) == (7.5, 7.5)
+    assert defense.appreciation == "Très bon travail « réflexif » … 🌱"
 
     # a scan: the same pages as images, no text layer
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(filled), str(tmp_path / "scan")], check=True,

@@ -3,7 +3,7 @@ its text layer): no fields left, so it is read from its text.
 
 The identity is the line copar prints in every page's footer (pdf.identity_line: type, n°,
 période, promotion, form version), checked by `collect` like any identity. The answers are the
-text lines whose centre lies inside the boxes copar drew: the form is laid out again for that
+words whose centre lies inside the boxes copar drew: the form is laid out again for that
 identity (today's workbook) and each field's rectangle taken from it, scaled to the printed
 page. What was a line break and what was wrapping cannot be told apart, so `collect` reports the
 return as « formulaire imprimé, lu depuis le texte : à vérifier ». Text comes from Poppler's
@@ -41,7 +41,8 @@ def read_printed(path: Path, ds: Dataset) -> tuple[spec.Identity, dict[str, Any]
         raise NotPrinted("PDF sans texte (une image, sans doute numérisée) : copar ne lit pas les scans. "
                          "Demandez le formulaire PDF rempli, enregistré depuis le lecteur PDF (Fichier > Enregistrer), "
                          "ou saisissez les réponses dans le classeur")
-    found = next((m for _, _, lines in pages for *_, text in lines if (m := _IDENTITY.search(text))), None)
+    found = next((m for _, _, lines in pages for words in lines
+                  if (m := _IDENTITY.search(" ".join(w[4] for w in words)))), None)
     if found is None:
         raise NotPrinted("PDF sans champ de formulaire copar : ce n'est pas un formulaire produit par « copar forms »")
     form_type, numero, periode, annee, version = found.groups()
@@ -56,8 +57,10 @@ def read_printed(path: Path, ds: Dataset) -> tuple[spec.Identity, dict[str, Any]
         scale = min(width / _A4[0], height / _A4[1])
         dx, dy = (width - _A4[0] * scale) / 2, (height - _A4[1] * scale) / 2
         left, right, up, down = (x0 * scale + dx, x1 * scale + dx, top * scale + dy, bottom * scale + dy)
-        inside = [text for lx0, ltop, lx1, lbottom, text in lines
-                  if left <= (lx0 + lx1) / 2 <= right and up <= (ltop + lbottom) / 2 <= down]
+        inside = [" ".join(text for wx0, wtop, wx1, wbottom, text in words
+                           if left <= (wx0 + wx1) / 2 <= right and up <= (wtop + wbottom) / 2 <= down)
+                  for words in lines]
+        inside = [line for line in inside if line]
         if inside:
             answers[key] = "\n".join(inside)
     if boxes and not answers:
@@ -101,8 +104,12 @@ def _boxes(identity: spec.Identity, ds: Dataset) -> dict[str, Box]:
     return boxes
 
 
-def _text_lines(path: Path) -> list[tuple[float, float, list[tuple[float, float, float, float, str]]]]:
-    """Per page: its size and its text lines (x0, top, x1, bottom, text), as Poppler lays them out."""
+Word = tuple[float, float, float, float, str]  # x0, top, x1, bottom, text
+
+
+def _text_lines(path: Path) -> list[tuple[float, float, list[list[Word]]]]:
+    """Per page: its size and its text lines, each a list of words, as Poppler lays them out. A line
+    may run across boxes (a criterion, its points, its note): words are sorted into boxes one by one."""
     from lxml import etree
 
     with tempfile.TemporaryDirectory(prefix="copar-printed-") as tmp:
@@ -123,8 +130,7 @@ def _text_lines(path: Path) -> list[tuple[float, float, list[tuple[float, float,
     for page in root.iter(f"{_XHTML}page"):
         lines = []
         for line in page.iter(f"{_XHTML}line"):
-            words = [w.text or "" for w in line.iter(f"{_XHTML}word")]
-            lines.append((float(line.get("xMin", 0)), float(line.get("yMin", 0)), float(line.get("xMax", 0)),
-                          float(line.get("yMax", 0)), " ".join(words)))
+            lines.append([(float(w.get("xMin", 0)), float(w.get("yMin", 0)), float(w.get("xMax", 0)),
+                           float(w.get("yMax", 0)), w.text or "") for w in line.iter(f"{_XHTML}word")])
         pages.append((float(page.get("width", _A4[0])), float(page.get("height", _A4[1])), lines))
     return pages
