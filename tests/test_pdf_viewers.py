@@ -219,7 +219,7 @@ def test_typed_in_pdfium(copar, promo: Path, tmp_path: Path) -> None:
 
 @pytest.mark.pdfium
 def test_pdfium_adds_to_a_prefilled_600_character_answer(copar, promo: Path, tmp_path: Path) -> None:
-    from tests.viewers import pdfium_type
+    from tests.viewers import pdfium_render, pdfium_type
 
     out = tmp_path / "out"
     # no emoji in the pre-filled answer: PDFium keeps text being edited as UTF-16 units but loads a
@@ -234,6 +234,8 @@ def test_pdfium_adds_to_a_prefilled_600_character_answer(copar, promo: Path, tmp
     assert r.exit_code == 0 and "ajouté" in r.output, r.output
     form = _form(copar, promo, out)  # the form again, pre-filled from the workbook
     assert str(PdfReader(form).get_fields()[PREFIX + "apports"]["/V"]) == before  # type: ignore[index]
+    pdfium_render(form, tmp_path / "prefilled.png", page=1)
+    _shot(tmp_path / "prefilled.png", "pdfium-prefilled-600.png")
     sentence = " Et une phrase ajoutée à la fin, « relue » … 🌻"
     returned = tmp_path / "retours"
     returned.mkdir()

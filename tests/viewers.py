@@ -71,6 +71,16 @@ def pdfium_type(src: Path, dst: Path, typed: dict[str, str], *, to_end: bool = F
     pdf.close()
 
 
+def pdfium_render(src: Path, png: Path, page: int = 0) -> None:
+    """A page as Chrome shows it on opening: PDFium with forms (FPDF_FFLDraw), nothing typed."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(src)
+    pdf.init_forms()
+    pdf[page].render(scale=2, may_draw_forms=True).to_pil().save(png)
+    pdf.close()
+
+
 POPPLER_SCRIPT = r"""
 import json, sys
 import gi
