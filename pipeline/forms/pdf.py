@@ -5,8 +5,12 @@ legacy form fields into PDF fields. So the page is drawn here — Carlito, the p
 header, « Page X sur Y » in the footer, the label fills of the Word templates — and pypdf then
 adds what ReportLab cannot: the identity (document info `/CoparFormulaire` and XMP
 `dc:identifier`, also carried by every field name), number formats and ranges (`AFNumber_*`, `AFRange_Validate`: a note cannot
-exceed its criterion's points), a date format, and `/NeedAppearances` so that Firefox, Chrome
-and Acrobat redraw what people type. No radio buttons: Preview on macOS loses them.
+exceed its criterion's points), a date format, Unicode tooltips and values (UTF-16), and the XMP
+stream's type. A pre-filled answer's appearance is drawn here too, in Carlito (Symbola for emoji)
+at the largest size that shows it whole, so `/NeedAppearances` is off: a viewer that redrew on
+opening would use its own Latin-1 Helvetica (« ? » for an emoji). Viewers redraw a field once
+someone types in it. No `/MaxLen`: long answers wrap and scroll. No radio buttons: Preview on
+macOS loses them.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.forms import spec
+from pipeline.forms.appearance import draw_value, fix_to_unicode, unicode_text
 from pipeline.forms.content import Form
 from pipeline.pdf.fonts import house_fonts as _fonts
 
@@ -190,15 +195,24 @@ def _field_block(form: Form, f: spec.Field, label_w: float) -> _Block:
 
 def _widget(c, name: str, f: spec.Field, value: str, x: float, y: float, w: float, h: float) -> None:
     from reportlab.lib.colors import HexColor
+    from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFObjectReference, xObjectName
 
-    # ReportLab's appearance streams are Latin-1: the exact value is set by _finish, and viewers
-    # redraw it (NeedAppearances)
+    # no length limit (reportlab's default /MaxLen 100 cut what tutors type); the tooltip and the value
+    # are written again as Unicode by _finish, and the appearance is drawn here with the house font
+    multiline = f.kind == spec.LONGTEXT
     c.acroForm.textfield(
         name=name, tooltip=_latin1(f.label[:200]), value=_latin1(value), x=x, y=y, width=w, height=h,
         fontName="Helvetica", fontSize=10, borderWidth=0.6, borderColor=HexColor(BORDER),
         fillColor=HexColor(FIELD_FILL), textColor=HexColor("#000000"), forceBorder=True,
-        fieldFlags="multiline" if f.kind == spec.LONGTEXT else "",
+        fieldFlags="multiline" if multiline else "", maxlen=None,
     )
+    if value:
+        form = f"ap{len(c.acroForm.fields)}"
+        c.beginForm(form, 0, 0, w, h)
+        draw_value(c, value, w, h, multiline, _fonts()[0], FIELD_FILL, BORDER)
+        c.endForm()
+        annot = c._doc.idToObject[c.acroForm.fields[-1].name]
+        annot.dict["AP"] = PDFDictionary({"N": PDFObjectReference(xObjectName(form))})
 
 
 def _latin1(text: str) -> str:
@@ -244,6 +258,8 @@ def _draw(form: Form, blocks: list[_Block], pages: list[list[_Block]]) -> bytes:
         c.setFillColor(GREY)
         c.drawString(LEFT, 1.15 * CM, "Formulaire copar — à renvoyer rempli à l'équipe pédagogique")
         c.drawRightString(RIGHT, 1.15 * CM, f"Page {n} sur {len(pages)}")
+        c.setFont(regular, 6.5)  # read back from the text of a printed form (pipeline/forms/printed.py)
+        c.drawString(LEFT, 0.8 * CM, identity_line(form.identity))
         y = TOP
         for block in page:
             block.draw(c, y)
@@ -251,6 +267,12 @@ def _draw(form: Form, blocks: list[_Block], pages: list[list[_Block]]) -> bytes:
         c.showPage()
     c.save()
     return buffer.getvalue()
+
+
+def identity_line(identity: spec.Identity) -> str:
+    """The identity as printed in every page's footer: « copar bilan · n° 22004512 · période 4 · … »."""
+    return (f"copar {identity.type} · n° {identity.numero} · période {identity.periode or 0} · "
+            f"promotion {identity.annee} · version {identity.version}")
 
 
 def _js(code: str):
@@ -274,8 +296,13 @@ def _finish(form: Form, raw: bytes) -> bytes:
             f = kinds.get(name)
             if f is None:
                 continue
-            if name in values:
-                widget[NameObject("/V")] = TextStringObject(values[name])
+            widget.pop(NameObject("/MaxLen"), None)
+            widget[NameObject("/TU")] = unicode_text(f.label)
+            if name in values:  # reportlab wrote them in Latin-1 (« ? » for the rest)
+                widget[NameObject("/V")] = unicode_text(values[name])
+                widget[NameObject("/DV")] = unicode_text(values[name])
+            if f.kind == spec.LONGTEXT:  # auto size: a viewer that redraws shrinks a long answer to fit
+                widget[NameObject("/DA")] = TextStringObject("/Helv 0 Tf 0 g")
             actions = DictionaryObject()
             if f.kind == spec.NUMBER:
                 actions[NameObject("/K")] = _js("AFNumber_Keystroke(2, 3, 0, 0, \"\", true);")
@@ -286,9 +313,10 @@ def _finish(form: Form, raw: bytes) -> bytes:
                 actions[NameObject("/F")] = _js("AFDate_FormatEx(\"dd/mm/yyyy\");")
             if actions:
                 widget[NameObject("/AA")] = actions
+    fix_to_unicode(writer)
     acroform = writer._root_object["/AcroForm"].get_object()
     assert isinstance(acroform, DictionaryObject)
-    acroform[NameObject("/NeedAppearances")] = BooleanObject(True)
+    acroform[NameObject("/NeedAppearances")] = BooleanObject(False)  # ours are right: keep Carlito and emoji
     writer.add_metadata({INFO_KEY: form.identity.to_json(), "/Keywords": f"copar formulaire {form.identity.type}",
                          "/Creator": "copar"})
     from pypdf.xmp import XmpInformation
@@ -296,6 +324,9 @@ def _finish(form: Form, raw: bytes) -> bytes:
     xmp = XmpInformation.create()  # the same identity in XMP (dc:identifier), for tools that rewrite /Info
     xmp.dc_identifier = form.identity.to_json()
     writer.xmp_metadata = xmp
+    metadata = writer.root_object["/Metadata"].get_object()
+    assert isinstance(metadata, DictionaryObject)
+    metadata.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

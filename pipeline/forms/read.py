@@ -50,7 +50,7 @@ def read_file(path: Path, ds: Dataset, max_bytes: int = guard.RETURN_MAX_MB * 2*
 def parse_file(path: Path, kind: str, ds: Dataset) -> list[Return]:
     """The returns of a file of a known kind (see guard.precheck); no bound of its own."""
     if kind == guard.PDF:
-        return [_read_pdf(path)]
+        return [_read_pdf(path, ds)]
     if kind == guard.ZIP:
         try:
             names = set(zipfile.ZipFile(path).namelist())
@@ -92,7 +92,7 @@ def clean(ret: Return) -> Return:
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def _read_pdf(path: Path) -> Return:
+def _read_pdf(path: Path, ds: Dataset) -> Return:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -123,8 +123,13 @@ def _read_pdf(path: Path) -> Return:
         v = value.get("/V")
         if not _blank(v):
             answers[parsed[3]] = str(v)
-    if not named:
-        raise Rejected("PDF sans champ de formulaire copar : ce n'est pas un formulaire produit par « copar forms »")
+    if not named:  # printed or flattened: read from the text copar drew
+        from pipeline.forms.printed import WHERE, NotPrinted, read_printed
+
+        try:
+            return Return(path, *read_printed(path, ds), where=WHERE)
+        except NotPrinted as exc:
+            raise Rejected(str(exc)) from exc
     if len(named) > 1:
         raise Rejected("PDF mêlant les champs de plusieurs formulaires : renvoyez chaque formulaire séparément")
     form_type, numero, periode = named.pop()
