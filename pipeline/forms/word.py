@@ -25,6 +25,9 @@ CUSTOM_PART = "/docProps/custom.xml"
 CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
 PROPERTY = spec.MARKER
+# what an empty answer shows (`w:showingPlcHdr`): a click selects it, typing replaces it; never read back
+PLACEHOLDER = "Cliquez ici pour écrire…"
+PLACEHOLDER_COLOR = "767676"
 TEMPLATES = {spec.BILAN: "bilan.docx", spec.COMPTE_RENDU: "compte_rendu.docx", spec.GRILLE: "grille.docx"}
 
 
@@ -133,10 +136,16 @@ def _control(paragraph: Any, tag: str, alias: str, value: str, n: int) -> None:
     props.append(_el("w:tag", val=tag))
     props.append(_el("w:id", val=str(100 + n)))
     props.append(_el("w:lock", val="sdtLocked"))
+    if not value:
+        props.append(_el("w:showingPlcHdr"))
     sdt.append(props)
     content = _el("w:sdtContent")
-    for i, line in enumerate(value.split("\n")):
+    for i, line in enumerate(value.split("\n") if value else [PLACEHOLDER]):
         r = _el("w:r")
+        if not value:
+            rpr = _el("w:rPr")
+            rpr.append(_el("w:color", val=PLACEHOLDER_COLOR))
+            r.append(rpr)
         if i:
             r.append(_el("w:br"))
         t = _el("w:t")
@@ -150,8 +159,11 @@ def _control(paragraph: Any, tag: str, alias: str, value: str, n: int) -> None:
 
 
 def _protect(document: Any) -> None:
+    """« Filling in forms » protection: Word and LibreOffice 7.4 both let a person type only in the
+    content controls. (`readOnly` with editable ranges opens read-only in LibreOffice, and its
+    « Modifier le document » then unlocks everything, the identity table included.)"""
     settings = document.settings.element
-    settings.append(_el("w:documentProtection", edit="readOnly", enforcement="1"))
+    settings.append(_el("w:documentProtection", edit="forms", enforcement="1"))
 
 
 def _with_custom_property(data: bytes, name: str, value: str) -> bytes:
