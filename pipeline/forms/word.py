@@ -1,13 +1,20 @@
 """The Word form: the matching document's template (house style, header, footer), a body of
 content controls.
 
-Each answer is one inline `w:sdt` in a paragraph of its own, tagged with the field's name
-(`copar__bilan__22004512__2__activites`, as in the PDF) and surrounded by an editable range
-(`w:permStart`/`w:permEnd`); the document is otherwise read-only (`w:documentProtection`), so
-a tutor types only in the controls. The identity is a custom document property. LibreOffice
-7.4 keeps the controls, their order, the line breaks (Maj+Entrée) and the custom properties
-when it saves the file, but drops the tags: `read` then maps the controls by order, checked against the
-form's field count.
+Each answer is one inline rich-text `w:sdt` in a paragraph of its own, tagged with the field's
+name (`copar__bilan__22004512__2__activites`, as in the PDF) and surrounded by an editable range
+(`w:permStart`/`w:permEnd`). An empty control shows a placeholder (`w:showingPlcHdr`, « Cliquez
+ici pour écrire… »): a click in Word or LibreOffice Writer lands inside it and selects it, typing
+replaces it (a zero-width control put the cursor outside, and the typing was lost). The document
+is protected for « filling in forms » (`w:edit="forms"`): Word and LibreOffice 7.4 both accept
+typing only in the controls (`readOnly` opened read-only in LibreOffice, and « Modifier le
+document » then unlocked everything). The identity is a custom document property, never the
+visible table. LibreOffice 7.4 keeps the controls, their order, the line breaks (Maj+Entrée),
+the protection and the custom properties when it saves the file, but drops the tags and keeps
+`w:showingPlcHdr` after a person typed over the placeholder: `read` maps the controls by order,
+checked against the form's field count, removes the placeholder's words wherever they remain and
+adds what was typed beside a control (before or after it in its paragraph, or in paragraphs added
+under it), so nothing typed is dropped.
 """
 
 from __future__ import annotations
