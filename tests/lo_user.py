@@ -75,10 +75,10 @@ class User:
     def do(self, command, **args):
         self.helper.executeDispatch(self.frame, command, "", 0, tuple(_prop(k, v) for k, v in args.items()))
 
-    def type(self, text):
+    def type(self, text, enter=False):
         for i, line in enumerate(text.split("\n")):
             if i:
-                self.do(".uno:InsertLinebreak")  # Maj+Entrée
+                self.do(".uno:InsertPara" if enter else ".uno:InsertLinebreak")  # Entrée, Maj+Entrée
             if line:
                 self.do(".uno:InsertText", Text=line)
 
@@ -131,7 +131,7 @@ def writer(user, job):
             view.goRight(len(before), True)  # LibreOffice selects the placeholder on a click
         elif step["at"] == "end":
             user.do(".uno:GoRight", Count=len(before))  # → until the end of the pre-filled answer
-        user.type(step["text"])
+        user.type(step["text"], step.get("enter", False))
     if job.get("intrude"):
         view.gotoRange(document.getText().getStart(), False)
         user.type(job["intrude"])

@@ -114,6 +114,17 @@ def test_word_collect_reads_text_typed_beside_a_control_never_the_placeholder(co
         paragraph.addnext(more)
         content = retours.find(f"{W}sdtContent")
         content.append(_run(" puis la suite"))  # typed after the placeholder, inside the control
+        # Entrée in Word: the control grows into a block of paragraphs, in place of its paragraph
+        processus = sdts["processus"]
+        block = processus.getparent()
+        block.addprevious(processus)
+        block.getparent().remove(block)
+        content = processus.find(f"{W}sdtContent")
+        for child in list(content):
+            content.remove(child)
+        for text in ("Par étapes.", "Puis ensemble."):
+            etree.SubElement(content, f"{W}p").append(_run(text))
+        processus.find(f"{W}sdtPr").remove(processus.find(f"{W}sdtPr/{W}showingPlcHdr"))
 
     _edit_docx(untouched, beside)
     r = copar("collect", returned, promo, "-o", out)
@@ -122,7 +133,7 @@ def test_word_collect_reads_text_typed_beside_a_control_never_the_placeholder(co
     t = ds.tripartite_of("22004587") if ds else None
     assert t is not None and str(t.date) == "2024-06-06"
     assert t.realisations == "Avant.  Après.\nParagraphe suivant."  # the placeholder between, dropped
-    assert t.retours == "puis la suite" and t.processus in (None, "")
+    assert (t.retours, t.processus, t.apprentissages) == ("puis la suite", "Par étapes.\nPuis ensemble.", "")
 
 
 @pytest.mark.soffice
@@ -159,7 +170,7 @@ def test_word_form_typed_in_libreoffice_writer(copar, promo: Path, tmp_path: Pat
     shutil.rmtree(returned)
     returned.mkdir()
     seen = _lo_user({"kind": "writer", "in": str(prefilled), "out": str(returned / "suite.docx"), "typing": [
-        {"control": 1, "text": " Suite tapée à la fin.\nEt une ligne.", "at": "end"},
+        {"control": 1, "text": " Suite tapée à la fin.\nEt une ligne.", "at": "end", "enter": True},  # Entrée
         {"control": 2, "text": "Forum des associations.", "at": "click"}]}, tmp_path)
     before = seen["controls"][1]["text"]
     assert before.startswith("Observation de deux réunions")
