@@ -125,6 +125,9 @@ def test_word_collect_reads_text_typed_beside_a_control_never_the_placeholder(co
         for text in ("Par étapes.", "Puis ensemble."):
             etree.SubElement(content, f"{W}p").append(_run(text))
         processus.find(f"{W}sdtPr").remove(processus.find(f"{W}sdtPr/{W}showingPlcHdr"))
+        # emptied in Word, which puts its own placeholder back
+        content = sdts["apprentissages"].find(f"{W}sdtContent")
+        content.find(f".//{W}t").text = "Cliquez ou appuyez ici pour entrer du texte."
 
     _edit_docx(untouched, beside)
     r = copar("collect", returned, promo, "-o", out)
@@ -241,6 +244,11 @@ def test_workbook_identity_is_checked_by_its_fingerprint(copar, promo: Path, tmp
     assert r.exit_code == 1
     assert ("montre.xlsx rejeté — classeur-formulaire modifié : ligne 4 : l'identité de l'étudiant·e (colonnes "
             "grisées ou feuille cachée) a été modifiée") in _flat(r.output)
+    hidden["B4"] = wb["Formulaire"]["A4"] = "22008845"
+    hidden["F4"] = None  # a workbook form made before the fingerprint, or a cleared cell
+    wb.save(returned / "montre.xlsx")
+    r = copar("collect", returned, promo, "-o", out, "--simulation")
+    assert "ligne 4 : pas d'empreinte d'identité" in _flat(r.output)
 
 
 @pytest.mark.soffice

@@ -139,6 +139,9 @@ def _sdt_text(sdt: Any) -> str:
 
 
 _TEXT = (f"{_W}t", f"{_W}br", f"{_W}tab", f"{_W}cr")
+# the text Word puts back in a control emptied by its user, while it shows `w:showingPlcHdr`
+_WORD_PLACEHOLDERS = ("Cliquez ou appuyez ici pour entrer du texte.", "Cliquez ici pour taper du texte.",
+                      "Click or tap here to enter text.", "Click here to enter text.")
 _HEADINGS = ("Heading", "Titre", "Title", "Subtitle", "Sous-titre")
 
 
@@ -152,6 +155,8 @@ def _answer_text(sdt: Any) -> str:
     from pipeline.forms.word import PLACEHOLDER
 
     inner = _sdt_text(sdt).replace(PLACEHOLDER, "")
+    if sdt.find(f"{_W}sdtPr/{_W}showingPlcHdr") is not None and inner.strip() in _WORD_PLACEHOLDERS:
+        inner = ""
     paragraph = sdt.getparent()
     if paragraph is None or paragraph.tag != f"{_W}p":
         return inner

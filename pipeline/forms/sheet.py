@@ -118,7 +118,7 @@ def workbook_bytes(forms: list[Form]) -> bytes:
         area = f"{letter}2:{letter}{last}"
         if f.kind == spec.NUMBER:
             dv = DataValidation(type="custom", formula1=_note_rule(letter, f.maximum or 0), allow_blank=True)
-            dv.error = f"Une note va de 0 à {f.maximum:g}, par demi-point (par exemple 2,5)."
+            dv.error = f"Une note va de 0 à {f.maximum:g}, par demi-point (2,5 ou 2.5 selon la langue du tableur)."
             dv.promptTitle, dv.prompt = "Note", f"De 0 à {f.maximum:g}, par demi-point."
             dv.showInputMessage = True
         elif f.kind == spec.DATE:
@@ -194,7 +194,12 @@ def read_rows(wb: Any) -> list[tuple[int, spec.Identity, dict[str, Any]]] | None
             raise ValueError(f"ligne {r} : le N° étudiant ne correspond plus à l'identité du formulaire "
                              "(lignes triées ou modifiées)")
         cells = [ws.cell(r, c).value for c in range(1, n_identity + 1)]
-        if _cell_text(hidden.cell(r, FINGERPRINT_COLUMN).value) != fingerprint(r, identity, cells):
+        stored = _cell_text(hidden.cell(r, FINGERPRINT_COLUMN).value)
+        if not stored:
+            raise ValueError(f"ligne {r} : pas d'empreinte d'identité (classeur produit par une version plus "
+                             "ancienne de copar ou feuille cachée modifiée) ; renvoyez un formulaire produit "
+                             "aujourd'hui par « copar forms »")
+        if stored != fingerprint(r, identity, cells):
             raise ValueError(f"ligne {r} : l'identité de l'étudiant·e (colonnes grisées ou feuille cachée) a été "
                              "modifiée ; renvoyez le classeur tel qu'il a été envoyé, seules les colonnes de "
                              "réponse se remplissent")
