@@ -19,7 +19,8 @@ protection should refuse both). Saved with the « Word 2007-365 » filter.
 Calc job: {"kind": "calc", "in": …, "out": …, "typing": [{"cell": "E4", "text": "2,5"}],
 "validations": ["E4", …]}: each cell is selected (Ctrl+G) and the text entered as typed in the
 input line (`.uno:EnterString`), parsed with the profile's locale (fr-FR); then each listed cell's
-value and its validation rule are reported. Saved with the « Excel 2007-365 » filter.
+value and its validation rule are reported, and the cells Calc marks invalid (Détective ▸ Marquer les
+données incorrectes). Saved with the « Excel 2007-365 » filter, and to "pdf" if given.
 """
 
 import json
@@ -166,6 +167,8 @@ def calc(user, job):
                              for i in range(circles.getCount()))
     user.do(".uno:ClearArrows")
     document.storeToURL(uno.systemPathToFileUrl(job["out"]), (_prop("FilterName", "Calc MS Excel 2007 XML"),))
+    if job.get("pdf"):  # Fichier ▸ Exporter au format PDF: the print set-up decides the pages
+        document.storeToURL(uno.systemPathToFileUrl(job["pdf"]), (_prop("FilterName", "calc_pdf_Export"),))
     document.close(True)
     return seen
 

@@ -13,6 +13,7 @@ from typing import Any
 import openpyxl
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from pipeline.forms.word import PLACEHOLDER
 from pipeline.pdf.listener import uno_python
@@ -261,8 +262,12 @@ def test_workbook_form_typed_in_calc_fr(copar, promo: Path, tmp_path: Path) -> N
                                      "Présentation claire ; échanges riches."], strict=True))
     typing = [{"cell": f"{col}4", "text": text} for col, text in row4.items()]
     typing += [{"cell": "F5", "text": "4"}, {"cell": "G5", "text": "1,25"}, {"cell": "A6", "text": "99999999"}]
+    printed = tmp_path / "jury-b.pdf"
     seen = _lo_user({"kind": "calc", "in": str(path), "out": str(returned / "calc.xlsx"), "typing": typing,
-                     "validations": ["E4", "N4", "F5", "G5", "A6"]}, tmp_path)
+                     "validations": ["E4", "N4", "F5", "G5", "A6"], "pdf": str(printed)}, tmp_path)
+    pages = PdfReader(printed).pages
+    assert len(pages) == 6 and all(p.mediabox.width > p.mediabox.height for p in pages)  # a landscape page each
+    assert "Camille" in pages[0].extract_text() and "Khady" in pages[5].extract_text()
     cells = seen["cells"]
     assert (cells["E4"]["value"], cells["E4"]["is_value"], cells["N4"]["value"]) == (2.5, True, 7.5)  # 2,5 read as 2.5
     assert cells["F5"]["rule"]["type"] == "CUSTOM" and cells["F5"]["rule"]["error_style"] == "STOP"

@@ -27,6 +27,7 @@ HIDDEN = spec.MARKER
 IDENTITY_COLUMNS = (("numero", "N° étudiant", 13), ("nom", "Nom", 16), ("prenom", "Prénom", 14),
                     ("structure", "Structure d'accueil", 28))
 HIDDEN_HEADER = ("type", "numero", "periode", "annee", "version")
+ROW_HEIGHT = 96  # points: a few lines of an answer on screen, room to read it on the printed page
 FINGERPRINT_COLUMN = len(HIDDEN_HEADER) + 1  # in the hidden sheet, after the identity
 
 
@@ -135,6 +136,10 @@ def workbook_bytes(forms: list[Form]) -> bytes:
     for col, (_, _, width) in enumerate(IDENTITY_COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = ws.cell(2, n_identity + 1)
+    # explicit heights: LibreOffice does not fit a wrapped row's height to its text on opening
+    ws.row_dimensions[1].height = 64
+    for r in range(2, last + 1):
+        ws.row_dimensions[r].height = ROW_HEIGHT
     ws.protection.sheet = True
     ws.protection.formatCells = False
     ws.protection.formatRows = False
