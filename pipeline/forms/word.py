@@ -65,8 +65,9 @@ def docx_bytes(form: Form, common: dict[str, Any], templates: Path | None = None
     document = _base(form, common, templates)
     document.add_paragraph(form.title, style="Title")
     document.add_paragraph(form.subtitle, style="Subtitle")
-    _note(document, "Écrivez dans les cases grisées (contrôles de contenu), enregistrez le document au format Word "
-                    "(.docx) et renvoyez-le : le reste du document est protégé.")
+    _note(document, "Cliquez dans chaque case grisée (« Cliquez ici pour écrire… ») et écrivez ; Maj+Entrée pour "
+                    "aller à la ligne. Enregistrez le document au format Word (.docx) et renvoyez-le : le reste du "
+                    "document est protégé.")
     table = document.add_table(rows=0, cols=2)
     _table_style(document, table)
     from docx.shared import Cm
