@@ -253,23 +253,27 @@ def test_workbook_identity_is_checked_by_its_fingerprint(copar, promo: Path, tmp
 
 
 @pytest.mark.soffice
-def test_workbook_form_typed_in_calc_fr(copar, promo: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("locale", "comma"), [("fr-FR", ","), ("en-US", ".")])
+def test_workbook_form_typed_in_calc(copar, promo: Path, tmp_path: Path, locale: str, comma: str) -> None:
     out = tmp_path / "out"
     path = _form(copar, promo, out, "--type", "grille", "--format", "xlsx")
     returned = tmp_path / "retours"
     returned.mkdir()
-    row4 = dict(zip("EFGHIJKLMNOP", ["2,5", "2", "1,5", "1,5", "2", "1,5", "1,5", "1,5", "1", "7,5", "7,5",
-                                     "Présentation claire ; échanges riches."], strict=True))
+    notes = ["2,5", "2", "1,5", "1,5", "2", "1,5", "1,5", "1,5", "1", "7,5", "7,5"]
+    row4 = dict(zip("EFGHIJKLMNOP", [n.replace(",", comma) for n in notes] + ["Présentation claire ; échanges riches."],
+                    strict=True))
     typing = [{"cell": f"{col}4", "text": text} for col, text in row4.items()]
-    typing += [{"cell": "F5", "text": "4"}, {"cell": "G5", "text": "1,25"}, {"cell": "A6", "text": "99999999"}]
-    printed = tmp_path / "jury-b.pdf"
-    seen = _lo_user({"kind": "calc", "in": str(path), "out": str(returned / "calc.xlsx"), "typing": typing,
-                     "validations": ["E4", "N4", "F5", "G5", "A6"], "pdf": str(printed)}, tmp_path)
-    pages = PdfReader(printed).pages
+    typing += [{"cell": "F5", "text": "4"}, {"cell": "G5", "text": f"1{comma}25"}, {"cell": "A6", "text": "99999999"}]
+    seen = _lo_user({"kind": "calc", "locale": locale, "in": str(path), "out": str(returned / "calc.xlsx"),
+                     "typing": typing, "validations": ["E4", "N4", "F5", "G5", "A6"]}, tmp_path)
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path / "printed"), str(returned / "calc.xlsx")], check=True,
+                   capture_output=True, timeout=180)
+    pages = PdfReader(tmp_path / "printed" / "calc.pdf").pages
     assert len(pages) == 6 and all(p.mediabox.width > p.mediabox.height for p in pages)  # a landscape page each
     assert "Camille" in pages[0].extract_text() and "Khady" in pages[5].extract_text()
     cells = seen["cells"]
-    assert (cells["E4"]["value"], cells["E4"]["is_value"], cells["N4"]["value"]) == (2.5, True, 7.5)  # 2,5 read as 2.5
+    assert (cells["E4"]["value"], cells["E4"]["is_value"], cells["N4"]["value"]) == (2.5, True, 7.5)  # a number
     assert cells["F5"]["rule"]["type"] == "CUSTOM" and cells["F5"]["rule"]["error_style"] == "STOP"
     assert seen["invalid"] == ["F5", "G5"]  # Calc's own check: 4 on a 3-point criterion, a quarter point
     assert cells["A6"]["string"] == "18006539"  # the N° is locked
@@ -282,3 +286,23 @@ def test_workbook_form_typed_in_calc_fr(copar, promo: Path, tmp_path: Path) -> N
     assert ds is not None and sum(ds.notes_of("22008845").values()) == 15
     d = ds.defense_of("22008845")
     assert d is not None and (d.note_rapport, d.note_soutenance) == (7.5, 7.5)
+
+
+@pytest.mark.soffice
+def test_workbook_bilan_dates_typed_in_calc_fr(copar, promo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    r = copar("forms", promo, "-o", out, "--type", "bilan", "--periode", "6", "--format", "xlsx")
+    assert r.exit_code == 0, r.output
+    path = out / "formulaires" / "bilan-periode-6" / "tuteur-l-hote-gaelle" / "tuteur-l-hote-gaelle.xlsx"
+    returned = tmp_path / "retours"
+    returned.mkdir()
+    seen = _lo_user({"kind": "calc", "in": str(path), "out": str(returned / "calc.xlsx"), "validations": ["F2", "F3"],
+                     "typing": [{"cell": "F2", "text": "14/06/2024"}, {"cell": "G2", "text": "Bilan de l'atelier."},
+                                {"cell": "F3", "text": "fin juin"}]}, tmp_path)
+    assert (seen["cells"]["F2"]["is_value"], seen["cells"]["F2"]["string"]) == (True, "14/06/2024")
+    assert seen["invalid"] == ["F3"]  # a date, not words
+    r = copar("collect", returned, promo, "-o", out)
+    assert "calc.xlsx bilan, période 6 — Aïssatou N'Diaye (22004512), ligne 2 ajouté" in _flat(r.output), r.output
+    ds, _ = check(promo)
+    review = ds.reviews_of("22004512")[6] if ds else None
+    assert review is not None and (str(review.date), review.activites) == ("2024-06-14", "Bilan de l'atelier.")
