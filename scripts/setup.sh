@@ -8,12 +8,13 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 # fonts-symbola: emoji and rare symbols typed in the workbook, which Carlito lacks
+# libreoffice-calc-nogui: the workbook forms typed in Calc (tests/test_forms_office.py)
 # python3-uno: LibreOffice's UNO bridge for the system Python; each conversion worker keeps one
-# LibreOffice running through it instead of starting one per call (pipeline/pdf/listener.py)
+# LibreOffice running through it instead of starting one per call (pipeline/libreoffice/listener.py)
 # chromium, gir1.2-poppler-0.18, python3-gi: the tests that type into copar's PDF forms in real
 # viewers (tests/test_pdf_viewers.py): PDF.js's viewer in Debian's Chromium driven by playwright
 # (never `playwright install`), Poppler through the system python3
-APT_PACKAGES="libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-symbola poppler-utils chromium gir1.2-poppler-0.18 python3-gi"
+APT_PACKAGES="libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-symbola poppler-utils chromium gir1.2-poppler-0.18 python3-gi"
 
 missing=""
 for pkg in $APT_PACKAGES; do

@@ -154,7 +154,11 @@ def _xml(data: bytes) -> Any:
     return guard.parse_xml(data)
 
 
-_TEXT_TAGS = {f"{_W}t": None, f"{_W}br": "\n", f"{_W}tab": "\t", f"{_W}cr": "\n"}
+def _text(elements: Any) -> str:
+    parts = []
+    for el in elements:
+        parts.append(el.text or "" if el.tag == f"{_W}t" else ("\t" if el.tag == f"{_W}tab" else "\n"))
+    return "".join(parts)
 
 
 def _sdt_text(sdt: Any) -> str:
@@ -162,14 +166,49 @@ def _sdt_text(sdt: Any) -> str:
     if content is None:
         return ""
     paragraphs = content.findall(f".//{_W}p") or [content]
-    lines = []
-    for p in paragraphs:
-        parts = []
-        for el in p.iter():
-            if el.tag in _TEXT_TAGS:
-                parts.append(_TEXT_TAGS[el.tag] or el.text or "")
-        lines.append("".join(parts))
-    return "\n".join(lines)
+    return "\n".join(_text(p.iter(*_TEXT)) for p in paragraphs)
+
+
+_TEXT = (f"{_W}t", f"{_W}br", f"{_W}tab", f"{_W}cr")
+# the text Word puts back in a control emptied by its user, while it shows `w:showingPlcHdr`
+_WORD_PLACEHOLDERS = ("Cliquez ou appuyez ici pour entrer du texte.", "Cliquez ici pour taper du texte.",
+                      "Click or tap here to enter text.", "Click here to enter text.")
+_HEADINGS = ("Heading", "Titre", "Title", "Subtitle", "Sous-titre")
+
+
+def _answer_text(sdt: Any) -> str:
+    """The control's text without the placeholder, with what was typed beside it: before or after it in
+    its paragraph, and in the paragraphs that follow until the next heading or control.
+
+    LibreOffice 7.4 keeps `w:showingPlcHdr` after a person typed over the placeholder, so the flag says
+    nothing: the placeholder's own words are removed wherever they remain.
+    """
+    from pipeline.forms.word import PLACEHOLDER
+
+    inner = _sdt_text(sdt).replace(PLACEHOLDER, "")
+    if sdt.find(f"{_W}sdtPr/{_W}showingPlcHdr") is not None and inner.strip() in _WORD_PLACEHOLDERS:
+        inner = ""
+    paragraph = sdt.getparent()
+    if paragraph is None or paragraph.tag != f"{_W}p":
+        return inner
+    inside = set(sdt.iter())
+    before: list[Any] = []
+    after: list[Any] = []
+    side = before
+    for el in paragraph.iter():
+        if el is sdt:
+            side = after
+        elif el not in inside and el.tag in _TEXT:
+            side.append(el)
+    lines = [_text(before) + inner + _text(after)]
+    following = paragraph.getnext()
+    while following is not None and following.tag == f"{_W}p" and following.find(f".//{_W}sdt") is None:
+        style = following.find(f"{_W}pPr/{_W}pStyle")
+        if style is not None and style.get(f"{_W}val", "").startswith(_HEADINGS):
+            break
+        lines.append(_text(following.iter(*_TEXT)))
+        following = following.getnext()
+    return "\n".join(lines).replace(PLACEHOLDER, "")
 
 
 def _read_docx(path: Path, ds: Dataset) -> Return:
@@ -204,13 +243,13 @@ def _read_docx(path: Path, ds: Dataset) -> Return:
     if any(tags):
         for sdt, tag in zip(sdts, tags, strict=True):
             if tag and (tag[0], tag[1], tag[2]) == (identity.type, identity.numero, identity.periode):
-                answers[tag[3]] = _sdt_text(sdt)
+                answers[tag[3]] = _answer_text(sdt)
     else:  # re-saved by LibreOffice, which drops the tags but keeps the controls in order
         keys = [f.key for f in spec.fields(identity.type, ds)]
         if len(sdts) != len(keys):
             raise Rejected(f"document Word dont les champs ne correspondent plus au formulaire ({len(sdts)} "
                            f"champs au lieu de {len(keys)}) : des champs ont été supprimés ou ajoutés")
-        answers = {key: _sdt_text(sdt) for key, sdt in zip(keys, sdts, strict=True)}
+        answers = {key: _answer_text(sdt) for key, sdt in zip(keys, sdts, strict=True)}
     return Return(path, identity, {k: v for k, v in answers.items() if not _blank(v)})
 
 

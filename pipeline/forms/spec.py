@@ -74,9 +74,10 @@ def fields(form_type: str, ds: Dataset) -> tuple[Field, ...]:
         Field(f"{NOTE_PREFIX}{i}", c.critere, NUMBER, f"de 0 à {c.points:g}", c.points, c.section)
         for i, c in enumerate(ds.criteria, start=1)
     )
+    total = f"rapport + soutenance = total des critères, sur {sum(c.points for c in ds.criteria):g}"
     return (*criteria,
-            Field("note_rapport", "Note du rapport de mission", NUMBER, "sur 20", 20.0),
-            Field("note_soutenance", "Note de la soutenance", NUMBER, "sur 20", 20.0),
+            Field("note_rapport", "Note du rapport de mission", NUMBER, total, 20.0),
+            Field("note_soutenance", "Note de la soutenance", NUMBER, total, 20.0),
             Field("appreciation", "Appréciation du jury", LONGTEXT))
 
 

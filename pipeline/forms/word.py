@@ -1,13 +1,20 @@
 """The Word form: the matching document's template (house style, header, footer), a body of
 content controls.
 
-Each answer is one inline `w:sdt` in a paragraph of its own, tagged with the field's name
-(`copar__bilan__22004512__2__activites`, as in the PDF) and surrounded by an editable range
-(`w:permStart`/`w:permEnd`); the document is otherwise read-only (`w:documentProtection`), so
-a tutor types only in the controls. The identity is a custom document property. LibreOffice
-7.4 keeps the controls, their order, the line breaks (Maj+Entrée) and the custom properties
-when it saves the file, but drops the tags: `read` then maps the controls by order, checked against the
-form's field count.
+Each answer is one inline rich-text `w:sdt` in a paragraph of its own, tagged with the field's
+name (`copar__bilan__22004512__2__activites`, as in the PDF) and surrounded by an editable range
+(`w:permStart`/`w:permEnd`). An empty control shows a placeholder (`w:showingPlcHdr`, « Cliquez
+ici pour écrire… »): a click in Word or LibreOffice Writer lands inside it and selects it, typing
+replaces it (a zero-width control put the cursor outside, and the typing was lost). The document
+is protected for « filling in forms » (`w:edit="forms"`): Word and LibreOffice 7.4 both accept
+typing only in the controls (`readOnly` opened read-only in LibreOffice, and « Modifier le
+document » then unlocked everything). The identity is a custom document property, never the
+visible table. LibreOffice 7.4 keeps the controls, their order, the line breaks (Maj+Entrée),
+the protection and the custom properties when it saves the file, but drops the tags and keeps
+`w:showingPlcHdr` after a person typed over the placeholder: `read` maps the controls by order,
+checked against the form's field count, removes the placeholder's words wherever they remain and
+adds what was typed beside a control (before or after it in its paragraph, or in paragraphs added
+under it), so nothing typed is dropped.
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ CUSTOM_PART = "/docProps/custom.xml"
 CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
 PROPERTY = spec.MARKER
+# what an empty answer shows (`w:showingPlcHdr`): a click selects it, typing replaces it; never read back
+PLACEHOLDER = "Cliquez ici pour écrire…"
+PLACEHOLDER_COLOR = "767676"
 TEMPLATES = {spec.BILAN: "bilan.docx", spec.COMPTE_RENDU: "compte_rendu.docx", spec.GRILLE: "grille.docx"}
 
 
@@ -55,8 +65,9 @@ def docx_bytes(form: Form, common: dict[str, Any], templates: Path | None = None
     document = _base(form, common, templates)
     document.add_paragraph(form.title, style="Title")
     document.add_paragraph(form.subtitle, style="Subtitle")
-    _note(document, "Écrivez dans les cases grisées (contrôles de contenu), enregistrez le document au format Word "
-                    "(.docx) et renvoyez-le : le reste du document est protégé.")
+    _note(document, "Cliquez dans chaque case grisée (« Cliquez ici pour écrire… ») et écrivez ; Maj+Entrée pour "
+                    "aller à la ligne. Enregistrez le document au format Word (.docx) et renvoyez-le : le reste du "
+                    "document est protégé.")
     table = document.add_table(rows=0, cols=2)
     _table_style(document, table)
     from docx.shared import Cm
@@ -133,10 +144,16 @@ def _control(paragraph: Any, tag: str, alias: str, value: str, n: int) -> None:
     props.append(_el("w:tag", val=tag))
     props.append(_el("w:id", val=str(100 + n)))
     props.append(_el("w:lock", val="sdtLocked"))
+    if not value:
+        props.append(_el("w:showingPlcHdr"))
     sdt.append(props)
     content = _el("w:sdtContent")
-    for i, line in enumerate(value.split("\n")):
+    for i, line in enumerate(value.split("\n") if value else [PLACEHOLDER]):
         r = _el("w:r")
+        if not value:
+            rpr = _el("w:rPr")
+            rpr.append(_el("w:color", val=PLACEHOLDER_COLOR))
+            r.append(rpr)
         if i:
             r.append(_el("w:br"))
         t = _el("w:t")
@@ -150,8 +167,11 @@ def _control(paragraph: Any, tag: str, alias: str, value: str, n: int) -> None:
 
 
 def _protect(document: Any) -> None:
+    """« Filling in forms » protection: Word and LibreOffice 7.4 both let a person type only in the
+    content controls. (`readOnly` with editable ranges opens read-only in LibreOffice, and its
+    « Modifier le document » then unlocks everything, the identity table included.)"""
     settings = document.settings.element
-    settings.append(_el("w:documentProtection", edit="readOnly", enforcement="1"))
+    settings.append(_el("w:documentProtection", edit="forms", enforcement="1"))
 
 
 def _with_custom_property(data: bytes, name: str, value: str) -> bytes:
