@@ -361,8 +361,11 @@ def _send(ctx: click.Context, request: Any, oui: bool, renvoyer: bool) -> None:
     password = os.environ.get(PASSWORD_ENV)
     if password is None and plan.settings.identifiant:
         password = click.prompt(f"Mot de passe SMTP de {plan.settings.identifiant}", hide_input=True, err=True)
-    with click.progressbar(length=todo, label="Envoi".ljust(16), file=sys.stderr) as bar:
-        result = _guard(ctx, sending.send, plan, password, lambda key: bar.update(1))
+    bar = _Bar()
+    try:
+        result = _guard(ctx, sending.send, plan, password, bar.advance, lambda: bar.start("Envoi", todo))
+    finally:
+        bar.finish()
     for line in sending.result_lines(result):
         click.echo(line)
     sys.exit(EXIT_OK if result.complete else EXIT_PROBLEMS)

@@ -23,9 +23,10 @@ from pipeline.documents import contexts as cx
 from pipeline.documents import formats as fmt
 from pipeline.documents.catalogue import Layout
 from pipeline.errors import CoparError
+from pipeline.forms import layout as forms_layout
 from pipeline.forms import spec
 from pipeline.sending import calendars as ical
-from pipeline.sending.campaigns import Draft, Options, _forms_of, _tutor, jury_members, team
+from pipeline.sending.campaigns import Attachment, Draft, _tutor, jury_members, team
 from pipeline.tracking.status import A_VENIR, EN_RETARD, INUTILISABLE, Item, follow_up
 from pipeline.workbook.model import PERIODS, Dataset, Student
 
@@ -90,7 +91,6 @@ def reminder_drafts(ds: Dataset, layout: Layout, common: dict[str, Any], out: Pa
     if form_type is None:
         raise CoparError("Précisez ce qui est à relancer : --type bilan, compte-rendu ou grille.")
     lines = owed(ds, form_type, periode, today)
-    opts = Options(out, periode)
     base = {**common, "type": form_type, "periode": periode, "aujourdhui": fmt.long_date(today)}
 
     def which(mine: list[Owed]) -> list[dict[str, str]]:  # for the journal and `copar suivi`
@@ -105,26 +105,38 @@ def reminder_drafts(ds: Dataset, layout: Layout, common: dict[str, Any], out: Pa
                     layout.juries[j.jury], jury_members(ds, j.jury), team(ds),
                     {**base, "tuteur": None, "jury": cx.jury(j), "etudiants": [_line(o, ds) for o in mine],
                      "echeance": _deadline(mine), "relance": which(mine)},
-                    _forms_of(opts, ds, _students(mine), [(spec.GRILLE, None)])))
+                    _owed_forms(out, ds, mine)))
         return drafts
     for t, students in ds.tutors():
         numbers = {s.numero for s in students}
         mine = [o for o in lines if o.student.numero in numbers]
         if mine:
-            kinds = sorted({(o.kind, o.periode) for o in mine}, key=lambda k: (k[0], k[1] or 0))
             drafts.append(Draft(
                 ical.tutor_stem(layout, t), [_tutor(t)], [],
                 {**base, "tuteur": cx.tutor(t), "jury": None, "etudiants": [_line(o, ds) for o in mine],
                  "echeance": _deadline(mine), "relance": which(mine)},
-                _forms_of(opts, ds, _students(mine), kinds)))
+                _owed_forms(out, ds, mine)))
     return drafts
 
 
-def _students(lines: list[Owed]) -> list[Student]:
-    seen: dict[str, Student] = {}
+FORMATS = (".pdf", ".docx")  # one format per form: the first `copar forms` wrote
+
+
+def _owed_forms(out: Path, ds: Dataset, lines: list[Owed]) -> list[Attachment]:
+    """The form of each thing still owed (not the ones already returned), or the recipient's workbook."""
+    result: list[Attachment] = []
     for o in lines:
-        seen.setdefault(o.student.numero, o.student)
-    return list(seen.values())
+        folder = forms_layout.recipient_folder(out, ds, o.kind, o.student, o.periode)
+        stem = forms_layout.file_stem(o.student, o.periode)
+        hint = f"copar forms --type {o.kind.replace('_', '-')}" + (f" --periode {o.periode}" if o.periode else "")
+        found = [folder / f"{stem}{suffix}" for suffix in FORMATS if (folder / f"{stem}{suffix}").is_file()]
+        workbook = folder / f"{folder.name}.xlsx"
+        if not found and workbook.is_file():
+            found = [workbook]
+        path = found[0] if found else folder / f"{stem}.pdf"
+        if all(a.path != path for a in result):
+            result.append(Attachment(path, hint, f"{o.kind}-{path.name}"))
+    return result
 
 
 def example_context(ds: Dataset, today: dt.date, common: dict[str, Any]) -> dict[str, Any] | None:

@@ -189,9 +189,11 @@ def record_drafts(request: MailRequest, result: MailResult) -> None:
 Progress = Callable[[str], None]
 
 
-def send(plan: Plan, password: str | None, progress: Progress | None = None,
+def send(plan: Plan, password: str | None, progress: Progress | None = None, started: Callable[[], None] | None = None,
          sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> SendResult:
-    """Send every message `plan` has « à envoyer »; the journal says what happened to each."""
+    """Send every message `plan` has « à envoyer »; the journal says what happened to each.
+
+    `started` is called once logged in, `progress` after each message."""
     s = plan.settings
     gap = 60.0 / s.messages_par_minute
     todo = plan.having(A_ENVOYER)
@@ -204,6 +206,8 @@ def send(plan: Plan, password: str | None, progress: Progress | None = None,
         last = float("-inf")
         try:
             connection.open()  # a wrong password stops here, before anything is journalled
+            if started is not None:
+                started()
             for o in todo:
                 if journal.state(o.key) == jr.ENVOYE:  # another run sent it since prepare()
                     continue

@@ -9,6 +9,7 @@ lost *after* the content went out and before the server's answer is « incertain
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 import tomllib
@@ -248,8 +249,8 @@ class Connection:
 
 def _dot_stuffed(content: bytes) -> bytes:
     """The message as DATA sends it: CRLF lines, leading dots doubled, ending with CRLF.CRLF."""
-    data = smtplib._fix_eols(content)  # type: ignore[attr-defined]
-    data = smtplib._quote_periods(data)  # type: ignore[attr-defined]
+    data = re.sub(rb"\r\n|\n|\r", b"\r\n", content)
+    data = re.sub(rb"(?m)^\.", b"..", data)
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
     return data + b".\r\n"
