@@ -108,7 +108,7 @@ def test_every_tutor_gets_their_forms_once(tmp_path: Path, server: Server) -> No
     # the same command again sends nothing: everything is « déjà envoyé »
     again = _send(folder, out, "--oui")
     assert again.exit_code == 0, again.output
-    assert "Rien à envoyer." in again.stdout and again.stdout.count("[déjà envoyé]") == 21
+    assert "Rien à envoyer." in again.stdout and "21 messages déjà envoyés (le dernier le " in again.stdout
     assert len(box.messages) == 21
 
 
@@ -149,8 +149,8 @@ def _addresses(folder: Path) -> list[str]:
 def test_dropped_connection_451_and_550(tmp_path: Path, server: Server) -> None:
     folder = _promotion(tmp_path, server)
     out = _forms(tmp_path, folder)
-    tutors = _addresses(folder)
-    later, unknown = tutors[7], tutors[12]
+    tutors = list(_tutors(folder / "promotion.xlsx"))  # in the workbook's order, the order of sending
+    later, unknown = tutors[9], tutors[12]
     box = server.mailbox
     box.drop_after, box.temporary[later], box.permanent = 5, 2, {unknown}
     result = _send(folder, out, "--oui")
@@ -161,11 +161,15 @@ def test_dropped_connection_451_and_550(tmp_path: Path, server: Server) -> None:
     assert "20 messages envoyés, 1 refusé, 0 non envoyé, 0 incertain" in result.stdout
     for address in tutors:
         assert len(box.to(address)) == (0 if address == unknown else 1), address
-    states = {e.data["destinataires"][0]["adresse"].lower(): e.state for e in _journal(folder).values()}
-    assert states == {a: jr.REFUSE if a == unknown else jr.ENVOYE for a in tutors}
+    entries = {e.data["destinataires"][0]["adresse"].lower(): e for e in _journal(folder).values()}
+    assert {a: e.state for a, e in entries.items()} == {a: jr.REFUSE if a == unknown else jr.ENVOYE for a in tutors}
+    assert entries[later].history[-1]["reprises"] == [f"{later} : 451 4.3.0 essayez plus tard"] * 2
+    assert entries[unknown].history[-1]["refuses"] == {unknown: "550 5.1.1 destinataire inconnu"}
+    lost = [a for a, e in entries.items() if any(r.startswith("connexion perdue") for r in e.history[-1].get("reprises", []))]
+    assert lost == [tutors[5]]  # the sixth message met the dropped connection, and went on a new one
     # again: only the refused one is tried (and refused) again; nobody gets a second message
     again = _send(folder, out, "--oui")
-    assert again.exit_code == 1 and again.stdout.count("[déjà envoyé]") == 20
+    assert again.exit_code == 1 and "20 messages déjà envoyés" in again.stdout
     assert "0 message envoyé, 1 refusé" in again.stdout
     assert all(len(box.to(a)) == (0 if a == unknown else 1) for a in tutors)
 

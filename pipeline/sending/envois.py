@@ -90,7 +90,9 @@ def table(entrees: Path) -> str:
                          r.state + (" (copie)" if r.role == "copie" else ""), r.time, r.detail])
     lines += _table(["Personne", "Adresse", "Campagne", "État", "Date", "Détail"], body)
     counts = {s: sum(1 for e in entries.values() if e.state == s) for s in ORDER}
-    lines += ["", ", ".join(f"{n} {s}" for s, n in counts.items() if n) + " (messages)."]
+    total = sum(counts.values())
+    lines += ["", f"{total} message{'s' if total > 1 else ''} : "
+              + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + "."]
     if counts[jr.INCERTAIN]:
         lines.append("« incertain » : l'envoi a été interrompu avant la réponse du serveur ; le message est peut-être "
                      "arrivé. « copar mails … --envoyer --renvoyer » l'envoie de nouveau.")

@@ -106,8 +106,11 @@ def summary_lines(plan: Plan) -> list[str]:
         to = ", ".join(r.address for r in o.composed.draft.to if r.ok)
         names = ", ".join(name for name, _ in o.composed.attached) or "aucune pièce jointe"
         lines.append(f"  {to} : {o.composed.subject} [{names}]")
-    for o in plan.having(DEJA):
-        lines.append(f"[déjà envoyé] {o.key} le {_when(o.sent_on)} : pas renvoyé.")
+    done = plan.having(DEJA)
+    if done:
+        last = max(o.sent_on for o in done)
+        lines.append(f"{_plural(len(done), 'message')} déjà envoyé{'s' if len(done) > 1 else ''} (le dernier le "
+                     f"{_when(last)}) : pas renvoyé{'s' if len(done) > 1 else ''} (détail : « copar envois »).")
     for o in plan.having(jr.INCERTAIN):
         lines.append(f"[incertain] {o.key} : l'envoi du {_when(o.sent_on)} a été interrompu avant la réponse du "
                      "serveur ; le message est peut-être arrivé. Il n'est pas renvoyé (relancez avec --renvoyer "
@@ -238,21 +241,25 @@ def _send_one(o: Outgoing, plan: Plan, journal: jr.Journal, connection: Connecti
     content = _finished(o, s.expediteur, message_id, format_datetime(dt.datetime.now().astimezone()))
     journal.append(_record(o, plan, message_id))
     outcome = Outcome(temporary="aucun essai")
+    retried: list[str] = []  # the temporary failures met on the way, for the journal
     for attempt in range(s.essais):
         if attempt:
             sleep(s.attente * 2 ** (attempt - 1))
         outcome = connection.send(content, o.recipients)
         if not outcome.temporary:
             break
+        retried.append(outcome.temporary)
+    extra = {"reprises": retried} if retried else {}
     if outcome.uncertain:
         return Sent(o, jr.INCERTAIN, error=outcome.uncertain)  # the journal keeps « en cours »
     if outcome.temporary:
-        journal.append({"cle": o.key, "etat": jr.NON_ENVOYE, "erreur": outcome.temporary})
+        journal.append({"cle": o.key, "etat": jr.NON_ENVOYE, "erreur": outcome.temporary, **extra})
         return Sent(o, jr.NON_ENVOYE, error=outcome.temporary)
     if not outcome.delivered:
-        journal.append({"cle": o.key, "etat": jr.REFUSE, "refuses": outcome.refused})
+        journal.append({"cle": o.key, "etat": jr.REFUSE, "refuses": outcome.refused, **extra})
         return Sent(o, jr.REFUSE, outcome.refused)
-    journal.append({"cle": o.key, "etat": jr.ENVOYE, "acceptes": outcome.delivered, "refuses": outcome.refused})
+    journal.append({"cle": o.key, "etat": jr.ENVOYE, "acceptes": outcome.delivered, "refuses": outcome.refused,
+                    **extra})
     return Sent(o, jr.ENVOYE, outcome.refused)
 
 
