@@ -97,11 +97,14 @@ def summary_lines(plan: Plan) -> list[str]:
     todo = plan.having(A_ENVOYER)
     people = {a for o in todo for a in o.recipients}
     attachments = sum(len(o.composed.attached) for o in todo)
-    lines = [f"Campagne {plan.campaign} : {_plural(len(todo), 'message')} à envoyer à "
-             f"{_plural(len(people), 'destinataire')} (copies comprises), {_plural(attachments, 'pièce')} "
-             f"jointe{'s' if attachments > 1 else ''}, {_size(sum(o.size for o in todo))} au total, "
-             f"par {plan.settings.serveur}:{plan.settings.port} ({plan.settings.securite}) "
-             f"de la part de {plan.settings.expediteur}."]
+    if not todo:
+        lines = [f"Campagne {plan.campaign} : aucun nouveau message à envoyer."]
+    else:
+        lines = [f"Campagne {plan.campaign} : {_plural(len(todo), 'message')} à envoyer à "
+                 f"{_plural(len(people), 'destinataire')} (copies comprises), {_plural(attachments, 'pièce')} "
+                 f"jointe{'s' if attachments > 1 else ''}, {_size(sum(o.size for o in todo))} au total, "
+                 f"par {plan.settings.serveur}:{plan.settings.port} ({plan.settings.securite}) "
+                 f"de la part de {plan.settings.expediteur}."]
     for o in todo:
         to = ", ".join(r.address for r in o.composed.draft.to if r.ok)
         names = ", ".join(name for name, _ in o.composed.attached) or "aucune pièce jointe"
