@@ -272,11 +272,21 @@ def test_reminders_reach_exactly_the_tutors_still_owing(tmp_path: Path, server: 
     late_lines = [line for line in suivi.stdout.splitlines() if "Bilan P4" in line]
     reminded = [line for line in late_lines if "relancé le" in line]
     assert reminded and len(reminded) == len(due - set(answered))
+    sheet = openpyxl.load_workbook(_xlsx_suivi(folder, tmp_path))["Suivi"]
+    late_column = [str(row[-1] or "") for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sum("Bilan P4 : " in cell and "relancé le" in cell for cell in late_column) == len(reminded)
     # the same round again the same day: nobody twice
     again = invoke("mails", folder, "-o", out, "--pour", "relance", "--type", "bilan", "--periode", "4",
                    "--envoyer", "--oui")
     assert again.exit_code == 0 and "Rien à envoyer." in again.stdout
     assert len(box.messages) == len(expected)
+
+
+def _xlsx_suivi(folder: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "suivi.xlsx"
+    result = invoke("suivi", folder, "--format", "xlsx", "-o", target)
+    assert result.exit_code == 0, result.output
+    return target
 
 
 def test_envois_xlsx_is_text_only(tmp_path: Path, server: Server) -> None:
@@ -323,3 +333,79 @@ def test_tutors_meeting_built_then_sent(tmp_path: Path, server: Server) -> None:
                 assert part.get_payload(decode=True).startswith(b"%PDF-")  # type: ignore[union-attr]
         team = [a for a in received.rcpt_tos if a.lower() != address]
         assert len(team) == 2  # the teaching team in copy
+
+
+def test_rate_limit_and_back_off(tmp_path: Path, server: Server) -> None:
+    """Measured on a clock that only moves when copar waits: the pauses are the settings', nothing is timed."""
+    import datetime as dt
+
+    from pipeline.sending.mails import MailRequest
+    from pipeline.sending.send import prepare, send
+
+    folder = _promotion(tmp_path, server, messages_par_minute=2, attente=10, essais=3)
+    out = _forms(tmp_path, folder)
+    first = next(iter(_tutors(folder / "promotion.xlsx")))
+    server.mailbox.temporary[first] = 2
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(round(seconds, 6))
+        now[0] += seconds
+
+    plan = prepare(MailRequest(folder, out, "formulaires", 2, today=dt.date.today()))
+    result = send(plan, PASSWORD, sleep=sleep, clock=lambda: now[0])
+    assert result.complete and len(server.mailbox.messages) == 21
+    # the first message: 451, 10 s, 451, 20 s, accepted; the second starts 30 s after the first
+    # began (already spent), then one every 30 s (2 a minute)
+    assert waits == [10, 20] + [30] * 19
+
+
+def test_one_sender_at_a_time(tmp_path: Path, server: Server) -> None:
+    folder = _promotion(tmp_path, server)
+    out = _forms(tmp_path, folder)
+    with jr.Journal(folder / jr.FOLDER):
+        result = _send(folder, out, "--oui")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Erreur : Un autre envoi de copar écrit déjà dans {folder / jr.FOLDER / jr.JOURNAL} : "
+                             "attendez qu'il se termine, puis relancez la commande.\n")
+    assert server.mailbox.messages == []
+
+
+def test_password_is_asked_and_not_shown(tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    folder = _promotion(tmp_path, server)
+    out = _forms(tmp_path, folder)
+    monkeypatch.delenv(PASSWORD_ENV)
+    result = CliRunner().invoke(cli, ["mails", str(folder), "-o", str(out), "--pour", "formulaires", "--periode", "2",
+                                      "--envoyer"], input=f"y\n{PASSWORD}\n", obj={})
+    assert result.exit_code == 0, result.output
+    assert "Mot de passe SMTP de secretariat: " in result.stderr and PASSWORD not in result.output
+    assert len(server.mailbox.messages) == 21
+
+
+def test_sending_needs_the_envoi_settings(tmp_path: Path) -> None:
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    shutil.copyfile(INPUTS / "promotion.xlsx", folder / "promotion.xlsx")
+    result = invoke("mails", folder, "-o", tmp_path / "sorties", "--pour", "formulaires", "--envoyer", "--oui")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Erreur : Pour envoyer, {folder / 'copar.toml'} doit avoir une section [envoi] "
+                                    "avec au moins serveur et expediteur, par exemple :\n[envoi]\n")
+    (folder / "copar.toml").write_text('[envoi]\nserveur = "smtp.example.org"\nexpediteur = "a@example.org"\n'
+                                       'securite = "tls"\n', encoding="utf-8")
+    result = invoke("mails", folder, "-o", tmp_path / "sorties", "--pour", "formulaires", "--envoyer", "--oui")
+    assert result.exit_code == 2
+    assert "Réglage « securite » de la section [envoi]" in result.stderr and "« starttls », « ssl » ou « aucune »" in \
+        result.stderr
+
+
+def test_relance_and_type_go_together(tmp_path: Path) -> None:
+    for args in (["--pour", "relance"], ["--pour", "formulaires", "--type", "bilan"]):
+        result = invoke("mails", INPUTS, "-o", tmp_path, *args)
+        assert result.exit_code == 2
+        assert result.stderr == ("Erreur : --type s'emploie avec --pour relance, et --pour relance demande --type "
+                                 "(bilan, compte-rendu ou grille).\n")

@@ -31,8 +31,8 @@ from pipeline.tracking.status import A_VENIR, EN_RETARD, INUTILISABLE, Item, fol
 from pipeline.workbook.model import PERIODS, Dataset, Student
 
 TYPES = {"bilan": spec.BILAN, "compte-rendu": spec.COMPTE_RENDU, "grille": spec.GRILLE}
-WHAT = {"bilan": "bilan intermédiaire", "compte-rendu": "compte rendu du bilan tripartite",
-        "grille": "grille d'évaluation"}
+WHAT = {spec.BILAN: "le bilan intermédiaire", spec.COMPTE_RENDU: "le compte rendu du bilan tripartite",
+        spec.GRILLE: "la grille d'évaluation"}
 
 
 def folder_name(form_type: str | None, periode: int | None) -> str:
@@ -73,9 +73,8 @@ def owed(ds: Dataset, form_type: str, periode: int | None, today: dt.date) -> li
 
 
 def _line(o: Owed, ds: Dataset) -> dict[str, Any]:
-    what = WHAT["bilan"] + f" de la période {o.periode}" if o.kind == spec.BILAN else WHAT[
-        "compte-rendu" if o.kind == spec.COMPTE_RENDU else "grille"]
-    return {**cx.student(o.student, ds), "document": what,
+    what = WHAT[o.kind] + (f" de la période {o.periode}" if o.kind == spec.BILAN else "")
+    return {**cx.student(o.student, ds), "document": what, "accord": "e" if o.kind == spec.GRILLE else "",
             "echeance": fmt.long_date(o.item.due) if o.item.due else "",
             "en_retard": o.item.state == EN_RETARD}
 
