@@ -129,7 +129,7 @@ class Server:
         context.load_cert_chain(self.certificate, key)
         self.mailbox = Mailbox()
         self.port = free_port()
-        self.controller = Controller(self.mailbox, hostname=HOST, port=self.port, tls_context=context,
+        self.controller = Controller(self.mailbox, hostname=HOST, port=self.port, tls_context=context, ready_timeout=60,
                                      require_starttls=True, auth_required=True, auth_require_tls=True,
                                      authenticator=self.mailbox.authenticate)
 

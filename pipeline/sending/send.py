@@ -33,6 +33,7 @@ class Outgoing:
     composed: Composed
     status: str  # A_ENVOYER, DEJA, A_COMPLETER, or jr.INCERTAIN
     sent_on: str = ""  # for DEJA and INCERTAIN: when
+    seen: str | None = None  # its state in the journal when the plan was made
 
     @property
     def recipients(self) -> list[str]:
@@ -73,14 +74,15 @@ def prepare(request: MailRequest, renvoyer: bool = False) -> Plan:
         key = f"{campaign}/{c.draft.stem}"
         entry = entries.get(key)
         state = entry.state if entry else None
+        when = entry.time if entry else ""
         if c.warnings or not any(r.ok for r in c.draft.to):
-            items.append(Outgoing(key, c, A_COMPLETER))
+            items.append(Outgoing(key, c, A_COMPLETER, seen=state))
         elif state == jr.ENVOYE:
-            items.append(Outgoing(key, c, DEJA, entry.time if entry else ""))
+            items.append(Outgoing(key, c, DEJA, when, state))
         elif state == jr.INCERTAIN and not renvoyer:
-            items.append(Outgoing(key, c, jr.INCERTAIN, entry.time if entry else ""))
+            items.append(Outgoing(key, c, jr.INCERTAIN, when, state))
         else:
-            items.append(Outgoing(key, c, A_ENVOYER))
+            items.append(Outgoing(key, c, A_ENVOYER, seen=state))
     return Plan(request, campaign, settings, folder, items)
 
 
@@ -215,8 +217,8 @@ def send(plan: Plan, password: str | None, progress: Progress | None = None, sta
             if started is not None:
                 started()
             for o in todo:
-                if journal.state(o.key) == jr.ENVOYE:  # another run sent it since prepare()
-                    continue
+                if journal.state(o.key) != o.seen and journal.state(o.key) in (jr.ENVOYE, jr.INCERTAIN):
+                    continue  # another run sent it (or began to) since prepare()
                 wait = last + gap - clock()
                 if wait > 0:
                     sleep(wait)
