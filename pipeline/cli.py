@@ -310,30 +310,106 @@ _PERIODE = click.option("--periode", type=click.IntRange(1, 6), metavar="N", hel
 @_INPUT
 @_OUTPUT
 @click.option("--pour", "campaign", required=True,
-              type=click.Choice(["reunion-tuteurs", "cahier", "bilans", "compte-rendu", "jurys", "formulaires"]),
-              help="La campagne : à qui écrire et quoi joindre.")
+              type=click.Choice(["reunion-tuteurs", "cahier", "bilans", "compte-rendu", "jurys", "formulaires",
+                                 "relance"]),
+              help="La campagne : à qui écrire et quoi joindre (relance : à qui doit encore un formulaire).")
+@click.option("--type", "form_type", type=click.Choice(["bilan", "compte-rendu", "grille"]),
+              help="Avec --pour relance : le formulaire attendu.")
 @_PERIODE
 @click.option("--taille-max", "max_mb", type=click.FloatRange(0.1, 1000), default=10, show_default=True, metavar="Mo",
               help="Au-delà, une pièce jointe n'est pas jointe mais signalée dans le message.")
 @click.option("--templates", "templates", type=_path(path_type=Path, file_okay=False, exists=True),
               help="Dossier de modèles de l'université (courriel-<campagne>.txt et .html).")
 @click.option("--force", is_flag=True, help="Remplace aussi les brouillons modifiés à la main depuis le dernier passage.")
+@click.option("--envoyer", is_flag=True,
+              help="Envoie les messages par le serveur SMTP de la section [envoi] de copar.toml (au lieu des brouillons).")
+@click.option("--oui", is_flag=True, help="Avec --envoyer : n'attend pas de confirmation.")
+@click.option("--renvoyer", is_flag=True, help="Avec --envoyer : envoie aussi les messages « incertains » (envoi interrompu).")
 @click.pass_context
-def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, periode: int | None, max_mb: float,
-          templates: Path | None, force: bool) -> None:
-    """Écrit un brouillon de courriel (.eml) par destinataire et la liste d'envoi envoi.csv.
+def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, form_type: str | None, periode: int | None,
+          max_mb: float, templates: Path | None, force: bool, envoyer: bool, oui: bool, renvoyer: bool) -> None:
+    """Écrit un brouillon de courriel (.eml) par destinataire et la liste d'envoi envoi.csv,
+    ou, avec --envoyer, envoie les messages.
 
     Les brouillons vont dans SORTIES/courriels/<campagne>/, avec les PDF de « copar build »
-    en pièces jointes et les rendez-vous en .ics. Aucun message n'est envoyé : ouvrez les
-    .eml dans votre messagerie pour les relire et les envoyer. Code de sortie 1 si un
-    brouillon est à compléter (adresse ou pièce jointe manquante).
+    en pièces jointes et les rendez-vous en .ics. Sans --envoyer, aucun message n'est envoyé :
+    ouvrez les .eml dans votre messagerie pour les relire et les envoyer. Avec --envoyer, chaque
+    message est inscrit au journal envois/journal.jsonl (à côté du classeur) et n'est jamais
+    envoyé deux fois (voir « copar envois »). Mot de passe : variable COPAR_SMTP_MOT_DE_PASSE,
+    sinon il est demandé. Code de sortie 1 si un message est à compléter (adresse ou pièce
+    jointe manquante), refusé, non envoyé ou incertain.
     """
     from pipeline.sending.mails import MailRequest, run, summary_lines
 
-    result = _guard(ctx, run, MailRequest(entrees, sorties, campaign, periode, max_mb, templates, force))
+    if (campaign == "relance") != (form_type is not None):
+        _fail("--type s'emploie avec --pour relance, et --pour relance demande --type (bilan, compte-rendu "
+              "ou grille).", 2)
+    request = MailRequest(entrees, sorties, campaign, periode, max_mb, templates, force, form_type=form_type)
+    if envoyer:
+        _send(ctx, request, oui, renvoyer)
+    if oui or renvoyer:
+        _fail("--oui et --renvoyer s'emploient avec --envoyer.", 2)
+    result = _guard(ctx, run, request)
+    if campaign == "relance":
+        from pipeline.sending.send import record_drafts
+
+        _guard(ctx, record_drafts, request, result)
     for line in summary_lines(result):
         click.echo(line)
     sys.exit(EXIT_OK if result.complete else EXIT_PROBLEMS)
+
+
+def _send(ctx: click.Context, request: Any, oui: bool, renvoyer: bool) -> None:
+    """`mails --envoyer`: the summary, the confirmation, the password, the sending; exits."""
+    import os
+
+    from pipeline.sending import send as sending
+    from pipeline.sending.smtp import PASSWORD_ENV
+
+    plan = _guard(ctx, sending.prepare, request, renvoyer)
+    for line in sending.summary_lines(plan):
+        click.echo(line)
+    todo = len(plan.having(sending.A_ENVOYER))
+    if not todo:
+        click.echo("Rien à envoyer.")
+        sys.exit(EXIT_OK if not plan.having(sending.A_COMPLETER) and not plan.having("incertain") else EXIT_PROBLEMS)
+    if not oui and not click.confirm(f"Envoyer {todo} message{'s' if todo > 1 else ''} maintenant ?", default=False):
+        click.echo("Rien n'a été envoyé.")
+        sys.exit(EXIT_PROBLEMS)
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None and plan.settings.identifiant:
+        password = click.prompt(f"Mot de passe SMTP de {plan.settings.identifiant}", hide_input=True, err=True)
+    bar = _Bar()
+    try:
+        result = _guard(ctx, sending.send, plan, password, bar.advance, lambda: bar.start("Envoi", todo))
+    finally:
+        bar.finish()
+    for line in sending.result_lines(result):
+        click.echo(line)
+    sys.exit(EXIT_OK if result.complete else EXIT_PROBLEMS)
+
+
+@cli.command()
+@_INPUT
+@click.option("--format", "fmt", type=click.Choice(["table", "xlsx"]), default="table", show_default=True,
+              help="table pour l'écran, xlsx pour un tableau filtrable.")
+@click.option("-o", "--sortie", type=_path(path_type=Path), default=DEFAULT_OUTPUT / "envois.xlsx",
+              show_default=True, help="Fichier écrit avec --format xlsx.")
+@click.pass_context
+def envois(ctx: click.Context, entrees: Path, fmt: str, sortie: Path) -> None:
+    """Le journal des envois : ce qui est parti, à qui et quand, par campagne et par personne.
+
+    Lu dans envois/journal.jsonl à côté du classeur (écrit par « copar mails … --envoyer »).
+    « incertain » : un envoi interrompu avant la réponse du serveur.
+    """
+    from pipeline.sending import envois as journal_view
+
+    if fmt == "xlsx":
+        path = _guard(ctx, journal_view.write_xlsx, entrees, sortie)
+        click.echo(f"Journal des envois écrit : {path}")
+    else:
+        click.echo(_guard(ctx, journal_view.table, entrees), nl=False)
+    sys.exit(EXIT_OK)
 
 
 @cli.command()
@@ -478,18 +554,20 @@ def suivi(ctx: click.Context, entrees: Path, fmt: str, date_: str | None, sortie
     import datetime as dt
 
     from pipeline.planning.slots import parse_day
+    from pipeline.sending.envois import reminders
     from pipeline.tracking import export
     from pipeline.tracking.load import load_states
 
     today = _guard(ctx, parse_day, date_, "--date") if date_ else dt.date.today()
     states = _guard(ctx, load_states, entrees, today)
+    reminded = _guard(ctx, reminders, entrees)
     if fmt == "json":
         click.echo(export.to_json(states, today), nl=False)
     elif fmt == "xlsx":
-        path = _guard(ctx, export.write_xlsx, states, today, sortie)
+        path = _guard(ctx, export.write_xlsx, states, today, sortie, reminded)
         click.echo(f"Suivi au {today:%d/%m/%Y} écrit : {path}")
     else:
-        click.echo(export.table(states, today), nl=False)
+        click.echo(export.table(states, today, reminded), nl=False)
     sys.exit(EXIT_OK)
 
 

@@ -46,6 +46,17 @@ SETTINGS_TEXT = """\
 
 # Nombre de sauvegardes du classeur gardées dans sauvegardes/ (les plus anciennes partent) :
 # sauvegardes = 50
+
+# Envoi des courriels par « copar mails … --envoyer » (serveur SMTP de l'université).
+# Le mot de passe n'est jamais écrit ici : variable d'environnement COPAR_SMTP_MOT_DE_PASSE,
+# sinon copar le demande.
+# [envoi]
+# serveur = "smtp.univ-exemple.fr"
+# port = 587
+# securite = "starttls"          # « starttls », « ssl » ou « aucune »
+# identifiant = "prenom.nom"
+# expediteur = "Prénom Nom <prenom.nom@univ-exemple.fr>"
+# messages_par_minute = 30
 """
 
 
@@ -83,6 +94,8 @@ def read_settings_file(entrees: Path) -> FileSettings:
                          "nom = valeur, les textes entre guillemets) ou supprimez-le.") from exc
     values: dict[str, Any] = {}
     for key, raw in data.items():
+        if key in SECTIONS:  # read by the command that uses it
+            continue
         if key not in _KEYS:
             raise InputError(f"Réglage « {key} » inconnu dans {path} : réglages possibles : "
                              f"{', '.join(_KEYS)}.")
@@ -147,6 +160,7 @@ _KEYS: dict[str, tuple[str, Callable[[Any, Path], Any]]] = {
     "delai": ("timeout", _seconds),
     "sauvegardes": ("backups_kept", _count),
 }
+SECTIONS = ("envoi",)  # tables of their own: [envoi] is pipeline.sending.smtp's
 KEY_OF_FIELD = {name: key for key, (name, _) in _KEYS.items()}
 
 

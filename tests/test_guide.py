@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -27,7 +29,7 @@ def test_guide_covers_what_staff_need() -> None:
     assert headings == ["1. Installer copar", "2. L'année en commandes", "3. Le classeur, feuille par feuille",
                         "4. Les réglages : copar.toml", "5. Modifier les modèles Word",
                         "6. Lire le résumé et le rapport de construction", "7. Quand quelque chose ne va pas"]
-    for chapter in ("formulaires", "suivi-et-planning", "courriels-et-impressions"):
+    for chapter in ("formulaires", "suivi-et-planning", "courriels-et-impressions", "envoyer-relancer-renvoyer"):
         assert f"(guide/{chapter}.md)" in TEXT
 
 
@@ -46,3 +48,45 @@ def test_guide_sessions_are_what_copar_prints(command: str, expected: str, monke
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(cli, shlex.split(command)[1:], obj={}, prog_name="copar")
     assert result.output == expected
+
+
+SENDING = GUIDE.parent / "guide" / "envoyer-relancer-renvoyer.md"
+SENDING_SESSIONS = re.findall(r"```console\n\$ (copar [^\n]*)\n(.*?)```", SENDING.read_text(encoding="utf-8"),
+                              flags=re.S)
+
+
+def _stable(text: str, port: int) -> str:
+    """The chapter's session with what changes from run to run (server port, date and time) made fixed."""
+    text = text.replace(f"127.0.0.1:{port}", "smtp.univ-exemple.fr:587")
+    text = re.sub(r"\d\d/\d\d/\d{4}( à)? \d\d:\d\d", lambda m: "JJ/MM/AAAA" + (m.group(1) or "") + " HH:MM", text)
+    text = re.sub(r"\d\d/\d\d/\d{4}", "JJ/MM/AAAA", text)
+    return re.sub(r"\d{4}-\d\d-\d\d", "AAAA-MM-JJ", text)
+
+
+def test_sending_chapter_sessions_are_what_copar_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chapter's sessions, in order, on a copy of the sample, through a local SMTP server."""
+    from tests.smtp_server import HOST, PASSWORD, Server
+
+    assert [c for c, _ in SENDING_SESSIONS] == [
+        "copar forms --type bilan --periode 2", "copar mails --pour formulaires --periode 2 --envoyer --oui",
+        "copar mails --pour formulaires --periode 2 --envoyer --oui", "copar envois",
+        "copar mails --pour relance --type bilan --periode 2 --envoyer --oui"]
+    shutil.copytree(ROOT / "inputs", tmp_path / "inputs")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COPAR_SMTP_MOT_DE_PASSE", PASSWORD)
+    with Server(tmp_path) as server:
+        settings = server.settings(expediteur="Pascale Perron <pascale.perron@univ-exemple.fr>")
+        assert f'serveur = "{HOST}"' in settings  # nothing leaves this machine
+        with (tmp_path / "inputs" / "copar.toml").open("a", encoding="utf-8") as fh:
+            fh.write("\n" + settings)
+        # the sessions are quoted in the order of the text; « copar envois » is run last, after the reminder
+        order = [0, 1, 2, 4, 3]
+        outputs = {}
+        for i in order:
+            command = SENDING_SESSIONS[i][0]
+            result = CliRunner().invoke(cli, shlex.split(command)[1:], obj={}, prog_name="copar")
+            assert result.exit_code == 0, result.output
+            outputs[i] = result.stdout
+        for i, (command, expected) in enumerate(SENDING_SESSIONS):
+            assert _stable(outputs[i], server.port) == _stable(expected, server.port), command
+        assert len(server.mailbox.messages) == 23

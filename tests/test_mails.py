@@ -147,7 +147,8 @@ def test_mail_templates_linted(tmp_path: Path, copar) -> None:
     assert "Variable « etudiant.inconnu » inconnue" in out and "Accès interdit à « etudiant.__class__ »" in out
     assert "courriel-jurys.txt : 1 problème\n  - La première ligne doit être l'objet : « Objet : … »." in out
     lines, broken = check_mail_templates()  # the shipped ones (`copar templates check` runs the same)
-    assert not broken and len(lines) == 12 and "courriel-reunion-tuteurs.html : OK" in lines
+    assert not broken and len(lines) == 14 and "courriel-reunion-tuteurs.html : OK" in lines
+    assert "courriel-relance.txt : OK" in lines  # the reminders (--pour relance)
 
 
 def test_rerun_keeps_a_hand_edited_draft_and_removes_obsolete_ones(workbook: Path, tmp_path: Path, copar) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from docx import Document
 
 from pipeline.config import SETTINGS_TEXT, read_settings_file
+from pipeline.sending.smtp import read_smtp_settings
 from tests.helpers import INPUTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,11 +83,14 @@ def test_init_writes_commented_settings_that_change_nothing(tmp_path: Path, copa
 
 def test_every_commented_setting_is_valid_when_enabled(tmp_path: Path) -> None:
     (tmp_path / "mes-modeles").mkdir()
-    enabled = "\n".join(line[2:] if " = " in line and line.startswith("# ") else line
+    enabled = "\n".join(line[2:] if (" = " in line or line.startswith("# [")) and line.startswith("# ") else line
                         for line in SETTINGS_TEXT.splitlines())
     (tmp_path / "copar.toml").write_text(enabled, encoding="utf-8")
     values = read_settings_file(tmp_path).values
     assert sorted(values) == ["backups_kept", "letter_date", "output", "pdfa", "templates", "timeout", "workers"]
+    smtp = read_smtp_settings(tmp_path)
+    assert (smtp.serveur, smtp.port, smtp.securite, smtp.sender_address) == (
+        "smtp.univ-exemple.fr", 587, "starttls", "prenom.nom@univ-exemple.fr")
 
 
 def test_wrong_setting_is_one_french_sentence(tmp_path: Path, copar: Any) -> None:

@@ -36,6 +36,7 @@ MAILS = "courriels"
 MAILING_LIST = "envoi.csv"
 DEFAULT_MAX_MB = 10.0
 WRITE_POLICY = policy.default.clone(linesep="\r\n")
+RELANCE = "relance"  # the reminders, pipeline.sending.reminders
 CSV_HEADER = ["destinataire", "adresse", "copie", "objet", "pieces_jointes", "brouillon", "statut"]
 
 
@@ -49,6 +50,7 @@ class MailRequest:
     templates: Path | None = None
     force: bool = False
     today: dt.date = field(default_factory=dt.date.today)
+    form_type: str | None = None  # --pour relance: bilan, compte-rendu or grille
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Written:
     subject: str
     attached: list[str]
     warnings: list[str] = field(default_factory=list)  # French, one sentence each
+    draft: Draft | None = None
 
 
 @dataclass
@@ -161,6 +164,11 @@ def example_contexts(ds: Dataset, today: dt.date) -> dict[str, dict[str, Any]]:
         if drafts:
             result[name] = {**drafts[0].context, "pieces_jointes": ["document.pdf"],
                             "non_joints": [{"nom": "dossier.pdf", "taille": "12,0 Mo", "chemin": "sorties/dossier.pdf"}]}
+    from pipeline.sending.reminders import example_context
+
+    reminder = example_context(ds, today, _common(ds, today))
+    if reminder is not None:
+        result[RELANCE] = {**reminder, "pieces_jointes": ["formulaire.pdf"], "non_joints": []}
     return result
 
 
@@ -171,34 +179,73 @@ def check_mail_templates(folder: Path | None = None) -> tuple[list[str], bool]:
     return lint_mail_templates(folder or PACKAGE_TEMPLATES, example_contexts(example_dataset(), dt.date.today()))
 
 
-def run(request: MailRequest) -> MailResult:
-    """Write the drafts of one campaign under <output>/courriels/<campagne>/."""
+@dataclass
+class Composed:
+    """One message of a campaign, before it is written as a draft or sent."""
+
+    draft: Draft
+    message: EmailMessage
+    subject: str
+    attached: list[tuple[str, bytes]]  # (file name, content), the calendar included
+    warnings: list[str]  # French: what the message lacks (address, attachment)
+
+
+def _drafts(request: MailRequest, ds: Dataset) -> list[Draft]:
+    common = _common(ds, request.today)
+    if request.campaign == RELANCE:
+        from pipeline.sending.reminders import reminder_drafts
+
+        return reminder_drafts(ds, Layout.of(ds), common, request.output, request.form_type, request.periode,
+                               request.today)
     if request.campaign not in CAMPAIGNS:
         raise CoparError(f"Campagne inconnue : {request.campaign}. Choix possibles : {', '.join(CAMPAIGNS)}.")
-    ds = load(request.input)
     if request.campaign == "formulaires" and not form_folders(request.output, request.periode):
         which = f" de la période {request.periode}" if request.periode is not None else ""
         raise CoparError(f"Aucun formulaire{which} dans {request.output / FORMS}/ : lancez d'abord « copar forms ».")
-    drafts = CAMPAIGNS[request.campaign](ds, Layout.of(ds), _common(ds, request.today),
-                                         Options(request.output, request.periode))
-    folder = request.output / MAILS / folder_name(request.campaign, request.periode)
+    return CAMPAIGNS[request.campaign](ds, Layout.of(ds), common, Options(request.output, request.periode))
+
+
+def campaign_folder(request: MailRequest) -> str:
+    if request.campaign == RELANCE:
+        from pipeline.sending.reminders import folder_name as reminder_folder
+
+        return reminder_folder(request.form_type, request.periode)
+    return folder_name(request.campaign, request.periode)
+
+
+def compose(request: MailRequest) -> tuple[Path, list[Composed]]:
+    """Every message of one campaign, and the folder of its drafts (<output>/courriels/<campagne>/)."""
+    ds = load(request.input)
+    drafts = _drafts(request, ds)
+    folder = request.output / MAILS / campaign_folder(request)
     sender = next((r for r in reversed(team(ds)) if r.ok), None)
     limit = int(request.max_mb * 1_000_000)
-    ledger = Ledger(folder)
-    written: list[Written] = []
+    composed = []
     for draft in drafts:
         files, left_out, warnings = _attach(draft, limit)
         context = {**draft.context, "pieces_jointes": [name for name, _ in files], "non_joints": left_out}
         mail = render_mail(request.campaign, context, request.templates)
         msg = message(draft, sender, mail.subject, mail.text, mail.html, files)
-        path = folder / f"{draft.stem}.eml"
+        attached = files + ([draft.calendar] if draft.calendar else [])
+        composed.append(Composed(draft, msg, mail.subject, attached, _recipient_warnings(draft) + warnings))
+    return folder, composed
+
+
+def run(request: MailRequest) -> MailResult:
+    """Write the drafts of one campaign under <output>/courriels/<campagne>/."""
+    folder, composed = compose(request)
+    ledger = Ledger(folder)
+    written: list[Written] = []
+    for c in composed:
+        warnings = list(c.warnings)
+        path = folder / f"{c.draft.stem}.eml"
         if ledger.edited(path) and not request.force:
             warnings.append("brouillon modifié depuis que copar l'a écrit : conservé tel quel "
                             "(relancez avec --force pour le remplacer).")
         else:
-            ledger.write(path, msg.as_bytes(policy=WRITE_POLICY))
-        attached = [name for name, _ in files] + ([draft.calendar[0]] if draft.calendar else [])
-        written.append(Written(path, draft.to, mail.subject, attached, _recipient_warnings(draft) + warnings))
+            ledger.write(path, c.message.as_bytes(policy=WRITE_POLICY))
+        written.append(Written(path, c.draft.to, c.subject, [name for name, _ in c.attached], warnings, c.draft))
+    drafts = [c.draft for c in composed]
     mailing_list = folder / MAILING_LIST
     write_bytes_atomically(mailing_list, _csv(written, drafts).encode("utf-8-sig"))
     return MailResult(folder, written, mailing_list, ledger.finish())

@@ -35,8 +35,12 @@ def _counts(states: list[StudentState]) -> dict[str, int]:
     return counts
 
 
-def table(states: list[StudentState], today: dt.date) -> str:
-    """One line per student, one column per deliverable, then what is late and why."""
+def table(states: list[StudentState], today: dt.date, reminded: dict[tuple[str, str], str] | None = None) -> str:
+    """One line per student, one column per deliverable, then what is late and why.
+
+    `reminded`: (N° étudiant, item key) → « relancé le … », from the sending journal.
+    """
+    reminded = reminded or {}
     if not states:
         return f"Suivi au {today:%d/%m/%Y} : aucun·e étudiant·e dans le classeur.\n"
     headers = ["N°", "Étudiant·e", *(i.label for i in states[0].items)]
@@ -48,6 +52,7 @@ def table(states: list[StudentState], today: dt.date) -> str:
     if late:
         lines += ["", "À relancer :"]
         lines += [f"  {st.student.nom_complet} (n° {st.student.numero}) — {item.label} : {item.detail}"
+                  + (f" ; {reminded[st.student.numero, item.key]}" if (st.student.numero, item.key) in reminded else "")
                   for st, item in late]
     counts = _counts(states)
     lines += ["", ", ".join(f"{counts[s]} {s}" for s in STATES if counts[s])]
@@ -72,8 +77,10 @@ def to_json(states: list[StudentState], today: dt.date) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_xlsx(states: list[StudentState], today: dt.date, target: Path) -> Path:
+def write_xlsx(states: list[StudentState], today: dt.date, target: Path,
+               reminded: dict[tuple[str, str], str] | None = None) -> Path:
     """One sheet « Suivi » (autofilter, frozen header and names, a colour per state) and a « Légende »."""
+    reminded = reminded or {}
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -94,7 +101,8 @@ def write_xlsx(states: list[StudentState], today: dt.date, target: Path) -> Path
     fills = {state: PatternFill("solid", fgColor=colour) for state, colour in COLOURS.items()}
     for r, st in enumerate(states, start=2):
         s = st.student
-        late = "\n".join(f"{i.label} : {i.detail}" for i in st.late)
+        late = "\n".join(f"{i.label} : {i.detail}" + (f" ; {reminded[s.numero, i.key]}" if (s.numero, i.key) in reminded
+                                                      else "") for i in st.late)
         append(ws, [s.numero, s.nom, s.prenom, s.statut_libelle, s.tuteur.nom_complet, s.tuteur.courriel,
                     *(i.state for i in st.items), late])
         for c, item in enumerate(st.items, start=7):

@@ -1,0 +1,148 @@
+"""`copar envois`: the sending journal shown per campaign and per person (table or xlsx).
+
+Read-only: the journal (`pipeline.sending.journal`) is read without its lock, a line cut by a
+running send is simply not shown yet. In the xlsx every cell is written as text: a subject or a
+name typed as `=…` stays text, never a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.files import write_atomically
+from pipeline.sending import journal as jr
+
+ORDER = (jr.ENVOYE, jr.INCERTAIN, jr.REFUSE, jr.NON_ENVOYE, jr.BROUILLON)
+
+
+def when(stamp: str) -> str:
+    """« 04/12/2026 16:31 » from the journal's ISO time."""
+    try:
+        return f"{dt.datetime.fromisoformat(stamp):%d/%m/%Y %H:%M}"
+    except ValueError:
+        return stamp
+
+
+@dataclass(frozen=True)
+class Row:
+    campaign: str
+    name: str
+    address: str
+    role: str  # « destinataire » or « copie »
+    subject: str
+    state: str
+    time: str
+    attachments: str
+    message_id: str
+    detail: str  # refused: the server's answer for this address
+
+
+def rows(entries: dict[str, jr.Entry]) -> list[Row]:
+    """One row per message and person (To and Cc), in the journal's order."""
+    result = []
+    for e in entries.values():
+        d = e.data
+        last = e.history[-1] if e.history else {}
+        refused = last.get("refuses") or {}
+        pieces = ", ".join(f"{p.get('nom', '')} (sha256 {str(p.get('sha256', ''))[:12]}…)" for p in d.get("pieces", []))
+        for role, people in (("destinataire", d.get("destinataires", [])), ("copie", d.get("copie", []))):
+            for p in people:
+                address = str(p.get("adresse", ""))
+                state = jr.REFUSE if e.state == jr.ENVOYE and address in refused else e.state
+                detail = str(refused.get(address, "")) or str(last.get("erreur", ""))
+                result.append(Row(str(d.get("campagne", "")), str(p.get("nom", "")), address, role,
+                                  str(d.get("objet", "")), state, when(e.time), pieces, str(d.get("message_id", "")),
+                                  detail))
+    return result
+
+
+def _table(headers: list[str], body: list[list[str]]) -> list[str]:
+    widths = [max(len(r[c]) for r in (headers, *body)) for c in range(len(headers))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in (headers, *body)]
+
+
+def table(entrees: Path) -> str:
+    folder = jr.journal_folder(entrees)
+    entries = jr.read_entries(folder)
+    if not entries:
+        return f"Aucun envoi dans {folder / jr.JOURNAL} : rien n'a encore été envoyé avec « copar mails --envoyer ».\n"
+    all_rows = rows(entries)
+    lines = [f"Journal des envois : {folder / jr.JOURNAL}", "", "Par campagne"]
+    campaigns: dict[str, dict[str, int]] = {}
+    last: dict[str, str] = {}
+    for e in entries.values():
+        name = str(e.data.get("campagne", ""))
+        counts = campaigns.setdefault(name, dict.fromkeys(ORDER, 0))
+        counts[e.state] = counts.get(e.state, 0) + 1
+        last[name] = max(last.get(name, ""), e.time)
+    body = [[name, *(str(n[s]) for s in ORDER), when(last[name])] for name, n in campaigns.items()]
+    lines += _table(["Campagne", *ORDER, "Dernier"], body)
+    lines += ["", "Par personne"]
+    people: dict[str, list[Row]] = {}
+    for r in all_rows:
+        people.setdefault(r.address.lower(), []).append(r)
+    body = []
+    for group in sorted(people.values(), key=lambda g: (g[0].name.lower(), g[0].address)):
+        for i, r in enumerate(group):
+            body.append([r.name if i == 0 else "", r.address if i == 0 else "", r.campaign,
+                         r.state + (" (copie)" if r.role == "copie" else ""), r.time, r.detail])
+    lines += _table(["Personne", "Adresse", "Campagne", "État", "Date", "Détail"], body)
+    counts = {s: sum(1 for e in entries.values() if e.state == s) for s in ORDER}
+    total = sum(counts.values())
+    lines += ["", f"{total} message{'s' if total > 1 else ''} : "
+              + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + "."]
+    if counts[jr.INCERTAIN]:
+        lines.append("« incertain » : l'envoi a été interrompu avant la réponse du serveur ; le message est peut-être "
+                     "arrivé. « copar mails … --envoyer --renvoyer » l'envoie de nouveau.")
+    return "\n".join(lines) + "\n"
+
+
+def write_xlsx(entrees: Path, target: Path) -> Path:
+    """Sheets « Par campagne » (one row per message and person) and « Par personne » (sorted by person)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    all_rows = rows(jr.read_entries(jr.journal_folder(entrees)))
+    headers = ["Campagne", "Nom", "Adresse", "Destinataire ou copie", "Objet", "État", "Date", "Pièces jointes",
+               "Message-ID", "Détail"]
+    wb = Workbook()
+    by_campaign = wb.active
+    by_campaign.title = "Par campagne"
+    by_person = wb.create_sheet("Par personne")
+    ordered = {"Par campagne": all_rows,
+               "Par personne": sorted(all_rows, key=lambda r: (r.name.lower(), r.address.lower(), r.time))}
+    for ws in (by_campaign, by_person):
+        for c, header in enumerate(headers, start=1):
+            ws.cell(1, c).value = header
+            ws.cell(1, c).font = Font(bold=True)
+        for r, row in enumerate(ordered[ws.title], start=2):
+            values = [row.campaign, row.name, row.address, row.role, row.subject, row.state, row.time,
+                      row.attachments, row.message_id, row.detail]
+            for c, value in enumerate(values, start=1):
+                cell = ws.cell(r, c)
+                cell.value = value
+                cell.data_type = "s"  # text, even `=…`: never a formula
+        for c, width in enumerate([26, 24, 32, 12, 50, 12, 17, 50, 40, 40], start=1):
+            ws.column_dimensions[get_column_letter(c)].width = width
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(len(ordered[ws.title]) + 1, 2)}"
+    write_atomically(target, lambda tmp: wb.save(tmp))
+    return target
+
+
+def reminders(entrees: Path) -> dict[tuple[str, str], str]:
+    """(N° étudiant, suivi item key) → « relancé le JJ/MM/AAAA » (or « relance préparée le … »), the latest."""
+    result: dict[tuple[str, str], tuple[str, str]] = {}
+    for e in jr.read_entries(jr.journal_folder(entrees)).values():
+        if e.state not in (jr.ENVOYE, jr.BROUILLON):
+            continue
+        day = when(e.time)[:10]
+        text = f"relancé le {day}" if e.state == jr.ENVOYE else f"relance préparée le {day} (brouillon)"
+        for item in e.data.get("relance", []) or []:
+            key = (str(item.get("numero", "")), str(item.get("element", "")))
+            if key not in result or result[key][0] <= e.time:
+                result[key] = (e.time, text)
+    return {k: text for k, (_, text) in result.items()}
