@@ -265,7 +265,8 @@ def test_forged_identities_are_rejected(collected: dict[str, Any]) -> None:
         assert "rejeté — signature du formulaire invalide" in _line(collected, name)
     assert _bilan(collected, B) is None
     assert "type de formulaire inconnu : soutenance" in _line(collected, "forge-type.pdf")
-    assert "rejeté — type de formulaire inconnu « soutenance »" in _line(collected, "type-invente.xlsx")
+    # the hidden identity edited to an invented type: the identity fingerprint of the row no longer matches
+    assert "rejeté — classeur-formulaire modifié : ligne 2 : l'identité" in _line(collected, "type-invente.xlsx")
     def defenses(path: Path) -> list[Any]:
         wb = openpyxl.load_workbook(path)
         return list(wb[next(n for n in wb.sheetnames if n.startswith("Soutenances"))].values)
