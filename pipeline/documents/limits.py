@@ -143,6 +143,18 @@ def _is_jinja_internal(value: Any) -> bool:
 # --- time and memory ----------------------------------------------------------------------
 
 
+def _in_finaliser(frame: Any) -> bool:
+    """Whether `frame` runs inside a garbage-collector callback or a __del__ (where no exception gets out)."""
+    import gc
+
+    callbacks = {getattr(getattr(cb, "__func__", cb), "__code__", None) for cb in gc.callbacks}
+    while frame is not None:
+        if frame.f_code in callbacks or frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise RenderTimeout in this (main) thread after `seconds`; no limit outside the main thread."""
@@ -155,11 +167,12 @@ def time_limit(seconds: float) -> Iterator[None]:
     armed = [True]
 
     def expire(signum: int, frame: Any) -> None:
-        if armed[0]:
+        if armed[0] and not _in_finaliser(frame):
             raise RenderTimeout
 
     # The alarm repeats every 0.2 s after the first: an exception raised while Python runs a
-    # garbage-collector callback or a __del__ is swallowed ("Exception ignored in…"), the next one is not.
+    # garbage-collector callback or a __del__ would be swallowed ("Exception ignored in…", an
+    # unraisable exception), so the alarm lets those finish and the next repeat interrupts the render.
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.2)
     try:
