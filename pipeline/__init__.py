@@ -1,6 +1,7 @@
 """copar: the work-study paperwork pipeline of the Master 2 COPAR.
 
-Public API (see the README): `check` a workbook, `build` the documents with `Settings`, and the
+Public API (see the README): `Promotion.open(path)`, the front door every command uses, with one
+options object per command; `check` a workbook, `build` the documents with `Settings`, and the
 types they return or raise. No logic here, and no side effect at import.
 """
 
@@ -9,6 +10,15 @@ from importlib.metadata import version
 from pipeline.build import build
 from pipeline.documents.catalogue import expand
 from pipeline.errors import CoparError, InputError, ValidationFailed
+from pipeline.promotion import (
+    BuildOptions,
+    BundleOptions,
+    CollectOptions,
+    FormOptions,
+    JuryPlanOptions,
+    MailOptions,
+    Promotion,
+)
 from pipeline.results import BuildResult, Outcome
 from pipeline.settings import Settings
 from pipeline.workbook.codes import CODES, Code
@@ -17,6 +27,7 @@ from pipeline.workbook.validate import check
 
 __version__ = version("copar")
 __all__ = [
+    "Promotion", "BuildOptions", "FormOptions", "CollectOptions", "MailOptions", "BundleOptions", "JuryPlanOptions",
     "build", "check", "expand", "Settings", "BuildResult", "Outcome", "Report", "Problem", "CODES", "Code",
     "CoparError", "InputError", "ValidationFailed", "__version__",
 ]

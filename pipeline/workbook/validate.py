@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from pipeline.errors import ValidationFailed
 from pipeline.workbook import validate_sheets
 from pipeline.workbook.codes import CODES
 from pipeline.workbook.model import Dataset
@@ -23,6 +24,14 @@ REQUIRED_SHEETS = ("promotion", "calendrier", "etudiants")
 def check(path: Path) -> tuple[Dataset | None, Report]:
     """Read and validate the workbook or CSV folder at `path`."""
     return validate(load(path))
+
+
+def load_valid(path: Path, *, tolerate: Callable[[Problem], bool] | None = None) -> Dataset:
+    """The dataset of the workbook at `path`; raises ValidationFailed (the report) while an error remains."""
+    dataset, report = validate(load(path), tolerate=tolerate)
+    if dataset is None:
+        raise ValidationFailed(report)
+    return dataset
 
 
 def validate(raw: RawWorkbook, *, tolerate: Callable[[Problem], bool] | None = None) -> tuple[Dataset | None, Report]:
