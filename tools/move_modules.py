@@ -17,6 +17,8 @@ pyproject.toml:
 - dotted names anywhere else (strings such as monkeypatch targets or sys.modules keys, comments,
   docs): `pipeline.x` and `pipeline.x.attr`, but not a name followed by "(" (a call of the
   public `pipeline.build(...)`), nor a name that already points into the new module's package;
+  `pipeline.build` alone is the package now, rewritten only as `sys.modules["pipeline.build"]`
+  and `import_module("pipeline.build")`, where old code meant the module;
 - paths: `pipeline/x.py`;
 - pyproject.toml's packages list: every folder of pipeline/ holding an __init__.py is listed.
 """
@@ -176,31 +178,40 @@ def _wrap(statement: str, indent: str) -> str:
 
 
 def rewrite_python(text: str) -> str:
+    """Imports rewritten from their ast nodes; the rest of the text (strings, comments) by names."""
     try:
         tree = ast.parse(text)
     except SyntaxError:
         return rewrite_text(text)
     lines = text.splitlines(keepends=True)
-    edits: list[tuple[int, int, str]] = []
+    edits: dict[int, tuple[int, str]] = {}
+    in_imports: set[int] = set()
     attrs: dict[str, set[str]] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            new = _rewrite_from(node, attrs)
-        elif isinstance(node, ast.Import):
-            new = _rewrite_import(node)
-        else:
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or node.end_lineno is None:
             continue
-        if new is None:
-            continue
+        in_imports.update(range(node.lineno - 1, node.end_lineno))
+        new = _rewrite_from(node, attrs) if isinstance(node, ast.ImportFrom) else _rewrite_import(node)
         first = lines[node.lineno - 1]
         indent = first[: len(first) - len(first.lstrip())]
-        if node.col_offset != len(indent) or node.end_lineno is None:
-            continue  # `x; import y` on one line: left alone
         tail = lines[node.end_lineno - 1][node.end_col_offset:]
-        edits.append((node.lineno - 1, node.end_lineno, "\n".join(_wrap(s, indent) for s in new) + tail))
-    for start, end, replacement in sorted(edits, reverse=True):
-        lines[start:end] = [replacement if replacement.endswith("\n") else replacement + "\n"]
-    return rewrite_text("".join(lines))
+        if new is None or node.col_offset != len(indent) or tail.strip().startswith(";"):
+            continue  # unchanged, or `x; import y` on one line: left as it is
+        replacement = "\n".join(_wrap(s, indent) for s in new) + rewrite_text(tail)
+        edits[node.lineno - 1] = (node.end_lineno, replacement if replacement.endswith("\n") else replacement + "\n")
+    out, i = [], 0
+    while i < len(lines):
+        if i in edits:
+            end, replacement = edits[i]
+            out.append(replacement)
+            i = end
+        elif i in in_imports:
+            out.append(lines[i])  # an import left as it is
+            i += 1
+        else:
+            out.append(rewrite_text(lines[i]))
+            i += 1
+    return "".join(out)
 
 
 def _new_path(match: re.Match[str]) -> str:
@@ -210,9 +221,18 @@ def _new_path(match: re.Match[str]) -> str:
     return path if new == dotted else new.replace(".", "/") + ".py"
 
 
+_LOADS_MODULE = re.compile(r"""(?:sys\.modules\[|import_module\(|find_spec\()\s*["']$""")
+
+
 def _new_name(match: re.Match[str]) -> str:
-    after = match.string[match.end(): match.end() + 1]
-    return match.group(0) if after == "(" else new_dotted(match.group(0))
+    name, text = match.group(0), match.string
+    if text[match.end(): match.end() + 1] == "(":
+        return name  # `pipeline.build(...)`: the public function
+    if name in MODULES and MODULES[name].startswith(name + ".") and not _LOADS_MODULE.search(text[:match.start()]):
+        # `pipeline.build` alone names the package now: only `sys.modules["pipeline.build"]` and
+        # `import_module("pipeline.build")` of old code mean the module that became pipeline.build.builder
+        return name
+    return new_dotted(name)
 
 
 def rewrite_text(text: str) -> str:
@@ -233,8 +253,8 @@ def rewrite_pyproject(text: str) -> str:
     body = match.group(1)
     for name in gone:
         body = re.sub(rf'\s*"{re.escape(name)}",?', "", body)
-    body = body.rstrip().rstrip(",")
-    body += "".join(f', "{name}"' for name in missing)
+    last = list(re.finditer(r'"pipeline[\w.]*"', body))[-1]
+    body = body[: last.end()] + "".join(f', "{name}"' for name in missing) + body[last.end():]
     return text[: match.start(1)] + body + text[match.end(1):]
 
 
