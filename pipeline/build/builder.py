@@ -241,8 +241,8 @@ class Builder:
             template = find_template(FAMILIES[unit.family].template, self.s.templates)
         except CoparError:
             return True
-        entry = self.manifest.state.get(str(unit.path)) or {}
-        return entry.get("fingerprint") != fingerprint(unit.context, template, self.s.pdfa)
+        entry = self.manifest.state.get(str(unit.path))
+        return entry is None or entry.fingerprint != fingerprint(unit.context, template, self.s.pdfa)
 
     def _render_all(self, units: list[Unit], result: BuildResult) -> list[tuple[Unit, Path]]:
         """Render what changed (in parallel when worth it); return the DOCX files that need a PDF."""
@@ -275,8 +275,8 @@ class Builder:
 
     def _known_pages(self, rel: str) -> int | None:
         """The page count of the PDF the last build made of `rel`, if it recorded one (the stream's guess)."""
-        pages = ((self.manifest.old.get(rel) or {}).get("pdf") or {}).get("pages")
-        return pages if isinstance(pages, int) and not isinstance(pages, bool) and pages > 0 else None
+        entry = self.manifest.old.get(rel)
+        return entry.pdf.pages if entry is not None and entry.pdf is not None else None
 
     def _rendered(self, unit: Unit, outcome: Outcome, docx: Path, error: str | None,
                   pending: list[tuple[Unit, Path]]) -> bool:
@@ -364,16 +364,10 @@ class Builder:
         return outcome, (template, docx)
 
     def _entry(self, unit: Unit, template: Path, fp: str) -> Entry:
-        return {
-            "family": unit.family,
-            "label": unit.label,
-            "student": unit.numero,
-            "template": template.name,
-            "template_sha256": sha256_file(template),
-            "custom_template": self.s.templates is not None and template.parent == self.s.templates,
-            "inputs": [str(self.source)],
-            "fingerprint": fp,
-        }
+        return Entry(unit.family, unit.label, fp, student=unit.numero, template=template.name,
+                     template_sha256=sha256_file(template),
+                     custom_template=self.s.templates is not None and template.parent == self.s.templates,
+                     inputs=(str(self.source),))
 
     # --- conversion ----------------------------------------------------------------------
 
@@ -455,7 +449,7 @@ class Builder:
 
     def _packets(self, ds: Dataset, layout: Layout, result: BuildResult, requested: bool) -> bool:
         """Build or update the jury packets; whether the packet stage ran."""
-        existing = any(v.get("family") == PACKET_FAMILY for v in self.manifest.state.values())
+        existing = any(entry.family == PACKET_FAMILY for entry in self.manifest.state.values())
         if not (requested or existing):
             return False
         if not self.s.pdf:
@@ -480,9 +474,9 @@ class Builder:
             if rel in self.manifest.seen:
                 continue
             if not self.other_promotion:
-                if entry.get("family") not in built:
+                if entry.family not in built:
                     continue
-                if self.s.student is not None and entry.get("student") != self.s.student:
+                if self.s.student is not None and entry.student != self.s.student:
                     continue
             for path, sha in self.manifest.files_of(rel):
                 remove_file(self.outputs, path, sha, result)
