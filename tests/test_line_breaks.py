@@ -37,6 +37,7 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_check_warns_and_names_the_cells(workbook: Path, copar) -> None:
     result = copar("check", "--format", "json", workbook)
     assert result.exit_code == 0, result.output
@@ -53,6 +54,7 @@ def test_check_warns_and_names_the_cells(workbook: Path, copar) -> None:
     assert all(p["severity"] == "warning" for p in json.loads(result.stdout) if p["code"] == "line-break-folded")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("campaign", ["cahier", "reunion-tuteurs", "jurys"])
 def test_mails_fold_names_in_headers(workbook: Path, tmp_path: Path, copar, campaign: str) -> None:
     result = copar("mails", workbook, "-o", tmp_path, "--pour", campaign)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pipeline.build.outputs import HARMLESS
@@ -27,6 +28,7 @@ def _hashes(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file() and ".copar" not in p.parts}
 
 
+@pytest.mark.slow
 def test_a_folder_with_forms_calendars_mails_and_suivi_still_builds(tmp_path: Path) -> None:
     inputs = small_promotion(tmp_path / "in")
     out = tmp_path / "out"
