@@ -673,11 +673,11 @@ def planning_tripartites(ctx: click.Context, entrees: Path, jours: str | None, c
     étudiant·e n'a pas pu être placé·e (la raison est donnée).
     """
     from pipeline.planning import run, slots
-    from pipeline.planning.tripartites import Options
+    from pipeline.planning.tripartites import TripartiteOptions
 
     days = _guard(ctx, slots.parse_days, jours) if jours is not None else None
     windows = _guard(ctx, slots.parse_windows, creneaux)
-    options = Options(days, tuple(windows), duree, pause)
+    options = TripartiteOptions(days, tuple(windows), duree, pause)
     outcome = _guard(ctx, run.tripartites, entrees, options, simulate=simulation)
     _show_plan(outcome, "Tuteur·rice", fmt, simulation)
 

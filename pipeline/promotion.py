@@ -29,9 +29,9 @@ if TYPE_CHECKING:  # the features are imported when a command runs, keeping `imp
     from pipeline.build.builder import Progress
     from pipeline.build.results import BuildResult
     from pipeline.forms.collect import Collected
-    from pipeline.forms.generate import Written as FormsWritten
-    from pipeline.planning.run import Outcome as PlanOutcome
-    from pipeline.planning.tripartites import Options as TripartiteOptions
+    from pipeline.forms.generate import FormsWritten
+    from pipeline.planning.run import PlanningOutcome as PlanOutcome
+    from pipeline.planning.tripartites import TripartiteOptions
     from pipeline.report import Report
     from pipeline.sending.archive import Archive
     from pipeline.sending.bundles import Bundle

@@ -12,7 +12,7 @@ from icalendar import Calendar
 
 from pipeline.documents.catalogue import Layout
 from pipeline.sending.addresses import parse_member, recipient
-from pipeline.sending.bundles import Item
+from pipeline.sending.bundles import BundleItem
 from pipeline.workbook.parse import one_line
 from pipeline.workbook.validate import check
 from tests.sending_helpers import addresses, edited_sample, read_eml
@@ -116,7 +116,7 @@ def test_one_line_helpers() -> None:
     assert recipient("Anne\nMarie", "anne@example.org").header().display_name == "Anne Marie"
     assert parse_member("Karim\nHaddad, maître de conférences <k.haddad@example.org>") == ("Karim Haddad",
                                                                                             "k.haddad@example.org")
-    assert Item("Anne\nMarie (tuteur·rice Le\nGoff)", Path("x.pdf")).title == "Anne Marie (tuteur·rice Le Goff)"
+    assert BundleItem("Anne\nMarie (tuteur·rice Le\nGoff)", Path("x.pdf")).title == "Anne Marie (tuteur·rice Le Goff)"
 
 
 def test_print_bundle_bookmarks_are_one_line(workbook: Path, tmp_path: Path, copar) -> None:

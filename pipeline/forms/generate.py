@@ -20,14 +20,14 @@ FORMATS = ("pdf", "docx", "xlsx")
 
 
 @dataclass
-class Written:
+class FormsWritten:
     files: list[Path] = field(default_factory=list)
     forms: int = 0
     recipients: int = 0
     skipped: list[str] = field(default_factory=list)  # French: students left out, and why
 
 
-def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: str) -> Written:
+def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: str) -> FormsWritten:
     """Write every form; raises ValidationFailed while the workbook has errors."""
     ds, report = check(settings.input)
     if ds is None:
@@ -35,7 +35,7 @@ def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: st
     key = ensure_key(resolve_input(settings.input))
     forms = [replace(f, identity=sign(f.identity, f.recipient.folder, key)) if f.recipient else f
              for f in build_forms(ds, form_type, periode, settings.student)]
-    result = Written(forms=len(forms))
+    result = FormsWritten(forms=len(forms))
     if form_type == "grille":
         with_defense = {f.identity.numero for f in forms}
         result.skipped = [f"{s.nom_complet} (n° {s.numero}) : pas de soutenance dans la feuille Soutenances, "

@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.errors import ValidationFailed
 from pipeline.planning.jurys import Pending, plan_juries
 from pipeline.planning.plan import Placement, Plan
-from pipeline.planning.tripartites import Options, plan_tripartites
+from pipeline.planning.tripartites import TripartiteOptions, plan_tripartites
 from pipeline.workbook import parse
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.reader import RawSheet, RawWorkbook, load, resolve_input
@@ -29,13 +29,13 @@ BACKUP_LABEL = "avant-planning"
 
 
 @dataclass(frozen=True)
-class Outcome:
+class PlanningOutcome:
     plan: Plan
     source: Path
     saved: Saved | None  # None for a simulation or when nothing was placed
 
 
-def tripartites(path: Path, options: Options, *, simulate: bool, when: dt.datetime | None = None) -> Outcome:
+def tripartites(path: Path, options: TripartiteOptions, *, simulate: bool, when: dt.datetime | None = None) -> PlanningOutcome:
     with Writing(resolve_input(path), active=not simulate) as hold:
         raw, ds = _checked(hold.path)
         plan = plan_tripartites(ds, options)
@@ -46,7 +46,7 @@ def tripartites(path: Path, options: Options, *, simulate: bool, when: dt.dateti
         return _finish(hold, raw, TRIPARTITES, plan, cells, simulate, when)
 
 
-def juries(path: Path, start: int, duration: int, *, simulate: bool, when: dt.datetime | None = None) -> Outcome:
+def juries(path: Path, start: int, duration: int, *, simulate: bool, when: dt.datetime | None = None) -> PlanningOutcome:
     with Writing(resolve_input(path), active=not simulate) as hold:
         raw, ds = _checked(hold.path, tolerate=missing_hour)
         plan = plan_juries(ds, _pending(raw.sheets.get("soutenances"), ds), start, duration)
@@ -81,15 +81,15 @@ def _pending(sheet: RawSheet | None, ds: Dataset) -> list[Pending]:
 
 
 def _finish(hold: Writing, raw: RawWorkbook, spec: Sheet, plan: Plan, cells: Any, simulate: bool,
-            when: dt.datetime | None) -> Outcome:
+            when: dt.datetime | None) -> PlanningOutcome:
     if simulate or not plan.placed:
-        return Outcome(plan, raw.source, None)
+        return PlanningOutcome(plan, raw.source, None)
     edits = _edits(spec, raw.sheets.get(spec.key), [(p, cells(p)) for p in plan.placed])
     if not edits:
-        return Outcome(plan, raw.source, None)
+        return PlanningOutcome(plan, raw.source, None)
     written = sum(1 for e in edits if not isinstance(e, _Header))
     saved = hold.write_cells(edits, cause=BACKUP_LABEL, when=when)
-    return Outcome(plan, raw.source, Saved(saved.path, saved.backup, written))
+    return PlanningOutcome(plan, raw.source, Saved(saved.path, saved.backup, written))
 
 
 class _Header(CellEdit):

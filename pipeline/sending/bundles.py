@@ -37,7 +37,7 @@ ORDERS = ("tuteur", "jury")
 
 
 @dataclass(frozen=True)
-class Item:
+class BundleItem:
     title: str  # the bookmark, on one line
     path: Path
 
@@ -78,20 +78,20 @@ def _by_jury(ds: Dataset, only: str | None = None) -> list[tuple[str, Student]]:
     return ordered + [("sans jury", s) for s in _by_tutor(ds) if s.numero not in placed]
 
 
-def items(ds: Dataset, out: Path, famille: str, order: str, periode: int | None, jury: str | None = None) -> list[Item]:
+def items(ds: Dataset, out: Path, famille: str, order: str, periode: int | None, jury: str | None = None) -> list[BundleItem]:
     """What goes in the bundle, in order (whether each PDF exists or not)."""
     family = FAMILIES[famille][0]
     layout = Layout.of(ds)
     if family == "invitation":
         tutors = sorted(ds.tutors(), key=lambda g: (g[0].nom.lower(), g[0].prenom.lower(), g[0].key))
-        return [Item(t.nom_complet, out / "reunion-tuteurs" / "invitations" / f"{layout.tutors[t.key]}.pdf")
+        return [BundleItem(t.nom_complet, out / "reunion-tuteurs" / "invitations" / f"{layout.tutors[t.key]}.pdf")
                 for t, _ in tutors]
     if family == "bilan" and periode is None:
         raise CoparError("Indiquez la période des bilans à imprimer : --periode N (1 à 6).")
     stem = f"bilan-periode-{periode}" if family == "bilan" else STUDENT_FILES[family]
     people = _by_jury(ds, jury) if order == "jury" else [(f"tuteur·rice {s.tuteur.nom_complet}", s) for s in _by_tutor(ds)]
     keep = {"cahier": lambda s: not s.en_emploi, "feuille_de_route": lambda s: s.en_emploi}.get(family, lambda s: True)
-    return [Item(f"{s.nom_complet} ({where})", out / layout.student_dir(s) / f"{stem}.pdf")
+    return [BundleItem(f"{s.nom_complet} ({where})", out / layout.student_dir(s) / f"{stem}.pdf")
             for where, s in people if keep(s)]
 
 

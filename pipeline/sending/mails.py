@@ -25,7 +25,7 @@ from pipeline.documents.render import PACKAGE_TEMPLATES
 from pipeline.errors import CoparError, ValidationFailed
 from pipeline.files import write_bytes_atomically
 from pipeline.sending.addresses import Recipient
-from pipeline.sending.campaigns import CAMPAIGNS, FORMS, Draft, Options, folder_name, form_folders, team
+from pipeline.sending.campaigns import CAMPAIGNS, FORMS, CampaignOptions, Draft, folder_name, form_folders, team
 from pipeline.sending.ledger import Ledger
 from pipeline.sending.mailtemplates import lint_mail_templates, render_mail
 from pipeline.workbook.model import Dataset
@@ -54,7 +54,7 @@ class MailRequest:
 
 
 @dataclass
-class Written:
+class DraftWritten:
     """One draft as written, and what it lacks."""
 
     path: Path
@@ -68,7 +68,7 @@ class Written:
 @dataclass
 class MailResult:
     folder: Path
-    drafts: list[Written]
+    drafts: list[DraftWritten]
     mailing_list: Path
     removed: list[Path] = field(default_factory=list)  # earlier drafts for people no longer concerned
 
@@ -160,7 +160,7 @@ def example_contexts(ds: Dataset, today: dt.date) -> dict[str, dict[str, Any]]:
     """What each campaign's templates receive, from the first draft of `ds` (for the template lint)."""
     result = {}
     for name, campaign in CAMPAIGNS.items():
-        drafts = campaign(ds, Layout.of(ds), _common(ds, today), Options(Path("sorties"), 1))
+        drafts = campaign(ds, Layout.of(ds), _common(ds, today), CampaignOptions(Path("sorties"), 1))
         if drafts:
             result[name] = {**drafts[0].context, "pieces_jointes": ["document.pdf"],
                             "non_joints": [{"nom": "dossier.pdf", "taille": "12,0 Mo", "chemin": "sorties/dossier.pdf"}]}
@@ -202,7 +202,7 @@ def _drafts(request: MailRequest, ds: Dataset) -> list[Draft]:
     if request.campaign == "formulaires" and not form_folders(request.output, request.periode):
         which = f" de la période {request.periode}" if request.periode is not None else ""
         raise CoparError(f"Aucun formulaire{which} dans {request.output / FORMS}/ : lancez d'abord « copar forms ».")
-    return CAMPAIGNS[request.campaign](ds, Layout.of(ds), common, Options(request.output, request.periode))
+    return CAMPAIGNS[request.campaign](ds, Layout.of(ds), common, CampaignOptions(request.output, request.periode))
 
 
 def campaign_folder(request: MailRequest) -> str:
@@ -235,7 +235,7 @@ def run(request: MailRequest) -> MailResult:
     """Write the drafts of one campaign under <output>/courriels/<campagne>/."""
     folder, composed = compose(request)
     ledger = Ledger(folder)
-    written: list[Written] = []
+    written: list[DraftWritten] = []
     for c in composed:
         warnings = list(c.warnings)
         path = folder / f"{c.draft.stem}.eml"
@@ -244,14 +244,14 @@ def run(request: MailRequest) -> MailResult:
                             "(relancez avec --force pour le remplacer).")
         else:
             ledger.write(path, c.message.as_bytes(policy=WRITE_POLICY))
-        written.append(Written(path, c.draft.to, c.subject, [name for name, _ in c.attached], warnings, c.draft))
+        written.append(DraftWritten(path, c.draft.to, c.subject, [name for name, _ in c.attached], warnings, c.draft))
     drafts = [c.draft for c in composed]
     mailing_list = folder / MAILING_LIST
     write_bytes_atomically(mailing_list, _csv(written, drafts).encode("utf-8-sig"))
     return MailResult(folder, written, mailing_list, ledger.finish())
 
 
-def _csv(written: list[Written], drafts: list[Draft]) -> str:
+def _csv(written: list[DraftWritten], drafts: list[Draft]) -> str:
     """One row per To recipient, `;`-separated (what French Excel and mail merges expect)."""
     buffer = io.StringIO()
     out = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
