@@ -6,8 +6,11 @@
 
 MODULES maps an old dotted module name to its new one; SYMBOLS names the few functions that moved
 to another module than their old module's (hashing to pipeline.files, French plurals to the
-formats). `--rewrite-only` is for code written against the old names on other branches: run it
-after merging them; running it twice changes nothing the second time.
+formats); RENAMES gives classes of one name new names. `--rewrite-only` is for code written
+against the old names on other branches: run it after merging them; running it twice changes
+nothing the second time. A merge conflict in a file that this branch changed only through this
+tool (its imports, a renamed class) is resolved by taking the other side, then running
+`--rewrite-only`, which makes the same changes again on the merged text.
 
 What is rewritten, in pipeline/, tests/, tools/, docs/, scripts/, README.md, Makefile and
 pyproject.toml:
@@ -350,9 +353,10 @@ def rewrite_all(write: bool) -> list[Path]:
                 path.write_text(new, encoding="utf-8")
     if write and changed:
         # rewritten imports may be out of order; let ruff sort them (I001) as the project's style has it
-        ruff = ROOT / ".venv" / "bin" / "ruff"
+        ruff = next((r for r in (ROOT / ".venv" / "bin" / "ruff", Path(sys.executable).parent / "ruff") if r.exists()),
+                    None)
         python_files = [str(p) for p in changed if p.suffix == ".py"]
-        if ruff.exists() and python_files:
+        if ruff is not None and python_files:
             subprocess.run([str(ruff), "check", "-q", "--select", "I", "--fix", *python_files], cwd=ROOT, check=False)
     return changed
 
