@@ -40,6 +40,13 @@ def test_readme_starts_with_the_two_setup_commands() -> None:
     assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+def test_readme_stays_a_front_page() -> None:
+    """What copar is, how to set it up, five commands and links: the rest lives in docs/."""
+    assert len(README.splitlines()) <= 150
+    for page in ("docs/guide.md", "docs/cli.md", "docs/architecture.md", "docs/performance.md"):
+        assert f"]({page})" in README
+
+
 def test_readme_shows_a_preview_of_every_family() -> None:
     from pipeline.documents.catalogue import CATALOGUE
 
