@@ -154,7 +154,7 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
     """
     from pipeline.workbook.validate import check as run_check
 
-    _, report = _guard(ctx, run_check, entrees)
+    _, report = _guard(ctx, run_check, entrees, rapports=True)
     if fmt == "json":
         click.echo(report.to_json())
     else:
@@ -567,7 +567,9 @@ def suivi(ctx: click.Context, entrees: Path, fmt: str, date_: str | None, sortie
         path = _guard(ctx, export.write_xlsx, states, today, sortie, reminded)
         click.echo(f"Suivi au {today:%d/%m/%Y} écrit : {path}")
     else:
-        click.echo(export.table(states, today, reminded), nl=False)
+        from pipeline.tracking.load import unattributed_rapports
+
+        click.echo(export.table(states, today, reminded, _guard(ctx, unattributed_rapports, entrees)), nl=False)
     sys.exit(EXIT_OK)
 
 

@@ -157,10 +157,10 @@ class Promotion:
 
     # ---- the workbook ----
     def check(self) -> Report:
-        """Every problem of the workbook (`copar check`)."""
+        """Every problem of the workbook (`copar check`), and the rapports de mission attributed to nobody."""
         from pipeline.workbook.validate import check
 
-        return check(self.input)[1]
+        return check(self.input, rapports=True)[1]
 
     def dataset(self) -> Dataset:
         """The validated workbook, read once; raises ValidationFailed while an error remains."""

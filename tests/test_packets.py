@@ -166,7 +166,7 @@ def test_unusable_rapports_get_a_placeholder_page(packets, sample) -> None:
         "endommagé": "endommagé",
         "chiffré": "mot de passe",
         "pas un PDF": "pas un PDF",
-        "absent": "aucun fichier dont le nom contient le n°",
+        "absent": "le rapport n'avait pas été déposé quand ce dossier a été constitué",
         "deux fichiers": "plusieurs versions du rapport ont été déposées",
         "lien": "lien symbolique vers « 22004512-rapport-mission.pdf », dont le nom ne porte pas le n° 22002264",
     }
@@ -249,7 +249,7 @@ def test_one_pdf_beside_another_file_is_used(tmp_path: Path) -> None:
     word = tmp_path / "22004512-rapport.docx"
     word.write_bytes(b"PK")
     result = BuildResult(tmp_path, Report())
-    slot = _rapport_slot(student, [pdf, word], tmp_path, result)
+    slot = _rapport_slot(student, [pdf, word], result)
     assert slot.pdf == pdf
     assert result.notes == ["Rapport d'Aïssatou N'Diaye (n° 22004512) : 22004512-rapport.pdf utilisé, "
                             "ignoré : 22004512-rapport.docx."]

@@ -1419,9 +1419,9 @@ def make_rapport_indisponible():
         [("Motif", [V("motif")])],
     ], widths=(3.9, usable_width() - 3.9))
     due_box(doc, [
-        [("Ce document de cet·te étudiant·e n'a pas pu être joint au dossier : « ", {"bold": True}),
+        [("Ce document n'a pas pu être joint à votre dossier : « ", {"bold": True}),
          (V("document"), {"bold": True}), (" ».", {"bold": True})],
-        ["Les membres du jury sont invités à demander le document à l'équipe pédagogique du parcours : ",
+        ["Vous pouvez le demander à l'équipe pédagogique du parcours : ",
          V("promo.responsable"), T("if promo.courriel_responsable"), " (", V("promo.courriel_responsable"), ")",
          T("endif"), "."],
     ])

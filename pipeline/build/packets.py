@@ -15,6 +15,7 @@ sommaire needs the placeholders' page counts) in one more.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -41,7 +42,7 @@ from pipeline.pdf.assemble import (
 from pipeline.pdf.pdfinfo import page_count
 from pipeline.processes import DISK_FULL
 from pipeline.workbook.model import Dataset, Defense, Jury, Student
-from pipeline.workbook.rapports import ABSENT, DEFAULT_MAX_MB, SEVERAL, UNUSABLE, choose_rapport, find_rapports
+from pipeline.workbook.rapports import ABSENT, DEFAULT_MAX_MB, SEVERAL, UNUSABLE, choose_rapport, match_rapports
 
 if TYPE_CHECKING:
     from pipeline.documents.catalogue import Layout
@@ -132,7 +133,11 @@ def build_packets(stage: PacketStage, ds: Dataset, layout: Layout, result: Build
 
     only_existing: update the packets an earlier build wrote, create none (restricted builds).
     """
-    rapports = find_rapports(stage.rapports, [s.numero for s in ds.students])
+    matches = match_rapports(stage.rapports, [(s.numero, s.prenom, s.nom) for s in ds.students])
+    result.notes.extend(message for *_, message in matches.findings({s.numero: s.nom_complet for s in ds.students}))
+    rapports = matches.files
+    event = ds.calendar.get("rapport_mission")
+    due = event.debut if event is not None else None
     packets = []
     for jury in ds.juries:
         defenses = ds.defenses_of(jury.jury)
@@ -146,7 +151,7 @@ def build_packets(stage: PacketStage, ds: Dataset, layout: Layout, result: Build
             result.notes.append(f"{jury.jury} : aucune soutenance inscrite, pas de dossier.")
             continue
         students = [ds.student(d.numero) for d in defenses]
-        plans = [_slots(stage, layout, s, rapports.get(s.numero, []), result) for s in students]
+        plans = [_slots(stage, layout, s, rapports.get(s.numero, []), result, due) for s in students]
         packets.append(_Packet(jury, defenses, students, plans, folder, rel))
     todo = [packet for packet in packets if _start(stage, ds, packet, result)]
     _placeholders(stage, ds, todo, result)
@@ -363,7 +368,8 @@ def _all_pdfa(sections: list[PacketSection], jury: Jury, result: BuildResult) ->
     return not others
 
 
-def _slots(stage: PacketStage, layout: Layout, s: Student, files: list[Path], result: BuildResult) -> list[_Slot]:
+def _slots(stage: PacketStage, layout: Layout, s: Student, files: list[Path], result: BuildResult,
+           due: dt.date | None = None) -> list[_Slot]:
     slots = []
     for family, title in STUDENT_PARTS:
         pdf = stage.outputs.target(str(layout.student_dir(s) / STUDENT_FILES[family]), ".pdf")
@@ -372,18 +378,20 @@ def _slots(stage: PacketStage, layout: Layout, s: Student, files: list[Path], re
         else:
             slots.append(_Slot(title, None, f"le document « {title} » n'a pas pu être produit (voir le rapport de "
                                             "construction)", pdf.name))
-    slots.append(_rapport_slot(s, files, stage.rapports, result, stage.settings.rapport_max_mb))
+    late = due is None or stage.settings.today > due
+    slots.append(_rapport_slot(s, files, result, stage.settings.rapport_max_mb, late=late))
     return slots
 
 
-def _rapport_slot(s: Student, files: list[Path], folder: Path, result: BuildResult,
-                  max_mb: int = DEFAULT_MAX_MB) -> _Slot:
+def _rapport_slot(s: Student, files: list[Path], result: BuildResult,
+                  max_mb: int = DEFAULT_MAX_MB, *, late: bool = True) -> _Slot:
+    """The rapport's slot; an absent rapport is noted only once it is `late` (its Calendrier date passed)."""
     who = f"{s.nom_complet} (n° {s.numero})"
     rapport = choose_rapport(files, s.numero, max_bytes=max_mb * 2**20)
     if rapport.state == ABSENT:
-        result.notes.append(f"Rapport de mission absent : {who}.")
-        return _Slot(RAPPORT_TITLE, None, f"aucun fichier dont le nom contient le n° {s.numero} dans le dossier "
-                                          f"{folder}", "")
+        if late:
+            result.notes.append(f"Rapport de mission absent : {who}.")
+        return _Slot(RAPPORT_TITLE, None, "le rapport n'avait pas été déposé quand ce dossier a été constitué", "")
     if rapport.state == SEVERAL:
         result.notes.append(f"Plusieurs rapports pour {who} : {rapport.names} — gardez-en un seul.")
         return _Slot(RAPPORT_TITLE, None, rapport.reason, rapport.names)

@@ -35,10 +35,12 @@ def _counts(states: list[StudentState]) -> dict[str, int]:
     return counts
 
 
-def table(states: list[StudentState], today: dt.date, reminded: dict[tuple[str, str], str] | None = None) -> str:
+def table(states: list[StudentState], today: dt.date, reminded: dict[tuple[str, str], str] | None = None,
+          unattributed: list[str] | None = None) -> str:
     """One line per student, one column per deliverable, then what is late and why.
 
     `reminded`: (N° étudiant, item key) → « relancé le … », from the sending journal.
+    `unattributed`: sentences on the files of rapports/ attributed to nobody (`load.unattributed_rapports`).
     """
     reminded = reminded or {}
     if not states:
@@ -54,6 +56,8 @@ def table(states: list[StudentState], today: dt.date, reminded: dict[tuple[str, 
         lines += [f"  {st.student.nom_complet} (n° {st.student.numero}) — {item.label} : {item.detail}"
                   + (f" ; {reminded[st.student.numero, item.key]}" if (st.student.numero, item.key) in reminded else "")
                   for st, item in late]
+    if unattributed:
+        lines += ["", "Rapports attribués à personne :", *(f"  {line}" for line in unattributed)]
     counts = _counts(states)
     lines += ["", ", ".join(f"{counts[s]} {s}" for s in STATES if counts[s])]
     return "\n".join(lines) + "\n"

@@ -131,6 +131,10 @@ _CODES = (
          "Supprimez ou fusionnez l'une des deux lignes."),
     Code("note-sum", WARNING, "Les notes par critère ne font pas la note de la feuille Soutenances",
          "Corrigez les notes par critère ou celles de Soutenances."),
+    Code("rapport-by-name", WARNING, "Rapport de mission reconnu par le nom de l'étudiant·e, sans son n°",
+         "Ajoutez le n° étudiant au nom du fichier dans le dossier rapports/."),
+    Code("rapport-unmatched", WARNING, "Fichier du dossier rapports/ attribué à personne",
+         "Renommez-le avec le n° étudiant (ou le nom et le prénom) de son auteur·rice."),
     Code("grille-total", ERROR, "Les points de la grille ne font pas 20",
          "Ajustez la colonne Points pour que le total fasse 20."),
 )

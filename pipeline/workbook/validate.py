@@ -12,18 +12,26 @@ from typing import Callable
 from pipeline.errors import ValidationFailed
 from pipeline.report import ERROR, WARNING, Problem, Report
 from pipeline.workbook import validate_sheets
-from pipeline.workbook.codes import CODES
+from pipeline.workbook.codes import CODES, lookup
 from pipeline.workbook.model import Dataset
-from pipeline.workbook.reader import Issue, RawSheet, RawWorkbook, load
+from pipeline.workbook.rapports import match_rapports
+from pipeline.workbook.reader import Issue, RawSheet, RawWorkbook, load, rapports_dir
 from pipeline.workbook.schema import SHEETS_BY_KEY, SOUTENANCES, normalize
 from pipeline.workbook.validator import Validator, has_column
 
 REQUIRED_SHEETS = ("promotion", "calendrier", "etudiants")
 
 
-def check(path: Path) -> tuple[Dataset | None, Report]:
-    """Read and validate the workbook or CSV folder at `path`."""
-    return validate(load(path))
+def check(path: Path, *, rapports: bool = False) -> tuple[Dataset | None, Report]:
+    """Read and validate the workbook or CSV folder at `path`.
+
+    rapports: also warn about the files of `rapports/` recognised by a student's name only, or by nobody
+    (`copar check`; the build says it in its notes).
+    """
+    dataset, report = validate(load(path))
+    if rapports and dataset is not None:
+        report.extend(rapport_problems(dataset, rapports_dir(path)))
+    return dataset, report
 
 
 def load_valid(path: Path, *, tolerate: Callable[[Problem], bool] | None = None) -> Dataset:
@@ -32,6 +40,14 @@ def load_valid(path: Path, *, tolerate: Callable[[Problem], bool] | None = None)
     if dataset is None:
         raise ValidationFailed(report)
     return dataset
+
+
+def rapport_problems(ds: Dataset, folder: Path) -> list[Problem]:
+    """Warnings on the rapports de mission matched by name, by nobody or by several students."""
+    matches = match_rapports(folder, [(s.numero, s.prenom, s.nom) for s in ds.students])
+    codes = {"nom": lookup("rapport-by-name", WARNING).name, "personne": lookup("rapport-unmatched", WARNING).name}
+    return [Problem(WARNING, codes[kind], "rapports/", None, "", name, message)
+            for kind, name, message in matches.findings({s.numero: s.nom_complet for s in ds.students})]
 
 
 def validate(raw: RawWorkbook, *, tolerate: Callable[[Problem], bool] | None = None) -> tuple[Dataset | None, Report]:
