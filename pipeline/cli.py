@@ -686,23 +686,32 @@ def planning_tripartites(ctx: click.Context, entrees: Path, jours: str | None, c
 
 @planning.command("jurys")
 @click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
-@click.option("--debut", default="9h00", show_default=True, metavar="HEURE", help="Heure du premier passage de chaque jury.")
-@click.option("--duree", type=click.IntRange(5, 480), default=30, show_default=True, metavar="MIN",
-              help="Durée d'un passage, en minutes.")
+@click.option("--debut", metavar="HEURE", help="Heure du premier passage de la journée (par défaut 9h00).")
+@click.option("--fin", metavar="HEURE", help="Heure où finit le dernier passage au plus tard (par défaut 18h00).")
+@click.option("--pause", metavar="DÉBUT-FIN", help="Pause déjeuner, sans passage (par défaut 12h00-13h30 ; « aucune »).")
+@click.option("--duree", type=click.IntRange(5, 480), metavar="MIN", help="Durée d'un passage, en minutes (par défaut 30).")
+@click.option("--session", "sessions", multiple=True, metavar="JURY=SESSION",
+              help="Session d'un jury : matin, après-midi ou journée (par défaut) ; répétable.")
 @_SIMULATION
 @_PLAN_FORMAT
 @click.pass_context
-def planning_jurys(ctx: click.Context, entrees: Path, debut: str, duree: int, simulation: bool, fmt: str) -> None:
+def planning_jurys(ctx: click.Context, entrees: Path, debut: str | None, fin: str | None, pause: str | None,
+                   duree: int | None, sessions: tuple[str, ...], simulation: bool, fmt: str) -> None:
     """Donne une heure de passage à chaque soutenance qui n'en a pas (feuille Soutenances).
 
-    Pour chaque jury, à partir de --debut, par passages de --duree minutes, sans chevaucher les
-    passages déjà fixés ni ceux d'un autre jury du même jour qui partage un membre ou un·e
-    tuteur·rice.
+    Chaque jury siège dans sa session (matin, après-midi ou journée), jamais pendant la pause
+    déjeuner ; ses passages se suivent, sans chevaucher les passages déjà fixés ni ceux d'un
+    autre jury du même jour qui partage un membre ou un·e tuteur·rice. Les réglages de la
+    section [jurys] de copar.toml s'appliquent ; ces options l'emportent.
     """
     from pipeline.planning import run, slots
 
-    start = _guard(ctx, slots.parse_time, debut, "--debut")
-    outcome = _guard(ctx, run.juries, entrees, start, duree, simulate=simulation)
+    start = _guard(ctx, slots.parse_time, debut, "--debut") if debut else None
+    end = _guard(ctx, slots.parse_time, fin, "--fin") if fin else None
+    lunch = _guard(ctx, run.parse_lunch, pause) if pause else None
+    chosen = _guard(ctx, run.parse_sessions, sessions) if sessions else None
+    outcome = _guard(ctx, run.juries, entrees, start, duree, simulate=simulation, end=end, lunch=lunch,
+                     sessions=chosen)
     _show_plan(outcome, "Jury", fmt, simulation)
 
 

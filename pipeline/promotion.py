@@ -102,10 +102,14 @@ class BundleOptions:
 
 @dataclass(frozen=True)
 class JuryPlanOptions:
-    """`copar planning jurys`: first passage (minutes after midnight) and length of one passage."""
+    """`copar planning jurys`: first passage and end of the day (minutes after midnight), length of one
+    passage, lunch break, each jury's session (pipeline.planning.jurys); None: copar.toml's [jurys], else defaults."""
 
-    start: int = 9 * 60
-    duration: int = 30
+    start: int | None = None
+    duration: int | None = None
+    end: int | None = None
+    lunch: tuple[int, int] | None = None
+    sessions: dict[str, str] | None = None
 
 
 @dataclass
@@ -286,4 +290,5 @@ class Promotion:
         from pipeline.planning import run
 
         self._dataset = None
-        return run.juries(self.input, options.start, options.duration, simulate=simulate)
+        return run.juries(self.input, options.start, options.duration, simulate=simulate, end=options.end,
+                          lunch=options.lunch, sessions=options.sessions)

@@ -175,7 +175,7 @@ def jury_days(draw: st.DrawFn) -> tuple[Dataset, list[Pending], int, int]:
 def test_random_juries(case: tuple[Dataset, list[Pending], int, int]) -> None:
     ds, pending, start, duration = case
     plan = plan_juries(ds, pending, start, duration)
-    assert sorted(p.numero for p in plan.placed) + sorted(u.numero for u in plan.unplaced) == \
+    assert sorted([*(p.numero for p in plan.placed), *(u.numero for u in plan.unplaced)]) == \
         sorted(p.numero for p in pending)
     juries = {j.jury: j for j in ds.juries}
 
@@ -189,6 +189,8 @@ def test_random_juries(case: tuple[Dataset, list[Pending], int, int]) -> None:
     for p in plan.placed:
         assert p.day == juries[p.group].date and _minutes(p.start) >= start
         assert _minutes(p.end) - _minutes(p.start) == duration
+        assert _minutes(p.end) <= 18 * 60  # the default end of the day
+        assert _minutes(p.end) <= 12 * 60 or 13 * 60 + 30 <= _minutes(p.start)  # never during the lunch break
     for (d1, s1, w1, n1), (d2, s2, w2, n2) in combinations(booked, 2):
         if d1 == d2 and w1 & w2 and (n1 in new or n2 in new):
             assert s1 + duration <= s2 or s2 + duration <= s1

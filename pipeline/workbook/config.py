@@ -57,6 +57,14 @@ SETTINGS_TEXT = """\
 # identifiant = "prenom.nom"
 # expediteur = "Prénom Nom <prenom.nom@univ-exemple.fr>"
 # messages_par_minute = 30
+
+# Ordre de passage calculé par « copar planning jurys » (ses options l'emportent) :
+# [jurys]
+# debut = "9h00"                # premier passage de la journée
+# fin = "18h00"                 # fin du dernier passage au plus tard
+# pause = "12h00-13h30"         # pause déjeuner, sans passage (« aucune » pour s'en passer)
+# duree = 30                    # durée d'un passage, en minutes
+# sessions = { "Jury A" = "matin", "Jury B" = "apres-midi" }   # sinon la journée entière
 """
 
 
@@ -160,7 +168,7 @@ _KEYS: dict[str, tuple[str, Callable[[Any, Path], Any]]] = {
     "delai": ("timeout", _seconds),
     "sauvegardes": ("backups_kept", _count),
 }
-SECTIONS = ("envoi",)  # tables of their own: [envoi] is pipeline.sending.smtp's
+SECTIONS = ("envoi", "jurys")  # tables of their own: [envoi] is pipeline.sending.smtp's, [jurys] planning.run's
 KEY_OF_FIELD = {name: key for key, (name, _) in _KEYS.items()}
 
 

@@ -6,6 +6,7 @@ in the order its references need (validate_sheets.py), all reported through one 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -58,6 +59,9 @@ def validate(raw: RawWorkbook, *, tolerate: Callable[[Problem], bool] | None = N
     """
     v = Validator(raw)
     dataset = _run(v)
+    v.report = Report([replace(p, message=f"{p.message[:-1]}, ou laissez « copar planning jurys » donner une heure "
+                                          "à chaque soutenance qui n'en a pas.")
+                       if missing_hour(p) else p for p in v.report.problems])
     if tolerate is not None:
         v.report = Report([p for p in v.report.problems if not (p.severity == ERROR and tolerate(p))])
     return (dataset if v.report.valid else None), v.report

@@ -256,6 +256,11 @@ def tripartites(validator: Validator, sheet: RawSheet | None, numeros: set[str] 
     return items
 
 
+def jury_key(name: str) -> str:
+    """How jury names are compared: case and runs of spaces aside."""
+    return " ".join(name.split()).casefold()
+
+
 def juries(validator: Validator, sheet: RawSheet | None) -> list[Jury]:
     juries: list[Jury] = []
     if sheet is None:
@@ -267,10 +272,10 @@ def juries(validator: Validator, sheet: RawSheet | None) -> list[Jury]:
             validator.jury_names.add(v["jury"])
         if not ok:
             continue
-        if v["jury"] in first:
-            validator.duplicate(sheet, row, "jury", v["jury"], first[v["jury"]], f"Jury « {v['jury']} »")
+        if jury_key(v["jury"]) in first:
+            validator.duplicate(sheet, row, "jury", v["jury"], first[jury_key(v["jury"])], f"Jury « {v['jury']} »")
             continue
-        first[v["jury"]] = row
+        first[jury_key(v["jury"])] = row
         juries.append(Jury(v["jury"], v["date"], v["president"], v["lieu"] or "",
                            parse.split_list(v["membres"] or ""), row.number))
     return juries
@@ -285,6 +290,8 @@ def defenses(validator: Validator, sheet: RawSheet | None, numeros: set[str] | N
     for row in sheet.rows:
         v, ok = validator.fields(sheet, row)
         ok = validator.known_student(sheet, row, v["numero"], numeros) and ok
+        if v["jury"] is not None and juries is not None:  # « jury a » is Jury A, as typed in Jurys
+            v["jury"] = next((j for j in sorted(juries) if jury_key(j) == jury_key(v["jury"])), v["jury"])
         if v["jury"] is not None and juries is not None and v["jury"] not in juries:
             validator.at(ERROR, "unknown-jury", sheet, row, "jury", v["jury"],
                          f"Jury « {v['jury']} » absent de la feuille Jurys : corrigez le nom du jury ou "
