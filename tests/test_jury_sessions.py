@@ -34,7 +34,7 @@ def test_a_full_day_skips_the_lunch_break_and_stops_at_the_end() -> None:
     plan = plan_juries(ds, [Pending(i + 2, s.numero, "Jury A") for i, s in enumerate(students)], schedule)
     assert _hours(plan, "Jury A") == ["10:00", "10:45", "13:30", "14:15"]  # 11:30 would run into lunch
     assert [u.numero for u in plan.unplaced] == [s.numero for s in students[4:]]
-    assert "dans sa session (10h00 – 12h00 et 13h30 – 15h00)" in plan.unplaced[0].reason
+    assert "dans sa session (10 h – 12 h et 13 h 30 – 15 h)" in plan.unplaced[0].reason
 
 
 def test_each_jury_sits_in_its_session_and_sessions_are_named_in_any_case() -> None:

@@ -183,7 +183,7 @@ def test_compte_rendu_to_tutor_and_student_with_the_45_minute_slot(workbook: Pat
     assert addresses(msg, "To") == [("Gaëlle L'Hôte", "gaelle.lhote@example.org"),
                                     ("Aïssatou N'Diaye", "aissatou.ndiaye@etudiant.example.fr")]
     assert addresses(msg, "Cc") == TEAM
-    assert msg["Subject"] == "Bilan tripartite de l'alternance — Aïssatou N'Diaye — jeudi 6 juin 2024 à 9 h 00"
+    assert msg["Subject"] == "Bilan tripartite de l'alternance — Aïssatou N'Diaye — jeudi 6 juin 2024 à 9 h"
     (slot,) = Calendar.from_ical(attachments(msg)["bilan-tripartite.ics"]).walk("VEVENT")
     assert slot.decoded("DTSTART") == dt.datetime(2024, 6, 6, 9, 0, tzinfo=PARIS)
     assert slot.decoded("DTEND") == dt.datetime(2024, 6, 6, 9, 45, tzinfo=PARIS)

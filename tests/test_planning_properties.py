@@ -209,4 +209,4 @@ def test_reviews_already_clashing_in_the_workbook_are_noted() -> None:
     plan = plan_tripartites(Dataset(PROMOTION, students=[a, b], tripartites=reviews), TripartiteOptions([DAYS[0]]))
     assert plan.placed == [] and plan.unplaced == []
     assert plan.notes == ["Bilans tripartites, ligne 3 : Prénom0 Tuteur0 a déjà le bilan de Prénom0 Nom0 le 06/06 à "
-                          "9h00 à la même heure (ou sans pause) ; déplacez l'un des deux entretiens."]
+                          "9 h à la même heure (ou sans pause) ; déplacez l'un des deux entretiens."]

@@ -90,12 +90,12 @@ def test_tripartite_rapport_and_jury_in_june(copar: Copar, sample: Path) -> None
                                "echeance": "2024-05-24"}
     assert states["22001176"]["rapport"]["detail"] == "rapport_22001176.pdf : PDF protégé par un mot de passe"
     assert linh["rapport"]["etat"] == "en_retard"
-    assert camille["jury"]["etat"] == "recu" and camille["jury"]["detail"] == "Jury B, 27/06/2024 à 14:00 : 15,5/20"
+    assert camille["jury"]["etat"] == "recu" and camille["jury"]["detail"] == "Jury B, 27/06/2024 à 14 h : 15,5/20"
     assert states["22002264"]["jury"]["etat"] == "a_venir"  # Jury A on 25 June, no notes yet
     # after the jury: missing notes are late
     later = _states(copar, sample, "26/06/2024")
     assert later["22002264"]["jury"] == {"cle": "jury", "libelle": "Jury, notes", "etat": "en_retard",
-                                         "detail": "Jury A, 25/06/2024 à 12:00 : notes manquantes",
+                                         "detail": "Jury A, 25/06/2024 à 12 h : notes manquantes",
                                          "echeance": "2024-06-25"}
 
 

@@ -34,7 +34,7 @@ def event(e: Event | None) -> dict[str, str]:
         "evenement": e.evenement,
         "date": fmt.date_range(e.debut, e.fin),
         "date_courte": fmt.short_range(e.debut, e.fin),
-        "horaire": e.horaire,
+        "horaire": fmt.horaire_fr(e.horaire),
         "lieu": e.lieu,
         "public": e.public,
     }

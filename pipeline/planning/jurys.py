@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.documents.formats import time_range_fr
 from pipeline.planning import people
 from pipeline.planning.people import Directory, Person
 from pipeline.planning.plan import Placement, Plan, Unplaced
@@ -126,7 +127,7 @@ def _nearest_first(candidates: list[int], held: list[int], windows: list[tuple[i
 
 
 def _no_slot(schedule: JurySchedule, jury: Jury) -> str:
-    spans = " et ".join(f"{hhmm(a)} – {hhmm(b)}" for a, b in schedule.windows(jury.jury)) or "aucune plage"
+    spans = " et ".join(time_range_fr(a, b) for a, b in schedule.windows(jury.jury)) or "aucune plage"
     return (f"aucune heure libre le {jury.date:%d/%m/%Y} pour le {jury.jury} et ses membres dans sa session "
             f"({spans}) : vérifiez les Disponibilités, les autres jurys du jour, ou allongez la session "
             "(--fin, --session).")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
@@ -23,7 +22,7 @@ from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar import Event as VEvent
 
 from pipeline.documents.catalogue import Layout
-from pipeline.documents.formats import slug, time_fr
+from pipeline.documents.formats import horaire_fr, slug, time_fr, time_span
 from pipeline.files import write_bytes_atomically
 from pipeline.workbook.model import Dataset, Event, Jury, Student, Tutor
 from pipeline.workbook.parse import one_line
@@ -32,7 +31,6 @@ PARIS = ZoneInfo("Europe/Paris")
 TRIPARTITE_MINUTES = 45  # handbook: "sur une durée de 45 min environ"
 DEFAULT_PASSAGE_MINUTES = 30  # the last passage of a jury, when nothing follows it
 FOLDER = PurePosixPath("calendriers")
-_RANGE = re.compile(r"(\d{1,2})\s*[hH:]\s*(\d{2})?\s*(?:[–—-]|à)\s*(\d{1,2})\s*[hH:]\s*(\d{2})?")
 
 
 @dataclass(frozen=True)
@@ -48,15 +46,8 @@ class Entry:
 
 
 def hours(text: str) -> tuple[dt.time, dt.time] | None:
-    """"14h–16h30" → (14:00, 16:30); None when Horaire is not a time range."""
-    m = _RANGE.search(text or "")
-    if not m:
-        return None
-    h1, m1, h2, m2 = (int(g or 0) for g in m.groups())
-    if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
-        return None
-    start, end = dt.time(h1, m1), dt.time(h2, m2)
-    return (start, end) if end > start else None
+    """"14h–16h30" → (14:00, 16:30); None when Horaire is not a time range (documents.formats.time_span)."""
+    return time_span(text)
 
 
 def _at(day: dt.date, time: dt.time) -> dt.datetime:
@@ -67,13 +58,13 @@ def row_entry(e: Event) -> Entry:
     """One Calendrier row: timed when it is one day with a time range, else all-day."""
     span = hours(e.horaire)
     last = e.fin or e.debut
-    description = e.horaire if span is None else ""
+    description = horaire_fr(e.horaire) if span is None else ""
     if e.public != "tous":
         description = "; ".join(filter(None, [description, f"Pour : {e.public}"]))
     if span is not None and last == e.debut:
         return Entry(e.cle, e.evenement, _at(e.debut, span[0]), _at(e.debut, span[1]), e.lieu, description)
     if span is not None:
-        description = "; ".join(filter(None, [f"Horaire : {e.horaire}", description]))
+        description = "; ".join(filter(None, [f"Horaire : {horaire_fr(e.horaire)}", description]))
     return Entry(e.cle, e.evenement, e.debut, last + dt.timedelta(days=1), e.lieu, description)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from pipeline.documents.formats import time_fr
 from pipeline.workbook.model import Dataset, Event, Student, period_concerns
 from pipeline.workbook.rapports import ABSENT, PRESENT, choose_rapport
 
@@ -135,7 +136,7 @@ def _tripartite(s: Student, ds: Dataset, today: dt.date) -> Deliverable:
     if answered:
         return Deliverable("tripartite", "Tripartite", RECU, "compte rendu reçu", due, facts)
     if review is not None and review.date is not None:
-        hour = f" à {review.heure:%H:%M}" if review.heure else ""
+        hour = f" à {time_fr(review.heure)}" if review.heure else ""
         if held:
             return Deliverable("tripartite", "Tripartite", EN_RETARD,
                         f"entretien du {_d(review.date)}{hour} : compte rendu manquant", due, facts)
@@ -169,7 +170,7 @@ def _jury(s: Student, ds: Dataset, today: dt.date) -> Deliverable:
         if last is not None and today > last:
             return Deliverable("jury", "Jury, notes", EN_RETARD, "aucun passage prévu dans Soutenances", last)
         return Deliverable("jury", "Jury, notes", A_VENIR, "passage à prévoir dans Soutenances", last)
-    where = f"{jury.jury}, {_d(jury.date)} à {defense.heure:%H:%M}"
+    where = f"{jury.jury}, {_d(jury.date)} à {time_fr(defense.heure)}"
     if defense.note_rapport is not None and defense.note_soutenance is not None:
         total = defense.note_rapport + defense.note_soutenance
         return Deliverable("jury", "Jury, notes", RECU, f"{where} : {total:g}/20".replace(".", ","), jury.date)
