@@ -48,8 +48,11 @@ async def _chunks(upload: Upload) -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def store(uploads: Iterable[Upload], max_mb: int = MAX_MB, max_files: int = MAX_FILES) -> Path:
-    """Write the uploads into a new private folder and check each one; UploadRefused (folder removed) if not."""
+async def store(uploads: Iterable[Upload], max_mb: int | None = None, max_files: int | None = None) -> Path:
+    """Write the uploads into a new private folder and check each one; UploadRefused (folder removed) if not.
+    The limits default to MAX_MB and MAX_FILES."""
+    max_mb = MAX_MB if max_mb is None else max_mb
+    max_files = MAX_FILES if max_files is None else max_files
     files = list(uploads)
     if not files:
         raise UploadRefused("Aucun fichier reçu : choisissez ou déposez les formulaires remplis.")
