@@ -88,7 +88,8 @@ class Visit:
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
 
-    def check(self, name: str) -> None:
+    def check(self, name: str, show: str | None = None) -> None:
+        """axe-core on the page, then its screenshot: the top of the page, or the element `show`."""
         page = self.page
         page.wait_for_load_state("load")
         if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -97,6 +98,10 @@ class Visit:
         bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
                if v["impact"] in ("serious", "critical")]
         assert not bad, f"{name}: {bad}"
+        if show is None:
+            page.evaluate("window.scrollTo(0, 0)")
+        else:
+            page.locator(show).evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(self.shots / f"web-{name}.png"), full_page=False)
         assert not self.errors, f"{name}: {self.errors}"
 
@@ -206,7 +211,7 @@ def test_the_year_in_the_browser(server: Server, promo: Path, tmp_path: Path) ->
             expect(page.locator("#apercu")).to_contain_text("Simulation : rien n'a été écrit.")
             assert _digest(promo) == original
             assert not (promo.parent / "sauvegardes").exists()
-            visit.check("retours-apercu")
+            visit.check("retours-apercu", show="#retours-titre")
             page.get_by_role("button", name="Confirmer").click()
             expect(page.locator("#apercu")).to_contain_text("écrites dans le classeur")
             after_collect = _digest(promo)

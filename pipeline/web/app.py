@@ -46,6 +46,11 @@ STEP_ACTIONS = {"reunion_tuteurs": ("/documents", "Produire les invitations"),
                 "bilan_tripartite": ("/planning", "Planifier les bilans tripartites"),
                 "rapport_mission": ("/suivi", "Voir le suivi"), "jury": ("/planning", "Planifier les jurys"),
                 "jury_septembre": ("/planning", "Planifier les jurys")}
+# A backup's cause as the page's user knows it (the CLI says the command: backups.CAUSES)
+CAUSES = {"avant-collecte": "avant un dépôt de retours (copar collect)",
+          "avant-planning": "avant un planning appliqué (copar planning)",
+          "avant-init": "avant le remplacement du classeur (copar init --force)",
+          "avant-restauration": "avant une restauration"}
 
 
 class Web:
@@ -184,7 +189,10 @@ async def forms(request: Request, written: Any = None, collected: Any = None, ba
                 message: str = "") -> Response:
     web = _web(request)
     p = web.promotion()
+    from pipeline.forms.merge import cell_key, show
+
     return web.page(request, "formulaires.html", title="Formulaires", types=FORM_TYPES, formats=FORM_FORMATS,
+                    cell_key=cell_key, show=show,
                     chosen_type=request.query_params.get("type", "bilan"),
                     chosen_periode=request.query_params.get("periode", ""),
                     forms=_listing(p.output, under="formulaires"), written=written, collected=collected, batch=batch,
@@ -230,7 +238,9 @@ async def confirm_returns(request: Request) -> Response:
         return await forms(request, message="Ce dépôt n'est plus disponible (déjà confirmé, ou le serveur a redémarré) : "
                                             "déposez de nouveau les formulaires.")
     try:
-        collected = web.promotion().collect(CollectOptions(folder=folder, replace=form.get("remplacer") == "oui"))
+        chosen = frozenset(name.removeprefix("choix:") for name, value in form.multi_items()
+                           if name.startswith("choix:") and value == "formulaire")
+        collected = web.promotion().collect(CollectOptions(folder=folder, replace=chosen))
     finally:
         uploads.discard(folder)
     return await forms(request, collected=collected)
@@ -299,17 +309,16 @@ async def planning(request: Request, applied: Any = None) -> Response:
 
 
 def _grid(plan: Any) -> list[tuple[dt.date, list[str], list[tuple[str, list[list[Any]]]]]]:
-    """Per day: the groups (columns), and per start time the placements of each group (cells)."""
+    """Per day: the start times (columns), and per group — tutor or jury — its placements at each time (cells)."""
     days: dict[dt.date, list[Any]] = defaultdict(list)
     for placement in plan.placed:
         days[placement.day].append(placement)
     grid = []
     for day in sorted(days):
-        groups = sorted({pl.group for pl in days[day]})
         times = sorted({pl.start for pl in days[day]})
-        rows = [(f"{t:%H:%M}", [[pl for pl in days[day] if pl.start == t and pl.group == g] for g in groups])
-                for t in times]
-        grid.append((day, groups, rows))
+        groups = sorted({pl.group for pl in days[day]})
+        rows = [(g, [[pl for pl in days[day] if pl.start == t and pl.group == g] for t in times]) for g in groups]
+        grid.append((day, [f"{t:%H:%M}" for t in times], rows))
     return grid
 
 
@@ -332,7 +341,7 @@ async def backups_page(request: Request) -> Response:
     web = _web(request)
     p = web.promotion()
     return web.page(request, "sauvegardes.html", title="Sauvegardes", listed=p.backups(), describe=backups.describe,
-                    folder=backups.folder(p.workbook), workbook=p.workbook)
+                    folder=backups.folder(p.workbook), workbook=p.workbook, causes=CAUSES)
 
 
 async def restore_confirm(request: Request) -> Response:
@@ -345,7 +354,7 @@ async def restore_confirm(request: Request) -> Response:
     if listed is None:
         raise HTTPException(404)
     return web.page(request, "restaurer.html", title="Sauvegardes", item=listed, describe=backups.describe,
-                    workbook=p.workbook)
+                    workbook=p.workbook, causes=CAUSES)
 
 
 async def restore(request: Request) -> Response:
