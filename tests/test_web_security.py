@@ -213,3 +213,29 @@ def test_one_build_at_a_time(client: TestClient, keys: Secrets, monkeypatch: pyt
     assert len(calls) == 1
     job = client.get("/documents/progression").json()
     assert job["running"] is False and "erreur inattendue (RuntimeError" in job["error"]
+
+
+def test_stopping_the_server_interrupts_a_running_build_as_ctrl_c_does() -> None:
+    import threading
+
+    from pipeline.web.jobs import INTERRUPTED, BuildJob
+
+    job, started, cleaned = BuildJob(), threading.Event(), threading.Event()
+
+    def endless(progress: BuildJob) -> object:
+        progress.start("Documents Word", 1000)
+        started.set()
+        try:
+            while True:
+                progress.advance("un document")
+                threading.Event().wait(0.01)
+        finally:
+            cleaned.set()  # the build's own clean-up (lock released, LibreOffice stopped) runs
+
+    assert job.launch(endless)  # type: ignore[arg-type]
+    assert started.wait(10)
+    assert job.interrupt(timeout=30)
+    assert cleaned.is_set()
+    state = job.snapshot()
+    assert not state.running and state.error == INTERRUPTED
+    assert not job.interrupt()  # nothing left to stop

@@ -424,10 +424,12 @@ def create_app(entrees: Path, output: Path | None = None, keys: Secrets | None =
     return app
 
 
-def clean_up(app: Starlette) -> None:
-    """Remove the dropped batches never confirmed (at shutdown)."""
+def clean_up(app: Starlette) -> bool:
+    """At shutdown: interrupt a running build (True if there was one), remove the batches never confirmed."""
     web: Web = app.state.web
+    interrupted = web.job.interrupt()
     for folder in web.batches.values():
         uploads.discard(folder)
     web.batches.clear()
+    return interrupted
 

@@ -7,6 +7,7 @@ so a `copar build` started in a terminal meanwhile is refused too, and the other
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +15,9 @@ from dataclasses import dataclass, field
 
 from pipeline.errors import CoparError
 from pipeline.results import BuildResult, summary_lines
+
+INTERRUPTED = ("Production interrompue (la page a été arrêtée). Aucun fichier à moitié écrit n'est resté ; "
+               "relancez « Produire les documents » pour terminer.")
 
 
 @dataclass
@@ -81,6 +85,8 @@ class BuildJob:
         error = ""
         try:
             lines = summary_lines(run(self))
+        except KeyboardInterrupt:  # the server stopped (Ctrl-C): see interrupt()
+            error = INTERRUPTED
         except CoparError as exc:
             result = getattr(exc, "result", None)
             lines = summary_lines(result) if isinstance(result, BuildResult) else []
@@ -91,6 +97,16 @@ class BuildJob:
         with self._lock:
             self._state.running, self._state.finished = False, True
             self._state.lines, self._state.error = lines, error
+
+    def interrupt(self, timeout: float = 60.0) -> bool:
+        """Stop a running build as Ctrl-C stops `copar build`: a KeyboardInterrupt raised in its thread (at its
+        next Python instruction), so that its clean-up runs; wait up to `timeout` s. False when none was running."""
+        thread = self._thread
+        if thread is None or not thread.is_alive() or thread.ident is None:
+            return False
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt))
+        thread.join(timeout)
+        return True
 
     def wait(self, timeout: float | None = None) -> None:
         if self._thread is not None:

@@ -37,6 +37,7 @@ def bind(port: int) -> socket.socket:
         sock.close()
         raise PortBusy(f"Le port {port} est déjà utilisé (par un autre « copar serve » ?) : choisissez-en un autre "
                        "avec --port, ou fermez l'autre programme.") from exc
+    sock.listen(64)  # connections wait in the backlog until uvicorn accepts: the printed link works at once
     return sock
 
 
@@ -47,6 +48,7 @@ def serve(entrees: Path, port: int = 0, open_browser: bool = True, echo: Callabl
 
     from pipeline.promotion import Promotion
     from pipeline.web.app import clean_up, create_app
+    from pipeline.web.jobs import INTERRUPTED
     from pipeline.web.security import TOKEN_PARAM, Secrets
 
     workbook = Promotion.open(entrees, output=output).workbook  # an unreadable ENTRÉES is said now, not in the page
@@ -64,7 +66,11 @@ def serve(entrees: Path, port: int = 0, open_browser: bool = True, echo: Callabl
         webbrowser.open(url)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        uvicorn.Server(config).run(sockets=[sock])  # returns, or re-raises the Ctrl-C, after a graceful shutdown
+    except KeyboardInterrupt:
+        pass  # stopping the page is its normal end
     finally:
-        clean_up(app)
+        if clean_up(app):
+            echo(f"Erreur : {INTERRUPTED}")
         sock.close()
+    echo("Page arrêtée.")
