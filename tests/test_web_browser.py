@@ -206,8 +206,9 @@ def test_the_year_in_the_browser(server: Server, promo: Path, tmp_path: Path) ->
             page.get_by_label("Formulaires remplis").set_input_files([str(f) for f in filled])
             page.get_by_role("button", name="Déposer des retours").click()
             preview_table = page.locator("#apercu table.retours")
-            expect(preview_table.locator("tbody tr")).to_have_count(2)
+            expect(page.locator("#apercu table.retours > tbody > tr")).to_have_count(2)
             expect(preview_table).to_contain_text("ajouté")
+            expect(preview_table).to_contain_text("Approfondir l'évaluation de projet.")  # cell by cell
             expect(page.locator("#apercu")).to_contain_text("Simulation : rien n'a été écrit.")
             assert _digest(promo) == original
             assert not (promo.parent / "sauvegardes").exists()
