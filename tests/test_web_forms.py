@@ -98,6 +98,11 @@ def test_relancer_prepares_the_reminder_drafts(client: tuple[TestClient, Secrets
     assert "brouillons écrits dans" in page and "Rien n'a été envoyé" in page
     drafts = list((tmp_path / "outputs" / "courriels").rglob("*.eml"))
     assert len(drafts) == 2  # the tutors of the two late bilans of période 2
+    links = re.findall(r'href="(/fichiers/[^"]+\.eml)\?telecharger=1"', page)
+    assert len(links) == 2
+    draft = c.get(links[0] + "?telecharger=1")
+    assert draft.status_code == 200 and b"Subject:" in draft.content
+    assert draft.headers["content-disposition"].startswith("attachment")
     assert "relance préparée le" in html.unescape(c.get("/suivi").text)
     envois = html.unescape(c.get("/envois").text)
     assert "Campagne « relance-" in envois and "brouillon" in envois

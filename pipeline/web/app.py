@@ -247,7 +247,8 @@ async def confirm_returns(request: Request) -> Response:
 
 
 # ---- Suivi ----
-async def follow_up(request: Request, lines: list[str] | None = None) -> Response:
+async def follow_up(request: Request, lines: list[str] | None = None, drafts: list[tuple[str, str]] | None = None
+                    ) -> Response:
     from pipeline.tracking import export
     from pipeline.tracking.status import MEANINGS, STATES
 
@@ -257,7 +258,7 @@ async def follow_up(request: Request, lines: list[str] | None = None) -> Respons
     states = p.suivi(today)
     return web.page(request, "suivi.html", title="Suivi", states=states, today=today, short=export.SHORT,
                     classes={s: f"etat-{export.JSON_STATES[s]}" for s in STATES}, meanings=MEANINGS,
-                    reminded=p.reminded(), lines=lines, reminder=_reminder)
+                    reminded=p.reminded(), lines=lines, drafts=drafts or [], reminder=_reminder)
 
 
 def _reminder(key: str) -> tuple[str, int | None] | None:
@@ -274,8 +275,12 @@ async def remind(request: Request) -> Response:
     periode = str(form.get("periode") or "")
     options = MailOptions(campaign="relance", form_type=str(form.get("type", "bilan")),
                           periode=int(periode) if periode.isdigit() else None)
-    result = _web(request).promotion().mails(options)
-    return await follow_up(request, lines=summary_lines(result))
+    p = _web(request).promotion()
+    result = p.mails(options)
+    out = p.output.resolve()
+    drafts = [(d.path.resolve().relative_to(out).as_posix(), ", ".join(r.name for r in d.to) or d.path.name)
+              for d in result.drafts if d.path.resolve().is_relative_to(out)]
+    return await follow_up(request, lines=summary_lines(result), drafts=drafts)
 
 
 async def follow_up_xlsx(request: Request) -> Response:
