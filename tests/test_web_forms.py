@@ -106,3 +106,22 @@ def test_relancer_prepares_the_reminder_drafts(client: tuple[TestClient, Secrets
     assert "relance préparée le" in html.unescape(c.get("/suivi").text)
     envois = html.unescape(c.get("/envois").text)
     assert "Campagne « relance-" in envois and "brouillon" in envois
+
+
+@pytest.mark.soffice
+def test_a_pdf_build_from_the_page_is_previewed_inline(client: tuple[TestClient, Secrets], tmp_path: Path) -> None:
+    """« Produire les documents » with PDF (LibreOffice), for one student and one family; the PDF is listed
+    with « Aperçu », served inline as application/pdf."""
+    c, keys = client
+    r = c.post(f"/documents/produire?csrf={keys.csrf}", data={"famille": "fiche", "etudiant": NUMERO})
+    assert r.status_code == 303
+    c.app.state.web.job.wait(300)  # type: ignore[attr-defined]
+    job = c.get("/documents/progression").json()
+    assert job["finished"] and not job["error"], job
+    assert job["lines"][0] == "1 document écrit, 0 inchangé, 0 en échec."
+    page = html.unescape(c.get("/documents").text)
+    (link,) = re.findall(r'href="(/fichiers/etudiants/[^"]+\.pdf)" target="_blank"', page)
+    pdf = c.get(link)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"].startswith("inline")
