@@ -8,6 +8,7 @@ workbook that has errors); anything else, a French sentence without a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 import tempfile
 from collections import defaultdict
@@ -17,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -277,10 +279,7 @@ async def remind(request: Request) -> Response:
                           periode=int(periode) if periode.isdigit() else None)
     p = _web(request).promotion()
     result = p.mails(options)
-    out = p.output.resolve()
-    drafts = [(d.path.resolve().relative_to(out).as_posix(), ", ".join(r.name for r in d.to) or d.path.name)
-              for d in result.drafts if d.path.resolve().is_relative_to(out)]
-    return await follow_up(request, lines=summary_lines(result), drafts=drafts)
+    return await follow_up(request, lines=summary_lines(result), drafts=_drafts(p, result))
 
 
 async def follow_up_xlsx(request: Request) -> Response:
@@ -290,7 +289,14 @@ async def follow_up_xlsx(request: Request) -> Response:
 
 
 # ---- Envois ----
-async def sendings(request: Request) -> Response:
+CAMPAIGNS = [("reunion-tuteurs", "Réunion des tuteur·rices : invitations"), ("cahier", "Cahiers des charges"),
+             ("bilans", "Bilans intermédiaires (le livret, ou le bilan d'une période)"),
+             ("compte-rendu", "Comptes rendus de bilan tripartite"), ("jurys", "Dossiers de jury"),
+             ("formulaires", "Formulaires à remplir (d'une période : les bilans)")]
+
+
+async def sendings(request: Request, lines: list[str] | None = None, drafts: list[tuple[str, str]] | None = None
+                   ) -> Response:
     from pipeline.sending.envois import listing
 
     web = _web(request)
@@ -298,7 +304,57 @@ async def sendings(request: Request) -> Response:
     campaigns: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         campaigns[row.campaign].append(row)
-    return web.page(request, "envois.html", title="Envois", campaigns=dict(campaigns))
+    return web.page(request, "envois.html", title="Envois", campaigns=dict(campaigns), choices=CAMPAIGNS,
+                    lines=lines, drafts=drafts or [])
+
+
+def _mail_options(form: Any) -> MailOptions:
+    periode = str(form.get("periode") or "")
+    form_type = str(form.get("type") or "") or None
+    return MailOptions(campaign=str(form.get("campagne", "")), form_type=form_type,
+                       periode=int(periode) if periode.isdigit() else None)
+
+
+def _drafts(p: Promotion, result: Any) -> list[tuple[str, str]]:
+    """(path under the output folder, recipients) of each draft written, for its download link."""
+    out = p.output.resolve()
+    return [(d.path.resolve().relative_to(out).as_posix(), ", ".join(r.name for r in d.to) or d.path.name)
+            for d in result.drafts if d.path.resolve().is_relative_to(out)]
+
+
+async def prepare_mails(request: Request) -> Response:
+    from pipeline.sending.mails import summary_lines
+
+    p = _web(request).promotion()
+    result = p.mails(_mail_options(await request.form()))
+    return await sendings(request, lines=summary_lines(result), drafts=_drafts(p, result))
+
+
+async def confirm_send(request: Request) -> Response:
+    """What « Envoyer » would send (the CLI's summary before its question), and the password when one is needed."""
+    from pipeline.sending import send as sending
+    from pipeline.sending.smtp import PASSWORD_ENV
+
+    web = _web(request)
+    form = await request.form()
+    options = _mail_options(form)
+    renvoyer = form.get("renvoyer") == "oui"
+    plan = web.promotion().send_plan(options, renvoyer)
+    return web.page(request, "envoyer.html", title="Envois", lines=sending.summary_lines(plan),
+                    todo=len(plan.having(sending.A_ENVOYER)), options=options, renvoyer=renvoyer,
+                    login=plan.settings.identifiant if not os.environ.get(PASSWORD_ENV) else "")
+
+
+async def send_mails(request: Request) -> Response:
+    from pipeline.sending import send as sending
+    from pipeline.sending.smtp import PASSWORD_ENV
+
+    form = await request.form()
+    p = _web(request).promotion()
+    plan = p.send_plan(_mail_options(form), form.get("renvoyer") == "oui")
+    password = os.environ.get(PASSWORD_ENV) or str(form.get("mot_de_passe") or "") or None
+    result = await run_in_threadpool(p.send, plan, password)
+    return await sendings(request, lines=[*sending.result_lines(result)])
 
 
 # ---- Planning ----
@@ -416,7 +472,8 @@ def create_app(entrees: Path, output: Path | None = None, keys: Secrets | None =
         Route("/formulaires/confirmer", confirm_returns, methods=["POST"]),
         Route("/suivi", follow_up), Route("/suivi/relancer", remind, methods=["POST"]),
         Route("/suivi/suivi.xlsx", follow_up_xlsx),
-        Route("/envois", sendings),
+        Route("/envois", sendings), Route("/envois/preparer", prepare_mails, methods=["POST"]),
+        Route("/envois/verifier", confirm_send, methods=["POST"]), Route("/envois/envoyer", send_mails, methods=["POST"]),
         Route("/planning", planning), Route("/planning/appliquer", apply_planning, methods=["POST"]),
         Route("/sauvegardes", backups_page), Route("/sauvegardes/restaurer", restore_confirm),
         Route("/sauvegardes/restaurer", restore, methods=["POST"]),
