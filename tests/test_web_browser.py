@@ -98,6 +98,7 @@ class Visit:
         bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
                if v["impact"] in ("serious", "critical")]
         assert not bad, f"{name}: {bad}"
+        page.evaluate("document.activeElement && document.activeElement.blur()")  # no focus ring in the guide
         if show is None:
             page.evaluate("window.scrollTo(0, 0)")
         else:
