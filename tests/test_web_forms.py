@@ -125,3 +125,32 @@ def test_a_pdf_build_from_the_page_is_previewed_inline(client: tuple[TestClient,
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-disposition"].startswith("inline")
+
+
+def test_a_workbook_with_errors_is_shown_as_the_problems_table(tmp_path: Path) -> None:
+    """Every page that needs a valid workbook says so in French, with the problems table; Vérifier lists them."""
+    from tests.helpers import edited_sample, find_row
+
+    def break_statut(wb: object) -> None:
+        ws = wb["Étudiant·es"]  # type: ignore[index]
+        headers = [c.value for c in ws[1]]
+        ws.cell(find_row(ws, headers.index("N° étudiant") + 1, NUMERO), headers.index("Statut") + 1).value = "vacances"
+
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    edited_sample(folder, break_statut)
+    keys = Secrets()
+    app = create_app(folder, output=tmp_path / "outputs", keys=keys, port=8765, today=dt.date(2024, 2, 15))
+    with TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False) as c:
+        c.cookies.set(COOKIE, keys.session)
+        for path in ("/", "/suivi", "/planning"):
+            r = c.get(path)
+            page = html.unescape(r.text)
+            assert r.status_code == 409 and "Traceback" not in page
+            assert "1 erreur dans le classeur" in page and "vacances" in page and "<table class=\"problemes\">" in page
+        page = html.unescape(c.get("/classeur?verifier=1").text)
+        assert "Aucun problème" not in page and "vacances" in page and "Étudiant·es" in page
+        r = c.post(f"/documents/produire?csrf={keys.csrf}", data={"pdf": "non"})
+        c.app.state.web.job.wait(60)  # type: ignore[attr-defined]
+        assert "1 erreur dans le classeur" in c.get("/documents/progression").json()["error"]
+    assert not (tmp_path / "outputs" / "etudiants").exists()

@@ -91,7 +91,7 @@ async def home(request: Request) -> Response:
     web = _web(request)
     p = web.promotion()
     today = p.settings.today
-    all_steps = steps(p.dataset(), p.suivi(today), today)
+    all_steps = await run_in_threadpool(lambda: steps(p.dataset(), p.suivi(today), today))
     return web.page(request, "annee.html", title="L'année", steps=all_steps, next=next_step(all_steps), today=today,
                     action=web.step_action, workbook=p.workbook)
 
@@ -100,7 +100,7 @@ async def home(request: Request) -> Response:
 async def workbook(request: Request) -> Response:
     web = _web(request)
     p = web.promotion()
-    report = p.check() if "verifier" in request.query_params else None
+    report = await run_in_threadpool(p.check) if "verifier" in request.query_params else None
     changed = dt.datetime.fromtimestamp(p.workbook.stat().st_mtime) if p.workbook.exists() else None
     return web.page(request, "classeur.html", title="Classeur", workbook=p.workbook, changed=changed, report=report,
                     mtime=_mtime(p.workbook))
@@ -123,7 +123,7 @@ async def documents(request: Request) -> Response:
     p = web.promotion()
     return web.page(request, "documents.html", title="Documents", families=FAMILIES, job=web.job.snapshot(),
                     outputs=_listing(p.output, exclude=("formulaires", "courriels", ".copar")), output=p.output,
-                    students=_students(p))
+                    students=await run_in_threadpool(_students, p))
 
 
 def _students(p: Promotion) -> list[tuple[str, str]]:
@@ -180,8 +180,15 @@ async def files(request: Request) -> Response:
 async def zip_all(request: Request) -> Response:
     web = _web(request)
     p = web.promotion()
+    if web.job.running:
+        raise CoparError("Une production est en cours : attendez qu'elle se termine (page Documents) pour tout "
+                         "télécharger, l'archive ne contiendrait qu'une partie des documents.")
     folder = Path(tempfile.mkdtemp(prefix="copar-zip-"))
-    archive = p.archive((), folder / f"{p.output.resolve().name}.zip")
+    try:
+        archive = await run_in_threadpool(p.archive, (), folder / f"{p.output.resolve().name}.zip")
+    except BaseException:
+        uploads.discard(folder)
+        raise
     return FileResponse(archive.path, filename=archive.path.name,
                         background=BackgroundTask(uploads.discard, folder))
 
@@ -206,7 +213,7 @@ async def produce_forms(request: Request) -> Response:
     periode = str(form.get("periode") or "")
     options = FormOptions(form_type=str(form.get("type", "bilan")), periode=int(periode) if periode.isdigit() else None,
                           fmt=str(form.get("format", "pdf")), force=form.get("force") == "oui")
-    written = _web(request).promotion().forms(options)
+    written = await run_in_threadpool(_web(request).promotion().forms, options)
     return await forms(request, written=written)
 
 
@@ -225,7 +232,7 @@ async def drop_returns(request: Request) -> Response:
         if isinstance(exc, CoparError):
             raise
         raise uploads.UploadRefused(f"Dépôt illisible ou trop grand ({exc}) : rien n'a été enregistré.") from exc
-    collected = web.promotion().collect(CollectOptions(folder=folder, simulation=True))
+    collected = await run_in_threadpool(web.promotion().collect, CollectOptions(folder=folder, simulation=True))
     batch = secrets.token_urlsafe(12)
     web.batches[batch] = folder
     return await forms(request, collected=collected, batch=batch)
@@ -242,7 +249,7 @@ async def confirm_returns(request: Request) -> Response:
     try:
         chosen = frozenset(name.removeprefix("choix:") for name, value in form.multi_items()
                            if name.startswith("choix:") and value == "formulaire")
-        collected = web.promotion().collect(CollectOptions(folder=folder, replace=chosen))
+        collected = await run_in_threadpool(web.promotion().collect, CollectOptions(folder=folder, replace=chosen))
     finally:
         uploads.discard(folder)
     return await forms(request, collected=collected)
@@ -257,7 +264,7 @@ async def follow_up(request: Request, lines: list[str] | None = None, drafts: li
     web = _web(request)
     p = web.promotion()
     today = p.settings.today
-    states = p.suivi(today)
+    states = await run_in_threadpool(p.suivi, today)
     return web.page(request, "suivi.html", title="Suivi", states=states, today=today, short=export.SHORT,
                     classes={s: f"etat-{export.JSON_STATES[s]}" for s in STATES}, meanings=MEANINGS,
                     reminded=p.reminded(), lines=lines, drafts=drafts or [], reminder=_reminder)
@@ -278,13 +285,13 @@ async def remind(request: Request) -> Response:
     options = MailOptions(campaign="relance", form_type=str(form.get("type", "bilan")),
                           periode=int(periode) if periode.isdigit() else None)
     p = _web(request).promotion()
-    result = p.mails(options)
+    result = await run_in_threadpool(p.mails, options)
     return await follow_up(request, lines=summary_lines(result), drafts=_drafts(p, result))
 
 
 async def follow_up_xlsx(request: Request) -> Response:
     p = _web(request).promotion()
-    path = p.suivi_xlsx()
+    path = await run_in_threadpool(p.suivi_xlsx)
     return FileResponse(path, filename=path.name)
 
 
@@ -326,7 +333,7 @@ async def prepare_mails(request: Request) -> Response:
     from pipeline.sending.mails import summary_lines
 
     p = _web(request).promotion()
-    result = p.mails(_mail_options(await request.form()))
+    result = await run_in_threadpool(p.mails, _mail_options(await request.form()))
     return await sendings(request, lines=summary_lines(result), drafts=_drafts(p, result))
 
 
@@ -339,7 +346,7 @@ async def confirm_send(request: Request) -> Response:
     form = await request.form()
     options = _mail_options(form)
     renvoyer = form.get("renvoyer") == "oui"
-    plan = web.promotion().send_plan(options, renvoyer)
+    plan = await run_in_threadpool(web.promotion().send_plan, options, renvoyer)
     return web.page(request, "envoyer.html", title="Envois", lines=sending.summary_lines(plan),
                     todo=len(plan.having(sending.A_ENVOYER)), options=options, renvoyer=renvoyer,
                     login=plan.settings.identifiant if not os.environ.get(PASSWORD_ENV) else "")
@@ -351,7 +358,7 @@ async def send_mails(request: Request) -> Response:
 
     form = await request.form()
     p = _web(request).promotion()
-    plan = p.send_plan(_mail_options(form), form.get("renvoyer") == "oui")
+    plan = await run_in_threadpool(p.send_plan, _mail_options(form), form.get("renvoyer") == "oui")
     password = os.environ.get(PASSWORD_ENV) or str(form.get("mot_de_passe") or "") or None
     result = await run_in_threadpool(p.send, plan, password)
     return await sendings(request, lines=[*sending.result_lines(result)])
@@ -363,8 +370,8 @@ async def planning(request: Request, applied: Any = None) -> Response:
 
     web = _web(request)
     p = web.promotion()
-    plans = {"tripartites": p.plan_tripartites(Options(), simulate=True).plan,
-             "jurys": p.plan_juries(simulate=True).plan}
+    plans = await run_in_threadpool(lambda: {"tripartites": p.plan_tripartites(Options(), simulate=True).plan,
+                                             "jurys": p.plan_juries(simulate=True).plan})
     return web.page(request, "planning.html", title="Planning", plans=plans, grids={k: _grid(v) for k, v in plans.items()},
                     applied=applied)
 
@@ -389,9 +396,9 @@ async def apply_planning(request: Request) -> Response:
     form = await request.form()
     p = _web(request).promotion()
     if form.get("quoi") == "jurys":
-        outcome = p.plan_juries(simulate=False)
+        outcome = await run_in_threadpool(lambda: p.plan_juries(simulate=False))
     else:
-        outcome = p.plan_tripartites(Options(), simulate=False)
+        outcome = await run_in_threadpool(lambda: p.plan_tripartites(Options(), simulate=False))
     return await planning(request, applied=outcome)
 
 
@@ -421,7 +428,7 @@ async def restore_confirm(request: Request) -> Response:
 async def restore(request: Request) -> Response:
     web = _web(request)
     form = await request.form()
-    saved, restored = web.promotion().restore(str(form.get("nom", "")))
+    saved, restored = await run_in_threadpool(web.promotion().restore, str(form.get("nom", "")))
     return web.page(request, "restaure.html", title="Sauvegardes", saved=saved, restored=restored,
                     workbook=web.promotion().workbook)
 
