@@ -6,12 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pipeline.build.settings import Settings
 from pipeline.documents import contexts as cx
 from pipeline.errors import CoparError, ValidationFailed
 from pipeline.forms import layout, spec
 from pipeline.forms.content import Form, build_forms
 from pipeline.forms.keys import ensure_key, sign
-from pipeline.settings import Settings
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.reader import resolve_input
 from pipeline.workbook.validate import check

@@ -1,7 +1,7 @@
 """The build run from the page: one at a time, in a thread, its progress read by the page.
 
 `BuildJob.start` refuses while a build of this server runs (a second tab sees it running and
-follows the same progress); the build itself takes the output folder's lock (`pipeline.lock`),
+follows the same progress); the build itself takes the output folder's lock (`pipeline.build.lock`),
 so a `copar build` started in a terminal meanwhile is refused too, and the other way round.
 """
 
@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pipeline.build.results import BuildResult, summary_lines
 from pipeline.errors import CoparError
-from pipeline.results import BuildResult, summary_lines
 
 INTERRUPTED = ("Production interrompue (la page a été arrêtée). Aucun fichier à moitié écrit n'est resté ; "
                "relancez « Produire les documents » pour terminer.")
@@ -47,7 +47,7 @@ class BuildJob:
         self._state = Snapshot()
         self._thread: threading.Thread | None = None
 
-    # Progress (pipeline.build.Progress), called from the build's thread
+    # Progress (pipeline.build.builder.Progress), called from the build's thread
     def start(self, phase: str, total: int) -> None:
         with self._lock:
             self._state.phase, self._state.total, self._state.done, self._state.label = phase, total, 0, ""
