@@ -36,6 +36,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         names = set(z.namelist())
     assert {f"copar_templates/{p.name}" for p in (ROOT / "templates_docx").glob("*.docx")} <= names
     assert {f"copar_sample_rapports/{p.name}" for p in (ROOT / "inputs" / "rapports").glob("*.pdf")} <= names
+    web = ROOT / "pipeline" / "web"  # copar serve's templates and static files
+    assert {p.relative_to(ROOT).as_posix() for p in [*web.glob("templates/*"), *web.glob("static/*")]} <= names
     venv = tmp / "venv"
     _run(sys.executable, "-m", "venv", venv, cwd=tmp)
     # dependencies from the same index as the development venv: pip reads the same configuration
