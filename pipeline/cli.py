@@ -715,6 +715,24 @@ def planning_jurys(ctx: click.Context, entrees: Path, debut: str | None, fin: st
     _show_plan(outcome, "Jury", fmt, simulation)
 
 
+@cli.command()
+@click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, metavar="N",
+              help="Port de la page sur 127.0.0.1 (0 : un port libre au hasard).")
+@click.option("--sans-navigateur", "no_browser", is_flag=True, help="N'ouvre pas le navigateur (le lien s'affiche).")
+@click.pass_context
+def serve(ctx: click.Context, entrees: Path, port: int, no_browser: bool) -> None:
+    """Ouvre la page web de la promotion ENTRÉES : l'année, le classeur, les documents, les
+    formulaires, le suivi, les envois, le planning et les sauvegardes.
+
+    La page n'est visible que sur cet ordinateur (127.0.0.1), avec le lien affiché (il contient
+    un jeton d'accès). Ctrl-C l'arrête.
+    """
+    from pipeline.web.server import serve as run_serve
+
+    _guard(ctx, run_serve, entrees, port, not no_browser, click.echo)
+
+
 def main() -> None:
     try:
         cli(obj={}, prog_name="copar")

@@ -74,7 +74,7 @@ class CollectOptions:
     """`copar collect`: the folder of returned forms, and how to merge them."""
 
     folder: Path
-    replace: bool = False
+    replace: bool | frozenset[str] = False  # a set: only these cells (`forms.merge.cell_key`), the page's choice
     simulation: bool = False
     max_mb: int = 50
 

@@ -33,7 +33,7 @@ from pipeline.documents.render import find_template, lighten_rendering, render_d
 from pipeline.errors import CoparError, ValidationFailed
 from pipeline.files import sha256_file, write_bytes_atomically
 from pipeline.libreoffice.stream import ConversionStream, Document
-from pipeline.processes import SPAWNING, interruptible, is_disk_full, worker_initializer
+from pipeline.processes import SPAWNING, interruptible, is_disk_full, raise_if_interrupted, worker_initializer
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.reader import rapports_dir, resolve_input
 from pipeline.workbook.validate import check
@@ -282,6 +282,7 @@ class Builder:
                   pending: list[tuple[Unit, Path]]) -> bool:
         """One document rendered (or not): record it as it lands; whether it was."""
         self.progress.advance(unit.label)
+        raise_if_interrupted()  # a Ctrl-C that landed in a finalizer stops the build here
         rel = str(unit.path)
         self.outputs.discard(f"{rel}.pdf")  # stale: converted again below, or none with --no-pdf
         if error is not None:

@@ -2,7 +2,7 @@
 
 A family names its template, what it is "one per", how to build the context of each
 document and where the document goes under outputs/. Adding a family is one template
-in templates_docx/ plus one `Family(...)` entry in CATALOGUE (see README).
+in templates_docx/ plus one `Family(...)` entry in CATALOGUE (docs/architecture.md, How to add a document family).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,14 +104,16 @@ def clean_name(name: str) -> tuple[str, str]:
     return cleaned or "?", f"caractères retirés du nom du fichier : {describe_characters(removed)}"
 
 
-def collect(settings: Settings, folder: Path, replace: bool = False, simulation: bool = False,
+def collect(settings: Settings, folder: Path, replace: bool | AbstractSet[str] = False, simulation: bool = False,
             max_mb: int = guard.RETURN_MAX_MB) -> Collected:
+    """`replace`: True (--remplacer) takes the form's answer for every differing cell, a set of `merge.cell_key`
+    only for those cells (the page's choice per cell), False none."""
     files = _files(folder)
     with Writing(resolve_input(settings.input), active=not simulation) as hold:
         return _collect(settings, hold, folder, files, replace, simulation, max_mb)
 
 
-def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path], replace: bool,
+def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path], replace: bool | AbstractSet[str],
              simulation: bool, max_mb: int) -> Collected:
     raw = load(hold.path)
     ds, report = validate(raw)
@@ -148,7 +151,7 @@ def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path],
             line.status, line.detail = REJECTED, duplicates[id(line)]
             continue
         # an unsigned form (made before the key) never replaces what the workbook holds
-        line.changes = merge.plan(ret.identity, typed, ds, replace and (ret.export or bool(ret.identity.mac)))
+        line.changes = merge.plan(ret.identity, typed, ds, replace if ret.export or ret.identity.mac else False)
         statuses = {c.status for c in line.changes} | ({merge.TO_CHECK} if line.invalid else set())
         line.status = next((s for s in (merge.CONFLICT, merge.TO_CHECK, merge.REPLACED, merge.ADDED) if s in statuses),
                            merge.SAME)

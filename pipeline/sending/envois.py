@@ -58,6 +58,11 @@ def rows(entries: dict[str, jr.Entry]) -> list[Row]:
     return result
 
 
+def listing(entrees: Path) -> list[Row]:
+    """Every row of the journal beside the workbook `entrees` (the page's Envois table)."""
+    return rows(jr.read_entries(jr.journal_folder(entrees)))
+
+
 def _table(headers: list[str], body: list[list[str]]) -> list[str]:
     widths = [max(len(r[c]) for r in (headers, *body)) for c in range(len(headers))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in (headers, *body)]
