@@ -113,6 +113,26 @@ def test_only_removes_obsolete_outputs_of_the_families_it_built_and_no_other(tmp
 
 
 @pytest.mark.slow
+def test_a_renamed_student_is_said_renamed_not_gone(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run("build", str(INPUTS), "-o", str(out), "--no-pdf", "--only", "fiche")[0] == 0
+
+    def rename(wb: openpyxl.Workbook) -> None:
+        ws = wb["Étudiant·es"]
+        row = next(r for r in range(2, ws.max_row + 1) if str(ws.cell(r, 1).value) == "22004587")
+        column = next(c for c in range(1, ws.max_column + 1) if ws.cell(1, c).value == "Nom")
+        ws.cell(row, column).value = "Le Bihan-Morvan"
+
+    inputs = workbook_copy(tmp_path, rename)
+    code, stdout, stderr = run("build", str(inputs), "-o", str(out), "--no-pdf", "--only", "fiche")
+    assert code == 0, stdout + stderr
+    assert ("1 fichier supprimé sous l'ancien nom d'un·e étudiant·e renommé·e dans le classeur (ses documents "
+            "portent maintenant le nouveau nom).") in stdout
+    assert "plus dans le classeur" not in stdout
+    assert sorted(p.name for p in (out / "etudiants").glob("22004587-*")) == ["22004587-le-bihan-morvan-mael"]
+
+
+@pytest.mark.slow
 def test_etudiant_finds_the_tutor_whatever_the_case_of_the_email(tmp_path: Path) -> None:
     def shout(wb: openpyxl.Workbook) -> None:
         ws = wb["Étudiant·es"]

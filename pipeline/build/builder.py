@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Generator, Iterator
 from importlib.metadata import version
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from pipeline.build.fingerprints import fingerprint
@@ -168,7 +168,7 @@ class Builder:
             built = set(families)
             if self._packets(dataset, layout, result, requested=packets):
                 built.add(PACKET_FAMILY)
-        self._remove_obsolete(result, built)
+        self._remove_obsolete(result, built, layout)
         if not self.complete:
             self._note_out_of_date(dataset, layout, result)
 
@@ -468,9 +468,10 @@ class Builder:
 
     # --- obsolete and out-of-date outputs --------------------------------------------------
 
-    def _remove_obsolete(self, result: BuildResult, built: set[str]) -> None:
+    def _remove_obsolete(self, result: BuildResult, built: set[str], layout: Layout | None = None) -> None:
         """Remove what this build's stages no longer produce: in the families it built (for one
-        student with --etudiant), or everything of another promotion (--force)."""
+        student with --etudiant), or everything of another promotion (--force). A file of a student
+        still in the workbook, in a folder that is no longer theirs, was left by a rename (result.renamed)."""
         for rel, entry in list(self.manifest.state.items()):
             if rel in self.manifest.seen:
                 continue
@@ -479,8 +480,14 @@ class Builder:
                     continue
                 if self.s.student is not None and entry.student != self.s.student:
                     continue
+            folder = layout.students.get(entry.student or "") if layout is not None else None
             for path, sha in self.manifest.files_of(rel):
+                removed = len(result.removed)
                 remove_file(self.outputs, path, sha, result)
+                parts = PurePosixPath(path).parts
+                if (folder is not None and len(result.removed) > removed and len(parts) > 2
+                        and parts[0] == "etudiants" and parts[1] != folder):
+                    result.renamed.append(path)
             self.manifest.record(rel, None)
 
     def _note_out_of_date(self, ds: Dataset, layout: Layout, result: BuildResult) -> None:
