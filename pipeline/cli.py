@@ -473,13 +473,21 @@ def lots(ctx: click.Context, entrees: Path, sorties: Path, famille: str, periode
                    "\"etudiants/*/fiche-alternance.pdf\". Par défaut : tout.")
 @click.option("--fichier", type=_path(path_type=Path, dir_okay=False), default=None,
               help="Le fichier .zip à écrire (par défaut SORTIES.zip, à côté du dossier).")
+@click.option("--entrees", type=_path(path_type=Path), default=DEFAULT_INPUT, show_default=True,
+              help="Le classeur (ou son dossier), ajouté à l'archive complète dans classeur/.")
 @click.pass_context
-def archive(ctx: click.Context, sorties: Path, selection: tuple[str, ...], fichier: Path | None) -> None:
-    """Écrit un .zip d'une sélection de SORTIES, avec un LISEZMOI.txt qui liste les fichiers."""
+def archive(ctx: click.Context, sorties: Path, selection: tuple[str, ...], fichier: Path | None,
+            entrees: Path) -> None:
+    """Écrit un .zip d'une sélection de SORTIES, avec un LISEZMOI.txt qui liste les fichiers ; sans
+    --only, le classeur de la promotion y est joint. Les fichiers internes de copar n'y vont pas."""
+    from pipeline.documents.formats import plural
     from pipeline.sending.archive import write_archive
+    from pipeline.workbook.reader import resolve_input
 
-    result = _guard(ctx, write_archive, sorties, selection, fichier, on_wait=lambda line: click.echo(line, err=True))
-    click.echo(f"{len(result.files)} fichiers, et LISEZMOI.txt qui les liste, dans {result.path}")
+    workbook = None if selection or not entrees.exists() else _guard(ctx, resolve_input, entrees)
+    result = _guard(ctx, write_archive, sorties, selection, fichier, on_wait=lambda line: click.echo(line, err=True),
+                    workbook=workbook)
+    click.echo(f"{plural(len(result.files), 'fichier')}, et LISEZMOI.txt qui les liste, dans {result.path}")
 
 
 # Settings field → click parameter name, where they differ

@@ -277,7 +277,8 @@ class Promotion:
     def archive(self, selection: tuple[str, ...] = (), target: Path | None = None, on_wait: Any = None) -> Archive:
         from pipeline.sending.archive import write_archive
 
-        return write_archive(self.output, selection, target, on_wait=on_wait)
+        return write_archive(self.output, selection, target, on_wait=on_wait,
+                             workbook=None if selection else self.workbook)
 
     # ---- planning ----
     def plan_tripartites(self, options: TripartiteOptions, *, simulate: bool) -> PlanOutcome:
