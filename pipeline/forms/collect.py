@@ -28,10 +28,11 @@ from typing import Any
 from pipeline.build.settings import Settings
 from pipeline.errors import InputError, ReportUnwritable, ValidationFailed
 from pipeline.files import write_atomically, write_bytes_atomically
-from pipeline.forms import guard, keys, layout, merge
+from pipeline.forms import guard, keys, layout, merge, spec
 from pipeline.forms.read import Return, read_file
 from pipeline.workbook.reader import load, resolve_input
 from pipeline.workbook.validate import validate
+from pipeline.workbook.validate_sheets import bilan_date_problem
 from pipeline.workbook.writer import Writing
 
 REJECTED = "rejeté"
@@ -140,8 +141,11 @@ def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path],
                 result.lines.append(Line(name, label, REJECTED, _join(*problems, refused or "", warning)))
                 continue
             unsigned = keys.UNSIGNED if key is not None and not ret.export and not ret.identity.mac else ""
+            misdated = (bilan_date_problem(ret.identity.periode, typed.get("date"), ds.calendar)
+                        if ret.identity.type == spec.BILAN and ret.identity.periode is not None else None)
             ignored = "colonnes ignorées : " + ", ".join(ret.ignored) if ret.ignored else ""
-            line = Line(name, label, "", _join(ignored, warning, unsigned, *ret.warnings), invalid=invalid)
+            line = Line(name, label, "", _join(ignored, warning, unsigned, misdated or "", *ret.warnings),
+                        invalid=invalid)
             result.lines.append(line)
             accepted.append((ret, typed, line))
     duplicates = _duplicates(accepted)

@@ -131,6 +131,8 @@ _CODES = (
          "Supprimez ou fusionnez l'une des deux lignes."),
     Code("note-sum", WARNING, "Les notes par critère ne font pas la note de la feuille Soutenances",
          "Corrigez les notes par critère ou celles de Soutenances."),
+    Code("review-date-outside-period", WARNING, "Bilan daté hors de sa période",
+         "Vérifiez la date du bilan ou le numéro de la période (feuille Calendrier pour les dates des périodes)."),
     Code("rapport-by-name", WARNING, "Rapport de mission reconnu par le nom de l'étudiant·e, sans son n°",
          "Ajoutez le n° étudiant au nom du fichier dans le dossier rapports/."),
     Code("rapport-unmatched", WARNING, "Fichier du dossier rapports/ attribué à personne",

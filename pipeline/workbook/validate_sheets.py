@@ -7,6 +7,7 @@ and cell parsing (`fields`, `parameter`, `dates_in_order`, `known_student`, `dup
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from pipeline.report import ERROR, WARNING
@@ -219,11 +220,33 @@ def reviews(validator: Validator, sheet: RawSheet | None, numeros: set[str] | No
     return reviews
 
 
+BILAN_GRACE_DAYS = 14  # a bilan is often written in the days after its period ends
+
+
+def bilan_date_problem(periode: int, day: dt.date | None, calendar: dict[str, Event]) -> str | None:
+    """Why a bilan of `periode` dated `day` looks misdated (before its period, or long after it); None if fine."""
+    event = calendar.get(f"periode_{periode}")
+    if day is None or event is None:
+        return None
+    end = event.fin or event.debut
+    if event.debut <= day <= end + dt.timedelta(days=BILAN_GRACE_DAYS):
+        return None
+    return (f"bilan de la période {periode} daté du {day:%d/%m/%Y}, hors de sa période ({event.debut:%d/%m/%Y} – "
+            f"{end:%d/%m/%Y}, ou dans les {BILAN_GRACE_DAYS} jours qui suivent) : vérifiez la date ou le numéro "
+            "de la période")
+
+
 def reviews_due(validator: Validator, sheet: RawSheet | None, reviews: list[PeriodReview], students: list[Student],
                 calendar: dict[str, Event]) -> None:
-    """A bilan written for a period outside the student's own dates: a wrong period or wrong dates."""
+    """A bilan written for a period outside the student's own dates: a wrong period or wrong dates; a bilan
+    dated outside its period."""
     by_numero = {s.numero: s for s in students}
     for review in reviews:
+        misdated = bilan_date_problem(review.periode, review.date, calendar) if sheet is not None else None
+        if sheet is not None and misdated:
+            row = next(r for r in sheet.rows if r.number == review.row)
+            validator.at(WARNING, "review-date-outside-period", sheet, row, "date", f"{review.date:%d/%m/%Y}",
+                         f"{misdated[0].upper()}{misdated[1:]}.")
         student = by_numero.get(review.numero)
         if sheet is None or student is None or review.periode in student.periods_due(calendar):
             continue

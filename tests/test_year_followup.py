@@ -1,0 +1,54 @@
+"""Follow-up that matches the year: a bilan dated outside its period is warned at collect and check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+
+from pipeline.workbook.validate import check
+from pipeline.workbook.validate_sheets import bilan_date_problem
+from tests.helpers import INPUTS
+from tests.test_forms import _fill_docx
+
+
+def test_a_bilan_date_is_checked_against_its_period() -> None:
+    ds, _ = check(INPUTS)
+    assert ds is not None
+    period = ds.calendar["periode_2"]
+    end = period.fin or period.debut
+    assert bilan_date_problem(2, period.debut, ds.calendar) is None
+    assert bilan_date_problem(2, end + dt.timedelta(days=14), ds.calendar) is None  # written just after
+    assert bilan_date_problem(2, None, ds.calendar) is None
+    late = bilan_date_problem(2, end + dt.timedelta(days=15), ds.calendar)
+    early = bilan_date_problem(2, period.debut - dt.timedelta(days=1), ds.calendar)
+    assert late is not None and early is not None
+    assert late.startswith(f"bilan de la période 2 daté du {end + dt.timedelta(days=15):%d/%m/%Y}, hors de sa période")
+
+
+def test_check_warns_about_a_bilan_dated_outside_its_period(copar, promo: Path) -> None:
+    assert not [p for p in check(promo)[1].problems if p.code == "review-date-outside-period"]  # the sample is right
+    wb = openpyxl.load_workbook(promo)
+    ws = wb["Bilans intermédiaires"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, headers.index("Période") + 1).value == 2)
+    ws.cell(row, headers.index("Date") + 1).value = dt.datetime(2024, 5, 2)
+    wb.save(promo)
+    problems = [p for p in json.loads(copar("check", promo, "--format", "json").stdout)
+                if p["code"] == "review-date-outside-period"]
+    assert [(p["severity"], p["row"], p["value"]) for p in problems] == [("warning", row, "02/05/2024")]
+    assert "Bilan de la période 2 daté du 02/05/2024, hors de sa période" in problems[0]["message"]
+
+
+def test_collect_warns_about_a_bilan_dated_outside_its_period(copar, promo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "outputs"
+    made = copar("forms", promo, "-o", out, "--type", "bilan", "--periode", "2", "--etudiant", "22004587",
+                 "--format", "docx")
+    assert made.exit_code == 0, made.output
+    form = next((out / "formulaires").glob("**/22004587-*.docx"))
+    _fill_docx(form, {"activites": "Des activités", "date": "02/05/2024"})
+    result = copar("collect", form.parent, promo, "-o", out, "--simulation")
+    assert result.exit_code == 1, result.output  # the sample already holds this bilan: a conflict, reported
+    assert "bilan de la période 2 daté du 02/05/2024, hors de sa période" in result.output
