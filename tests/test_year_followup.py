@@ -52,3 +52,26 @@ def test_collect_warns_about_a_bilan_dated_outside_its_period(copar, promo: Path
     result = copar("collect", form.parent, promo, "-o", out, "--simulation")
     assert result.exit_code == 1, result.output  # the sample already holds this bilan: a conflict, reported
     assert "bilan de la période 2 daté du 02/05/2024, hors de sa période" in result.output
+
+
+def test_suivi_records_a_cahier_dropped_in_the_cahiers_folder(copar, promo: Path) -> None:
+    def cahier(data: dict, numero: str) -> dict:
+        student = next(s for s in data["etudiants"] if s["numero"] == numero)
+        return next(e for e in student["elements"] if e["cle"] == "cahier")
+
+    before = json.loads(copar("suivi", promo, "--date", "01/03/2024", "--format", "json").stdout)
+    assert cahier(before, "22004512")["etat"] == "a_verifier"
+    assert "déposez-le dans le dossier cahiers/" in cahier(before, "22004512")["detail"]
+    folder = promo.parent / "cahiers"
+    folder.mkdir()
+    (folder / "22004512-cahier-des-charges.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "Feuille de route DIALLO ibrahima.docx").write_bytes(b"PK")
+    (folder / "brouillon.pdf").write_bytes(b"%PDF-1.4")
+    after = json.loads(copar("suivi", promo, "--date", "01/03/2024", "--format", "json").stdout)
+    assert (cahier(after, "22004512")["etat"], cahier(after, "22004512")["detail"]) == (
+        "recu", "cahier des charges reçu : 22004512-cahier-des-charges.pdf")
+    assert cahier(after, "22006684")["etat"] == "recu"  # found by the name in the file
+    assert cahier(after, "22004587")["etat"] == "a_verifier"
+    table = copar("suivi", promo, "--date", "01/03/2024").stdout
+    assert ("  Fichier « brouillon.pdf » du dossier cahiers/ : ni n° étudiant ni nom d'étudiant·e reconnu, il n'est "
+            "attribué à personne ; renommez-le avec le n° étudiant.") in table

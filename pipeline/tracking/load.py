@@ -8,7 +8,7 @@ from pathlib import Path
 from pipeline.errors import ValidationFailed
 from pipeline.tracking.status import StudentState, follow_up
 from pipeline.workbook.rapports import match_rapports
-from pipeline.workbook.reader import load, rapports_dir
+from pipeline.workbook.reader import cahiers_dir, load, rapports_dir
 from pipeline.workbook.validate import missing_hour, validate
 
 
@@ -17,15 +17,21 @@ def load_states(path: Path, today: dt.date) -> list[StudentState]:
     ds, report = validate(load(path), tolerate=missing_hour)
     if ds is None:
         raise ValidationFailed(report)
-    rapports = match_rapports(rapports_dir(path), [(s.numero, s.prenom, s.nom) for s in ds.students]).files
-    return follow_up(ds, rapports, today)
+    people = [(s.numero, s.prenom, s.nom) for s in ds.students]
+    rapports = match_rapports(rapports_dir(path), people).files
+    cahiers = match_rapports(cahiers_dir(path), people).files
+    return follow_up(ds, rapports, today, cahiers)
 
 
 def unattributed_rapports(path: Path) -> list[str]:
-    """One French sentence per file of `rapports/` attributed to nobody (`copar suivi` lists them)."""
+    """One French sentence per file of `rapports/` or `cahiers/` attributed to nobody (`copar suivi` lists them)."""
     ds, report = validate(load(path), tolerate=missing_hour)
     if ds is None:
         raise ValidationFailed(report)
-    matches = match_rapports(rapports_dir(path), [(s.numero, s.prenom, s.nom) for s in ds.students])
-    return [message for kind, _, message in matches.findings({s.numero: s.nom_complet for s in ds.students})
-            if kind == "personne"]
+    people = [(s.numero, s.prenom, s.nom) for s in ds.students]
+    who = {s.numero: s.nom_complet for s in ds.students}
+    found = []
+    for folder in (rapports_dir(path), cahiers_dir(path)):
+        found += [message.replace("dossier rapports/", f"dossier {folder.name}/")
+                  for kind, _, message in match_rapports(folder, people).findings(who) if kind == "personne"]
+    return found

@@ -4,8 +4,9 @@ Rules (the handbook's calendar, as typed in the sheet Calendrier):
 
 - Cahier des charges (feuille de route for students in employment): due on the Calendrier's
   cahier_des_charges date, but never less than a month after the student's start (handbook: « à
-  partir d'un mois après le début … au plus tard le 22 janvier »). The workbook does not record
-  its return, so once due it is « à vérifier », never « en retard ».
+  partir d'un mois après le début … au plus tard le 22 janvier »). Received when a file of
+  `cahiers/` (beside the workbook) holds the student's N° or name, as for rapports; otherwise,
+  once due, it is « à vérifier », never « en retard ».
 - Bilan of period N: due when the period (Calendrier periode_N) has ended; not due for a student
   whose alternance does not overlap the period, or when the period is for another public.
   Received when its row in Bilans intermédiaires has at least one answer.
@@ -61,9 +62,12 @@ class StudentState:
         return [i for i in self.items if i.state in (EN_RETARD, INUTILISABLE)]
 
 
-def follow_up(ds: Dataset, rapports: dict[str, list], today: dt.date) -> list[StudentState]:
-    """The state of every student on `today`; `rapports` as `find_rapports` gives them."""
-    return [StudentState(s, (_cahier(s, ds, today), *(_bilan(s, n, ds, today) for n in PERIODS),
+def follow_up(ds: Dataset, rapports: dict[str, list], today: dt.date,
+              cahiers: dict[str, list] | None = None) -> list[StudentState]:
+    """The state of every student on `today`; `rapports` and `cahiers` (the files of `cahiers/`) as
+    `match_rapports` gives them."""
+    cahiers = cahiers or {}
+    return [StudentState(s, (_cahier(s, ds, today, cahiers.get(s.numero, [])), *(_bilan(s, n, ds, today) for n in PERIODS),
                              _tripartite(s, ds, today), _rapport(s, rapports.get(s.numero, []), ds, today),
                              _jury(s, ds, today)))
             for s in ds.students]
@@ -88,16 +92,19 @@ def _one_month_after(day: dt.date) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def _cahier(s: Student, ds: Dataset, today: dt.date) -> Deliverable:
+def _cahier(s: Student, ds: Dataset, today: dt.date, files: list | None = None) -> Deliverable:
     label, what = "Cahier / FdR", "feuille de route" if s.en_emploi else "cahier des charges"
     event = ds.calendar.get("cahier_des_charges")
+    if files:
+        return Deliverable("cahier", label, RECU, f"{what} reçu : {', '.join(p.name for p in files)}",
+                           max(event.debut, _one_month_after(s.debut)) if event else None)
     if event is None:
         return Deliverable("cahier", label, A_VERIFIER, f"{what} : pas de date cahier_des_charges dans le Calendrier")
     due = max(event.debut, _one_month_after(s.debut))
     if today <= due:
         return Deliverable("cahier", label, A_VENIR, f"{what} à rendre le {_d(due)}", due)
-    return Deliverable("cahier", label, A_VERIFIER, f"{what} à rendre le {_d(due)}, échéance passée : remise non "
-                                             "enregistrée dans le classeur", due)
+    return Deliverable("cahier", label, A_VERIFIER, f"{what} à rendre le {_d(due)}, échéance passée : déposez-le "
+                                             "dans le dossier cahiers/ pour l'enregistrer", due)
 
 
 def _concerns(event: Event, s: Student) -> bool:
