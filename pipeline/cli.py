@@ -100,9 +100,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
     \b
     Démarrage rapide :
-      copar init promotion.xlsx     crée un classeur vide à remplir
-      copar check                   vérifie inputs/promotion.xlsx
-      copar build                   écrit tous les documents dans outputs/
+      copar init inputs/promotion.xlsx   crée le classeur à remplir
+      copar check                        vérifie inputs/promotion.xlsx
+      copar build                        écrit tous les documents dans outputs/
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug

@@ -79,3 +79,17 @@ def test_cli_reference_page_is_current() -> None:
     assert module.reference() == committed, "regenerate: .venv/bin/python tools/cli_reference.py > docs/cli.md"
     for path in commands():
         assert f"## `copar {' '.join(path)}`" in committed
+
+
+def test_the_quick_start_of_copar_help_is_the_guides() -> None:
+    """Each command of `copar --help`'s quick start is a command the guide gives, written the same way."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    text = CliRunner().invoke(cli, ["--help"], obj={}).output
+    quick = text.split("Démarrage rapide :", 1)[1].split("\n\n", 1)[0]
+    commands = [line.strip().split("   ", 1)[0] for line in quick.strip().splitlines()]
+    assert commands == ["copar init inputs/promotion.xlsx", "copar check", "copar build"]
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    assert all(f"`{command}`" in guide for command in commands), commands
