@@ -460,8 +460,10 @@ def lots(ctx: click.Context, entrees: Path, sorties: Path, famille: str, periode
     for line in bundle.missing:
         click.echo(f"[attention] {line}")
     order = "par jury puis heure de passage" if bundle.order == "jury" else "par tuteur·rice"
-    click.echo(f"{bundle.title} : {len(bundle.bookmarks)} documents, {bundle.pages} pages dont {bundle.blanks} "
-               f"blanches (recto verso), classés {order} → {bundle.path}")
+    from pipeline.documents.formats import plural
+
+    click.echo(f"{bundle.title} : {plural(len(bundle.bookmarks), 'document')}, {plural(bundle.pages, 'page')} dont "
+               f"{plural(bundle.blanks, 'page blanche', 'pages blanches')} (recto verso), classés {order} → {bundle.path}")
     sys.exit(EXIT_PROBLEMS if bundle.missing else EXIT_OK)
 
 

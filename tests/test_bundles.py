@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from pipeline.documents.catalogue import Layout
-from pipeline.documents.formats import time_fr
+from pipeline.documents.formats import plural, time_fr
 from pipeline.documents.variables import example_dataset
 from pipeline.workbook.model import Dataset
 from tests.helpers import INPUTS
@@ -62,7 +62,8 @@ def test_grilles_by_jury_then_time_recto_padded(sample: Dataset, tmp_path: Path,
     assert [p for _, p in marks] == starts
     assert len(PdfReader(tmp_path / "impression" / "grille.pdf").pages) == page
     blanks = sum(sizes[n] % 2 for n in order)
-    assert f"{len(order)} documents, {page} pages dont {blanks} blanches" in result.stdout
+    assert f"{plural(len(order), 'document')}, {page} pages dont {plural(blanks, 'page blanche', 'pages blanches')}" \
+        in result.stdout
     one = copar("lots", INPUTS, "-o", tmp_path, "--famille", "grille", "--jury", "Jury B")
     assert one.exit_code == 0, one.output
     assert [t for t, _ in outline(tmp_path / "impression" / "grille-jury-b.pdf")] == [

@@ -96,3 +96,8 @@ def test_one_way_to_write_hours() -> None:
         assert formats.horaire_fr(typed) == "14 h – 16 h 30", typed
     assert formats.horaire_fr("environ 45 min") == "environ 45 min"
     assert formats.horaire_fr("de 9h à 12h, accueil café") == "de 9 h à 12 h, accueil café"
+
+
+def test_counts_agree_with_their_noun() -> None:
+    assert formats.plural(0, "page blanche", "pages blanches") == "0 page blanche"
+    assert formats.plural(1, "document") == "1 document" and formats.plural(2, "document") == "2 documents"
