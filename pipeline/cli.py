@@ -186,10 +186,12 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
 @click.option("--date-courrier", "letter_date", metavar="JJ/MM/AAAA",
               help="Date inscrite sur les courriers (invitations), à la place du paramètre « Date des courriers » "
                    "de la feuille Promotion ou du jour de la production.")
+@click.option("--recto-verso", "recto", is_flag=True,
+              help="Dossiers de jury à imprimer en recto verso : chaque étudiant·e commence sur un recto.")
 @click.pass_context
 def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...], student: str | None,
           no_pdf: bool, pdfa: bool, workers: int, force: bool, templates: Path | None, timeout: float,
-          rapport_max_mb: int, letter_date: str | None) -> None:
+          rapport_max_mb: int, letter_date: str | None, recto: bool) -> None:
     """Produit les documents (Word et PDF) et les dossiers de jury dans SORTIES.
 
     Les réglages du fichier copar.toml placé à côté du classeur s'appliquent ; les options
@@ -210,7 +212,7 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
         _fail(f"date illisible pour --date-courrier : « {letter_date} ». Écrivez-la JJ/MM/AAAA, par exemple "
               "20/11/2024.", EXIT_PROBLEMS)
     options: dict[str, Any] = {"output": sorties, "pdfa": pdfa, "workers": workers, "templates": templates,
-                               "timeout": timeout, "letter_date": letter_day}
+                               "timeout": timeout, "letter_date": letter_day, "recto": recto}
     file = _guard(ctx, read_settings_file, entrees)
     # copar.toml fills what the command line left at its default
     from_file = [name for name in file.values if _default(ctx, _OPTION_OF.get(name, name))]

@@ -89,7 +89,11 @@ def test_every_commented_setting_is_valid_when_enabled(tmp_path: Path) -> None:
                         for line in SETTINGS_TEXT.splitlines())
     (tmp_path / "copar.toml").write_text(enabled, encoding="utf-8")
     values = read_settings_file(tmp_path).values
-    assert sorted(values) == ["backups_kept", "letter_date", "output", "pdfa", "templates", "timeout", "workers"]
+    assert sorted(values) == ["backups_kept", "letter_date", "output", "pdfa", "recto", "templates", "timeout",
+                              "workers"]
+    from pipeline.planning.run import jury_schedule
+
+    assert jury_schedule(tmp_path).sessions == {"Jury A": "matin", "Jury B": "apres-midi"}
     smtp = read_smtp_settings(tmp_path)
     assert (smtp.serveur, smtp.port, smtp.securite, smtp.sender_address) == (
         "smtp.univ-exemple.fr", 587, "starttls", "prenom.nom@univ-exemple.fr")
@@ -100,7 +104,7 @@ def test_wrong_setting_is_one_french_sentence(tmp_path: Path, copar: Any) -> Non
     result = copar("build", folder, "--no-pdf")
     assert result.exit_code == 2
     assert result.stderr == (f"Erreur : Réglage « ouvriers » inconnu dans {folder / 'copar.toml'} : réglages "
-                             "possibles : modeles, sorties, date_courrier, workers, pdfa, delai, sauvegardes.\n")
+                             "possibles : modeles, sorties, date_courrier, workers, pdfa, delai, sauvegardes, recto_verso.\n")
 
 
 @pytest.mark.slow

@@ -207,7 +207,7 @@ def _fingerprint(stage: PacketStage, ds: Dataset, packet: _Packet) -> str:
     passages = [cx.passage(d, s, ds) for d, s in zip(packet.defenses, packet.students, strict=True)]
     templates = [sha256_file(find_template(name, stage.settings.templates))
                  for name in ("couverture_jury.docx", "rapport_indisponible.docx")]
-    text = "|".join([*parts, str(cx.jury(packet.jury)), str(passages), *templates, str(stage.settings.pdfa)])
+    text = "|".join([*parts, str(cx.jury(packet.jury)), str(passages), *templates, str(stage.settings.pdfa), str(stage.settings.recto)])
     return sha256_text(text)
 
 
@@ -308,12 +308,12 @@ def _covers(stage: PacketStage, ds: Dataset, packets: list[_Packet], result: Bui
             for d, s, plan in zip(packet.defenses, packet.students, packet.plans, strict=True)
         ]
         template = find_template("couverture_jury.docx", stage.settings.templates)
-        starts = section_start_pages(packet.sections, 0)
+        starts = section_start_pages(packet.sections, 0, recto=stage.settings.recto)
         passages = [cx.passage(d, s, ds, page=start)
                     for d, s, start in zip(packet.defenses, packet.students, starts, strict=True)]
         context = {**cx.common(ds, stage.settings.today), "jury": cx.jury(packet.jury), "passages": passages,
                    "sommaire": passages}
-        fp = fingerprint(context, template, stage.settings.pdfa)
+        fp = fingerprint(context, template, stage.settings.pdfa)  # the context holds the pages (recto or not)
         packet.front = _render_extra(stage, packet, str(packet.folder / COVER), fp, template, context, result,
                                      rendered)
 
@@ -338,7 +338,8 @@ def _assemble(stage: PacketStage, packet: _Packet, result: BuildResult) -> Entry
     sections = packet.sections
     pdfa = stage.settings.pdfa and _all_pdfa(sections, packet.jury, result)
     title = f"Dossier du jury {packet.jury.jury}"
-    info = assemble_packet(packet.front, sections, stage.outputs.target(packet.rel, ".pdf"), title=title, pdfa=pdfa)
+    info = assemble_packet(packet.front, sections, stage.outputs.target(packet.rel, ".pdf"), title=title, pdfa=pdfa,
+                           recto=stage.settings.recto)
     out = stage.outputs.root.resolve()
     recorded = stage.manifest.extras_of(packet.rel)
     return Entry(PACKET_FAMILY, title, packet.fingerprint,

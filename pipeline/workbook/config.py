@@ -41,6 +41,10 @@ SETTINGS_TEXT = """\
 # PDF/A-2b (archivage) pour tous les PDF :
 # pdfa = false
 
+# Dossiers de jury à imprimer en recto verso : chaque étudiant·e commence sur un recto, les
+# versos restés vides portent « Page laissée blanche intentionnellement » :
+# recto_verso = false
+
 # Délai maximal d'un appel à LibreOffice, en secondes :
 # delai = 180
 
@@ -167,6 +171,7 @@ _KEYS: dict[str, tuple[str, Callable[[Any, Path], Any]]] = {
     "pdfa": ("pdfa", _flag),
     "delai": ("timeout", _seconds),
     "sauvegardes": ("backups_kept", _count),
+    "recto_verso": ("recto", _flag),
 }
 SECTIONS = ("envoi", "jurys")  # tables of their own: [envoi] is pipeline.sending.smtp's, [jurys] planning.run's
 KEY_OF_FIELD = {name: key for key, (name, _) in _KEYS.items()}
