@@ -978,7 +978,8 @@ def make_invitation():
     cell_text(r, [V("tuteur.fonction")], first=False)
     cell_text(r, [V("tuteur.structure")], first=False)
     cell_text(r, [V("tuteur.courriel")], first=False, size=9.5)
-    para(doc, ["Le ", T("if date_courrier"), V("date_courrier"), T("else"), V("genere_le"), T("endif")],
+    para(doc, [V("lieu_courrier"), ", le ", T("if date_courrier"), V("date_courrier"), T("else"), V("genere_le"),
+               T("endif")],
          align="right", before=6, after=8)
     para(doc, [("Objet : ", {"bold": True}),
                "réunion des tuteur·rices avec les étudiant·es et l'équipe pédagogique"], after=8)

@@ -23,6 +23,7 @@ from pipeline.workbook.model import (
 )
 from pipeline.workbook.schema import CALENDAR_KEYS
 
+DEFAULT_LETTER_PLACE = "Rennes"  # where letters are dated from, unless the Promotion's « Lieu des courriers » says
 EMPTY_EVENT = {"evenement": "", "date": "", "date_courte": "", "horaire": "", "lieu": "", "public": ""}
 TRIPARTITE_DURATION = "environ 45 min"
 
@@ -49,6 +50,7 @@ def common(ds: Dataset, today: dt.date, letter_date: dt.date | None = None) -> d
         "genere_le": fmt.long_date(today),
         # empty when no date is set: letters then carry genere_le, which alone never makes a document new
         "date_courrier": fmt.long_date(letter_date or p.date_courriers),
+        "lieu_courrier": p.lieu_courriers or DEFAULT_LETTER_PLACE,
         "echeances": {**{k: event(None) for k in CALENDAR_KEYS}, **{k: event(e) for k, e in ds.calendar.items()}},
         "calendrier": [event(e) for e in ordered],
     }

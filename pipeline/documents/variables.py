@@ -33,6 +33,8 @@ DESCRIPTIONS = {
     "promo.telephone_accompagnement": "téléphone de l'accompagnement de l'alternance",
     "genere_le": "date de production du document",
     "date_courrier": "date des courriers (paramètre « Date des courriers » ou option --date-courrier), vide sinon",
+    "lieu_courrier": "ville d'où sont datés les courriers (paramètre « Lieu des courriers », Rennes sinon)",
+    "promo.lieu_courriers": "paramètre « Lieu des courriers » tel que saisi (vide : Rennes)",
     "echeances": "les échéances du calendrier, par clé (reunion_tuteurs, cahier_des_charges, …)",
     "calendrier": "toutes les lignes du Calendrier, par date",
     "evenement": "libellé de l'échéance",

@@ -22,6 +22,7 @@ class Promotion:
     courriel_accompagnement: str = ""
     telephone_accompagnement: str = ""
     date_courriers: dt.date | None = None  # the date letters carry; None: the build day
+    lieu_courriers: str = ""  # the place letters are dated from (« Rennes, le … »); "": Rennes
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ PROMOTION: dict[str, Any] = {
     "courriel_accompagnement": "pascale.perron@univ-rennes2.fr",
     "telephone_accompagnement": "06.66.72.56.33",
     "date_courriers": dt.date(2023, 11, 20),
+    "lieu_courriers": "Rennes",
 }
 
 # --- Calendrier (the handbook's calendar) ---------------------------------------------

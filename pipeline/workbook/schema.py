@@ -168,6 +168,8 @@ PROMOTION_PARAMETERS = (
     Column("date_courriers", "Date des courriers", kind=DATE, aliases=("Date courriers", "Date des lettres"),
            help="Date inscrite sur les courriers (invitations), JJ/MM/AAAA ; vide = le jour de la production. "
                 "L'option --date-courrier de copar build la remplace."),
+    Column("lieu_courriers", "Lieu des courriers", aliases=("Ville des courriers", "Lieu des lettres"),
+           help="Ville écrite avant la date des courriers (« Rennes, le 20 novembre 2023 ») ; vide = Rennes."),
 )
 
 PROMOTION = Sheet(
