@@ -75,3 +75,20 @@ def test_suivi_records_a_cahier_dropped_in_the_cahiers_folder(copar, promo: Path
     table = copar("suivi", promo, "--date", "01/03/2024").stdout
     assert ("  Fichier « brouillon.pdf » du dossier cahiers/ : ni n° étudiant ni nom d'étudiant·e reconnu, il n'est "
             "attribué à personne ; renommez-le avec le n° étudiant.") in table
+
+
+def test_letters_are_dated_from_the_promotions_place() -> None:
+    import dataclasses
+    import zipfile
+
+    from pipeline.documents import contexts as cx
+
+    ds, _ = check(INPUTS)
+    assert ds is not None
+    assert cx.common(ds, dt.date(2023, 11, 20))["lieu_courrier"] == "Rennes"
+    brest = dataclasses.replace(ds, promotion=dataclasses.replace(ds.promotion, lieu_courriers="Brest"))
+    assert cx.common(brest, dt.date(2023, 11, 20))["lieu_courrier"] == "Brest"
+    empty = dataclasses.replace(ds, promotion=dataclasses.replace(ds.promotion, lieu_courriers=""))
+    assert cx.common(empty, dt.date(2023, 11, 20))["lieu_courrier"] == "Rennes"
+    xml = zipfile.ZipFile(Path(__file__).parent.parent / "templates_docx" / "invitation.docx").read("word/document.xml")
+    assert b"{{ lieu_courrier }}" in xml and b", le " in xml
