@@ -102,7 +102,7 @@ def test_letters_carry_the_chosen_date_and_warn_about_a_past_meeting(tmp_path: P
     result = copar("build", SAMPLE, "-o", out, "--only", "invitation", "--no-pdf", "--date-courrier", "20/12/2023")
     assert result.exit_code == 0, result.output
     letter = _docx_text(next((out / "reunion-tuteurs" / "invitations").glob("*.docx")))
-    assert "Le mercredi 20 décembre 2023" in letter
+    assert "Rennes, le mercredi 20 décembre 2023" in letter
     assert "Document généré le" not in letter  # a letter going out of the university
     assert ("Les invitations sont datées du mercredi 20 décembre 2023, après la réunion qu'elles annoncent "
             "(mardi 5 décembre 2023)") in result.stdout
@@ -116,7 +116,7 @@ def test_letter_date_from_the_promotion_sheet(tmp_path: Path, copar: Any) -> Non
     result = copar("build", path, "-o", tmp_path / "out", "--only", "invitation", "--no-pdf")
     assert result.exit_code == 0, result.output
     letter = _docx_text(next((tmp_path / "out" / "reunion-tuteurs" / "invitations").glob("*.docx")))
-    assert "Le vendredi 24 novembre 2023" in letter
+    assert "Rennes, le vendredi 24 novembre 2023" in letter
     assert "après la réunion" not in result.stdout
 
 

@@ -169,7 +169,7 @@ PROMOTION_PARAMETERS = (
            help="Date inscrite sur les courriers (invitations), JJ/MM/AAAA ; vide = le jour de la production. "
                 "L'option --date-courrier de copar build la remplace."),
     Column("lieu_courriers", "Lieu des courriers", aliases=("Ville des courriers", "Lieu des lettres"),
-           help="Ville écrite avant la date des courriers (« Rennes, le 20 novembre 2023 ») ; vide = Rennes."),
+           help="Ville écrite avant la date des courriers (« Rennes, le … ») ; vide = Rennes."),
 )
 
 PROMOTION = Sheet(
