@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from pipeline.documents.formats import time_fr
 from pipeline.pdf.pdfinfo import fonts_embedded, pdfa_claim
 from pipeline.workbook.validate import check
 
@@ -116,7 +117,7 @@ def test_packet_structure_of_jury_a(packets, sample, planted_inputs) -> None:
         sizes = [pages(folder / f"{name}.pdf") for name in STUDENT_FILES]
         rapport = 4 if PLANTED[student.numero] == "sain" else 1  # the sample rapports have 4 pages
         sizes.append(rapport)
-        hour = f"{defense.heure.hour} h {defense.heure.minute:02d}"
+        hour = time_fr(defense.heure)
         expected.append((1, f"{hour} — {student.nom_complet}", page))
         for title, size in zip(PART_TITLES, sizes, strict=True):
             expected.append((2, title, page))
