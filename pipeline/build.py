@@ -181,6 +181,9 @@ class Builder:
         self._remove_obsolete(result, built)
         if not self.complete:
             self._note_out_of_date(dataset, layout, result)
+        from pipeline.sending.derived import refresh  # bundles, agendas and drafts made from the documents
+
+        result.notes.extend(refresh(dataset, self.s.input, self.outputs.root, self.s.templates, self.s.today))
 
     def _finish(self, result: BuildResult) -> None:
         self._abandon(result, "non tenté")

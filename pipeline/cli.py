@@ -255,6 +255,11 @@ def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, peri
     click.echo(f"{written.forms} formulaire{'s' if written.forms > 1 else ''} pour {written.recipients} "
                f"destinataire{'s' if written.recipients > 1 else ''}, {len(written.files)} fichier"
                f"{'s' if len(written.files) > 1 else ''} écrit{'s' if len(written.files) > 1 else ''} dans {sorties}/formulaires/")
+    if written.removed:
+        click.echo(f"Retiré{'s' if len(written.removed) > 1 else ''} (ancien nom, ou plus attendu) : "
+                   + ", ".join(str(p) for p in written.removed))
+    for note in written.notes:
+        click.echo(note)
 
 
 @cli.command()
@@ -325,9 +330,13 @@ _PERIODE = click.option("--periode", type=click.IntRange(1, 6), metavar="N", hel
               help="Envoie les messages par le serveur SMTP de la section [envoi] de copar.toml (au lieu des brouillons).")
 @click.option("--oui", is_flag=True, help="Avec --envoyer : n'attend pas de confirmation.")
 @click.option("--renvoyer", is_flag=True, help="Avec --envoyer : envoie aussi les messages « incertains » (envoi interrompu).")
+@click.option("--a-renvoyer", "a_renvoyer", is_flag=True,
+              help="Seulement les messages dont un document a changé depuis l'envoi, marqués « Version corrigée » "
+                   "(voir « copar envois --a-renvoyer »).")
 @click.pass_context
 def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, form_type: str | None, periode: int | None,
-          max_mb: float, templates: Path | None, force: bool, envoyer: bool, oui: bool, renvoyer: bool) -> None:
+          max_mb: float, templates: Path | None, force: bool, envoyer: bool, oui: bool, renvoyer: bool,
+          a_renvoyer: bool) -> None:
     """Écrit un brouillon de courriel (.eml) par destinataire et la liste d'envoi envoi.csv,
     ou, avec --envoyer, envoie les messages.
 
@@ -344,7 +353,11 @@ def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, form_
     if (campaign == "relance") != (form_type is not None):
         _fail("--type s'emploie avec --pour relance, et --pour relance demande --type (bilan, compte-rendu "
               "ou grille).", 2)
-    request = MailRequest(entrees, sorties, campaign, periode, max_mb, templates, force, form_type=form_type)
+    if a_renvoyer and campaign == "relance":
+        _fail("--a-renvoyer ne s'emploie pas avec --pour relance : la prochaine relance joint déjà les formulaires "
+              "à jour.", 2)
+    request = MailRequest(entrees, sorties, campaign, periode, max_mb, templates, force, form_type=form_type,
+                          a_renvoyer=a_renvoyer)
     if envoyer:
         _send(ctx, request, oui, renvoyer)
     if oui or renvoyer:
@@ -395,15 +408,25 @@ def _send(ctx: click.Context, request: Any, oui: bool, renvoyer: bool) -> None:
               help="table pour l'écran, xlsx pour un tableau filtrable.")
 @click.option("-o", "--sortie", type=_path(path_type=Path), default=DEFAULT_OUTPUT / "envois.xlsx",
               show_default=True, help="Fichier écrit avec --format xlsx.")
+@click.option("--a-renvoyer", "a_renvoyer", is_flag=True,
+              help="Liste, par personne, les documents envoyés qui ont changé depuis (après une correction).")
+@click.option("--sorties", type=_path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
+              help="Avec --a-renvoyer : dossier des documents produits par « copar build ».")
 @click.pass_context
-def envois(ctx: click.Context, entrees: Path, fmt: str, sortie: Path) -> None:
+def envois(ctx: click.Context, entrees: Path, fmt: str, sortie: Path, a_renvoyer: bool, sorties: Path) -> None:
     """Le journal des envois : ce qui est parti, à qui et quand, par campagne et par personne.
 
     Lu dans envois/journal.jsonl à côté du classeur (écrit par « copar mails … --envoyer »).
-    « incertain » : un envoi interrompu avant la réponse du serveur.
+    « incertain » : un envoi interrompu avant la réponse du serveur. Avec --a-renvoyer : les
+    messages dont un document a changé depuis l'envoi (un nom corrigé puis « copar build »),
+    à renvoyer avec « copar mails --pour … --a-renvoyer ».
     """
     from pipeline.sending import envois as journal_view
 
+    if a_renvoyer:
+        items = _guard(ctx, journal_view.to_resend, entrees, sorties)
+        click.echo(journal_view.resend_table(entrees, items), nl=False)
+        sys.exit(EXIT_OK)
     if fmt == "xlsx":
         path = _guard(ctx, journal_view.write_xlsx, entrees, sortie)
         click.echo(f"Journal des envois écrit : {path}")

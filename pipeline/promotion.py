@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the features are imported when a command runs, keeping `imp
     from pipeline.results import BuildResult
     from pipeline.sending.archive import Archive
     from pipeline.sending.bundles import Bundle
+    from pipeline.sending.envois import ToResend
     from pipeline.sending.mails import MailRequest, MailResult
     from pipeline.sending.send import Plan as SendPlan
     from pipeline.sending.send import SendResult
@@ -88,6 +89,7 @@ class MailOptions:
     periode: int | None = None
     max_mb: float = 10.0
     force: bool = False
+    a_renvoyer: bool = False  # only the messages whose documents changed since they were sent
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,8 @@ class Promotion:
         from pipeline.sending.mails import MailRequest
 
         return MailRequest(self.input, self.output, options.campaign, options.periode, options.max_mb, self.templates,
-                           options.force, today=self.settings.today, form_type=options.form_type)
+                           options.force, today=self.settings.today, form_type=options.form_type,
+                           a_renvoyer=options.a_renvoyer)
 
     def mails(self, options: MailOptions) -> MailResult:
         """Write the drafts of one campaign (and record them in the sending journal)."""
@@ -254,6 +257,12 @@ class Promotion:
         from pipeline.sending.envois import table
 
         return table(self.input)
+
+    def to_resend(self) -> list[ToResend]:
+        """Sent messages whose documents changed since (`copar envois --a-renvoyer`)."""
+        from pipeline.sending.envois import to_resend
+
+        return to_resend(self.input, self.output, self.templates)
 
     def envois_xlsx(self, target: Path | None = None) -> Path:
         from pipeline.sending.envois import write_xlsx

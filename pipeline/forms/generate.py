@@ -25,6 +25,8 @@ class Written:
     forms: int = 0
     recipients: int = 0
     skipped: list[str] = field(default_factory=list)  # French: students left out, and why
+    removed: list[Path] = field(default_factory=list)  # forms of an earlier run no longer due (old names), unchanged
+    notes: list[str] = field(default_factory=list)  # French: drafts written again because their forms changed
 
 
 def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: str) -> Written:
@@ -76,7 +78,12 @@ def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: st
             write_docx(group[0], path, common, settings.templates)
         record.wrote(path)
         result.files.append(path)
+    if settings.student is None:  # a renamed student's or a changed tutor's old forms are not left beside the new
+        result.removed = record.sweep(folder, set(result.files), f".{fmt}")
     record.save()
+    from pipeline.sending.derived import refresh_drafts  # drafts that attached the forms follow them
+
+    result.notes = refresh_drafts(settings.input, settings.output, settings.templates, settings.today)
     return result
 
 
@@ -114,6 +121,21 @@ class Record:
 
     def wrote(self, path: Path) -> None:
         self.hashes[self._key(path)] = _sha256(path)
+
+    def sweep(self, folder: Path, written: set[Path], suffix: str) -> list[Path]:
+        """Remove the forms (of this format) copar wrote earlier in `folder` and not now, if unchanged since."""
+        removed = []
+        for key, sha in sorted(self.hashes.items()):
+            path = self.root / key
+            if (path.suffix != suffix or path in written or folder not in path.parents or ".." in Path(key).parts
+                    or not path.is_file() or _sha256(path) != sha):
+                continue
+            path.unlink()
+            del self.hashes[key]
+            removed.append(path)
+            if path.parent != folder and not any(path.parent.iterdir()):
+                path.parent.rmdir()
+        return removed
 
     def save(self) -> None:
         import json

@@ -237,7 +237,7 @@ def _draw(form: Form, blocks: list[_Block], pages: list[list[_Block]]) -> bytes:
 
     regular, _, _ = _fonts()
     buffer = io.BytesIO()
-    c = Canvas(buffer, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
+    c = Canvas(buffer, pagesize=(PAGE_W, PAGE_H), pageCompression=1, invariant=1)  # same form, same bytes
     c.setTitle(f"{form.title} — {form.student.nom_complet if form.student else ''}")
     c.setAuthor("copar")
     c.setSubject(form.subtitle)

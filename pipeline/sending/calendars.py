@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -233,9 +234,52 @@ def write_calendars(ds: Dataset, out: Path) -> list[Path]:
     for j in ds.juries:
         files[FOLDER / "jurys" / f"{layout.juries[j.jury]}.ics"] = to_ics(
             ds, [jury_entry(ds, j)], f"jury-{j.jury}", f"COPAR — {j.jury}")
+    record = _read_record(out)
     written = []
     for rel, data in files.items():
         path = out / rel
-        write_bytes_atomically(path, data)
+        if not _same_event_data(path, data):  # DTSTAMP aside: an unchanged agenda is not rewritten
+            write_bytes_atomically(path, data)
         written.append(path)
+    kept = {rel.as_posix(): _sha(out / rel) for rel in files}
+    for name, sha in record.items():  # copar's own agendas of people no longer there (or renamed), unchanged
+        path = out / name
+        if name not in kept and _ours(name) and path.is_file() and _sha(path) == sha:
+            path.unlink()
+    write_bytes_atomically(out / FOLDER / RECORD, json.dumps(kept, indent=1, sort_keys=True).encode("utf-8"))
     return written
+
+
+RECORD = ".copar-agendas.json"  # what write_calendars wrote: path → SHA-256
+
+
+def _ours(name: str) -> bool:
+    parts = PurePosixPath(name).parts
+    return parts[:1] == FOLDER.parts and ".." not in parts
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_record(out: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out / FOLDER / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+_DTSTAMP = re.compile(rb"^DTSTAMP[:;].*?\r?\n", re.MULTILINE)
+
+
+def _same_event_data(path: Path, data: bytes) -> bool:
+    try:
+        return _DTSTAMP.sub(b"", path.read_bytes()) == _DTSTAMP.sub(b"", data)
+    except OSError:
+        return False
+
+
+def written_before(out: Path) -> bool:
+    """Whether `copar calendriers` wrote agendas in this output folder (a build then keeps them current)."""
+    return (out / FOLDER / RECORD).is_file()

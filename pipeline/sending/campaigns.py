@@ -45,6 +45,11 @@ class Draft:
     context: dict[str, Any]
     attachments: list[Attachment] = field(default_factory=list)
     calendar: tuple[str, bytes] | None = None  # (file name, .ics bytes)
+    ident: str = ""  # who, stable when names change: « tuteur:<adresse> », « etudiant:<n°> », « jury:<nom> »
+
+    @property
+    def who(self) -> str:
+        return self.ident or self.stem
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,18 @@ def team(ds: Dataset) -> list[Recipient]:
     if p.accompagnement:
         members.append(recipient(p.accompagnement, p.courriel_accompagnement, "accompagnement de l'alternance"))
     return members
+
+
+def tutor_ident(t: Tutor) -> str:
+    return f"tuteur:{t.key}"
+
+
+def student_ident(s: Student) -> str:
+    return f"etudiant:{s.numero}"
+
+
+def jury_ident(name: str) -> str:
+    return f"jury:{' '.join(name.lower().split())}"
 
 
 def _tutor(t: Tutor) -> Recipient:
@@ -99,7 +116,8 @@ def reunion_tuteurs(ds: Dataset, layout: Layout, common: dict[str, Any], opts: O
             ical.tutor_stem(layout, t), [_tutor(t)], team(ds),
             {**common, "tuteur": cx.tutor(t), "etudiants": [cx.student(s, ds) for s in students],
              "reunion": common["echeances"]["reunion_tuteurs"]},
-            attachments, _ics(ds, entries, ical.tutor_person(t), "Réunion des tuteur·rices", "reunion-tuteurs.ics")))
+            attachments, _ics(ds, entries, ical.tutor_person(t), "Réunion des tuteur·rices", "reunion-tuteurs.ics"),
+            tutor_ident(t)))
     return drafts
 
 
@@ -115,7 +133,7 @@ def cahier(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -
             {**common, "etudiant": cx.student(s, ds), "echeance": common["echeances"]["cahier_des_charges"],
              "document": "feuille de route" if s.en_emploi else "cahier des charges"},
             [_student_pdf(opts, layout, s, family)],
-            _ics(ds, entries, ical.student_person(s), "Cahier des charges", "cahier-des-charges.ics")))
+            _ics(ds, entries, ical.student_person(s), "Cahier des charges", "cahier-des-charges.ics"), student_ident(s)))
     return drafts
 
 
@@ -131,7 +149,7 @@ def bilans(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -
             periode = cx.period(opts.periode, ds.reviews_of(s.numero).get(opts.periode), ds)
         drafts.append(Draft(
             layout.students[s.numero], [_student(s), _tutor(s.tuteur)], [],
-            {**common, "etudiant": cx.student(s, ds), "periode": periode}, [attachment]))
+            {**common, "etudiant": cx.student(s, ds), "periode": periode}, [attachment], ident=student_ident(s)))
     return drafts
 
 
@@ -144,7 +162,8 @@ def compte_rendu(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Opti
             layout.students[s.numero], [_tutor(s.tuteur), _student(s)], team(ds),
             {**common, "etudiant": cx.student(s, ds), "bilan": cx.tripartite(ds.tripartite_of(s.numero))},
             [_student_pdf(opts, layout, s, "compte_rendu")],
-            _ics(ds, [slot] if slot else [], ical.student_person(s), "Bilan tripartite", "bilan-tripartite.ics")))
+            _ics(ds, [slot] if slot else [], ical.student_person(s), "Bilan tripartite", "bilan-tripartite.ics"),
+            student_ident(s)))
     return drafts
 
 
@@ -181,7 +200,7 @@ def jurys(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) ->
             layout.juries[j.jury], jury_members(ds, j.jury), team(ds),
             {**common, "jury": cx.jury(j), "passages": passages},
             [_pdf(opts, folder / f"dossier-{folder.name}", "jurys")],
-            _ics(ds, [ical.jury_entry(ds, j)], f"jury-{j.jury}", j.jury, "jury.ics")))
+            _ics(ds, [ical.jury_entry(ds, j)], f"jury-{j.jury}", j.jury, "jury.ics"), jury_ident(j.jury)))
     return drafts
 
 
@@ -227,7 +246,7 @@ def formulaires(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Optio
             ical.tutor_stem(layout, t), [_tutor(t)], [],
             {**common, "tuteur": cx.tutor(t), "jury": None, "etudiants": [cx.student(s, ds) for s in students],
              "periode": opts.periode},
-            _forms_of(opts, ds, students, tutor_kinds)))
+            _forms_of(opts, ds, students, tutor_kinds), ident=tutor_ident(t)))
     if (spec.GRILLE, None) not in kinds:
         return drafts
     for j in ds.juries:
@@ -238,7 +257,7 @@ def formulaires(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Optio
                 layout.juries[j.jury], jury_members(ds, j.jury), team(ds),
                 {**common, "tuteur": None, "jury": cx.jury(j), "etudiants": [cx.student(s, ds) for s in students],
                  "periode": opts.periode},
-                attachments))
+                attachments, ident=jury_ident(j.jury)))
     return drafts
 
 

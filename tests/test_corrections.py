@@ -1,0 +1,138 @@
+"""After a correction: what was sent and no longer matches (`envois --a-renvoyer`), sent again marked
+« Version corrigée » (`mails --a-renvoyer`), and no agenda, bundle, form or draft left under an old name.
+
+A real SMTP server (tests/smtp_server.py, 127.0.0.1 only). The correction is the handbook's
+commonest: a student's name fixed in the workbook after the period-2 forms went out.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.sending import journal as jr
+from pipeline.sending.corrections import fingerprint
+from pipeline.sending.smtp import PASSWORD_ENV, read_smtp_settings
+from tests.helpers import INPUTS, invoke
+from tests.sending_helpers import read_eml
+from tests.smtp_server import HOST, PASSWORD, Server
+
+NUMBER, OLD, NEW = "22004512", "n-diaye-aissatou", "n-diaye-sow-aissatou"
+TUTOR = "gaelle.lhote@example.org"  # her tutor, who also has Maël Le Bihan
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    with Server(tmp_path) as s:
+        yield s
+
+
+@pytest.fixture(autouse=True)
+def password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+
+
+def _promotion(tmp_path: Path, server: Server) -> Path:
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    shutil.copyfile(INPUTS / "promotion.xlsx", folder / "promotion.xlsx")
+    (folder / "copar.toml").write_text(server.settings(), encoding="utf-8")
+    assert read_smtp_settings(folder).serveur == HOST
+    return folder
+
+
+def _rename(folder: Path, number: str, nom: str) -> None:
+    path = folder / "promotion.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Étudiant·es"]
+    headers = [c.value for c in ws[1]]
+    [row] = [r for r in ws.iter_rows(min_row=2) if str(r[headers.index("N° étudiant")].value) == number]
+    row[headers.index("Nom")].value = nom
+    wb.save(path)
+
+
+def _ok(*args: object) -> str:
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_fingerprint_ignores_what_every_writing_changes() -> None:
+    ics = b"BEGIN:VEVENT\r\nDTSTAMP:20261204T100000Z\r\nSUMMARY:R\r\nEND:VEVENT\r\n"
+    assert fingerprint("a.ics", ics) == fingerprint("a.ics", ics.replace(b"100000", b"110000"))
+    assert fingerprint("a.ics", ics) != fingerprint("a.ics", ics.replace(b"SUMMARY:R", b"SUMMARY:S"))
+    pdf = b"%PDF-1.7 /CreationDate (D:20261204) /ID [<01> <01>] text"
+    assert fingerprint("a.pdf", pdf) == fingerprint("a.pdf", pdf.replace(b"20261204", b"20261205").replace(b"01", b"02"))
+    assert fingerprint("a.pdf", pdf) != fingerprint("a.pdf", pdf.replace(b"text", b"texte"))
+
+
+def test_renamed_student_after_a_sent_campaign(tmp_path: Path, server: Server) -> None:
+    folder = _promotion(tmp_path, server)
+    out = tmp_path / "sorties"
+    _ok("forms", folder, "-o", out, "--type", "bilan", "--periode", "2")
+    sent = _ok("mails", folder, "-o", out, "--pour", "formulaires", "--periode", "2", "--envoyer", "--oui")
+    assert "21 messages envoyés" in sent
+    _ok("calendriers", folder, "-o", out)
+    _ok("mails", folder, "-o", out, "--pour", "formulaires", "--periode", "2")  # the drafts, kept for reference
+    drafts = out / "courriels" / "formulaires-periode-2"
+    before = {p.name: p.read_bytes() for p in drafts.glob("*.eml")}
+    assert _ok("envois", folder, "--a-renvoyer", "--sorties", out).startswith("Rien à renvoyer")
+
+    _rename(folder, NUMBER, "N'Diaye-Sow")
+    forms = _ok("forms", folder, "-o", out, "--type", "bilan", "--periode", "2")
+    tutor_forms = out / "formulaires" / "bilan-periode-2" / "tuteur-l-hote-gaelle"
+    assert sorted(p.name for p in tutor_forms.iterdir()) == [
+        f"{NUMBER}-{NEW}-periode-2.pdf", "22004587-le-bihan-mael-periode-2.pdf"]  # the old name is gone
+    assert f"{NUMBER}-{OLD}-periode-2.pdf" in forms
+    # the drafts that attached the old form were written again, the others are untouched
+    assert f"Brouillons refaits dans {drafts}/" in forms
+    after = {p.name: p.read_bytes() for p in drafts.glob("*.eml")}
+    assert sorted(after) == sorted(before)
+    assert [n for n in after if after[n] != before[n]] == ["tuteur-l-hote-gaelle.eml"]
+    attached = [p.get_filename() for p in read_eml(drafts / "tuteur-l-hote-gaelle.eml").iter_attachments()]
+    assert attached == [f"bilan-{NUMBER}-{NEW}-periode-2.pdf", "bilan-22004587-le-bihan-mael-periode-2.pdf"]
+
+    built = _ok("build", folder, "-o", out, "--only", "fiche", "--etudiant", NUMBER, "--no-pdf")
+    assert "Agendas mis à jour" in built and f"{NUMBER}-{OLD}.ics" in built
+    agendas = sorted(p.name for p in (out / "calendriers" / "etudiants").iterdir() if NUMBER in p.name)
+    assert agendas == [f"{NUMBER}-{NEW}.ics"]
+
+    listed = _ok("envois", folder, "--a-renvoyer", "--sorties", out)
+    rows = [line for line in listed.splitlines() if "@" in line]
+    assert len(rows) == 1 and TUTOR in rows[0] and "formulaires-periode-2" in rows[0]
+    assert f"bilan-{NUMBER}-{OLD}-periode-2.pdf → bilan-{NUMBER}-{NEW}-periode-2.pdf" in rows[0]
+    assert "le-bihan" not in rows[0]  # her other student's form did not change
+    assert "copar mails --pour formulaires --periode 2 --a-renvoyer --envoyer" in listed
+
+    resent = _ok("mails", folder, "-o", out, "--pour", "formulaires", "--periode", "2", "--a-renvoyer", "--envoyer",
+                 "--oui")
+    assert "Campagne formulaires-periode-2-version-corrigee : 1 message à envoyer" in resent
+    box = server.mailbox
+    assert len(box.messages) == 22 and len(box.to(TUTOR)) == 2
+    msg = box.to(TUTOR)[-1].message
+    assert str(msg["Subject"]).startswith("Version corrigée — Formulaires à remplir — période 2")
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert text.startswith("Version corrigée : ce message remplace celui que nous vous avons envoyé le ")
+    assert f"bilan-{NUMBER}-{OLD}-periode-2.pdf → bilan-{NUMBER}-{NEW}-periode-2.pdf" in text
+    assert [p.get_filename() for p in msg.iter_attachments()] == attached
+    entries = jr.read_entries(folder / jr.FOLDER)
+    corrected = [e for e in entries.values() if e.data["campagne"] == "formulaires-periode-2-version-corrigee"]
+    assert [(e.state, e.data["ident"]) for e in corrected] == [(jr.ENVOYE, f"tuteur:{TUTOR}")]
+
+    # sent once: the same command and the listing now find nothing
+    again = _ok("mails", folder, "-o", out, "--pour", "formulaires", "--periode", "2", "--a-renvoyer", "--envoyer",
+                "--oui")
+    assert "Rien à envoyer." in again and len(box.messages) == 22
+    assert _ok("envois", folder, "--a-renvoyer", "--sorties", out).startswith("Rien à renvoyer")
+    shown = _ok("envois", folder)
+    assert "formulaires-periode-2-version-corrigee  1" in shown
+
+
+def test_a_renvoyer_does_not_go_with_reminders(tmp_path: Path) -> None:
+    result = invoke("mails", INPUTS, "-o", tmp_path, "--pour", "relance", "--type", "bilan", "--a-renvoyer")
+    assert result.exit_code == 2
+    assert "--a-renvoyer ne s'emploie pas avec --pour relance" in result.stderr
