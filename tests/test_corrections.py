@@ -136,3 +136,46 @@ def test_a_renvoyer_does_not_go_with_reminders(tmp_path: Path) -> None:
     result = invoke("mails", INPUTS, "-o", tmp_path, "--pour", "relance", "--type", "bilan", "--a-renvoyer")
     assert result.exit_code == 2
     assert "--a-renvoyer ne s'emploie pas avec --pour relance" in result.stderr
+
+
+@pytest.mark.soffice
+def test_renamed_student_after_the_tutors_meeting(tmp_path: Path, server: Server) -> None:
+    """The issue's test: the stale bundle and agenda are gone, exactly the tutor concerned gets the corrected mail."""
+    from pypdf import PdfReader
+
+    folder = _promotion(tmp_path, server)
+    out = tmp_path / "sorties"
+    _ok("build", folder, "-o", out, "--only", "reunion-tuteurs,fiche")
+    _ok("mails", folder, "-o", out, "--pour", "reunion-tuteurs", "--envoyer", "--oui")
+    _ok("lots", folder, "-o", out, "--famille", "fiche")
+    _ok("calendriers", folder, "-o", out)
+    bundle = out / "impression" / "fiche.pdf"
+    assert any("Aïssatou N'Diaye (" in title for title in _bookmarks(PdfReader(bundle)))
+
+    _rename(folder, NUMBER, "N'Diaye-Sow")
+    built = _ok("build", folder, "-o", out, "--only", "reunion-tuteurs,fiche")
+    assert f"Lot d'impression refait, ses documents ayant changé : {bundle}" in built
+    titles = _bookmarks(PdfReader(bundle))
+    assert any("Aïssatou N'Diaye-Sow (" in t for t in titles) and not any("Aïssatou N'Diaye (" in t for t in titles)
+    assert not (out / "calendriers" / "etudiants" / f"{NUMBER}-{OLD}.ics").exists()
+    assert (out / "calendriers" / "etudiants" / f"{NUMBER}-{NEW}.ics").is_file()
+    assert not list(out.rglob(f"*{OLD}*"))  # no document, agenda or form left under the old name
+
+    listed = _ok("envois", folder, "--a-renvoyer", "--sorties", out)
+    rows = [line for line in listed.splitlines() if "@" in line]
+    assert len(rows) == 1 and TUTOR in rows[0] and "reunion-tuteurs" in rows[0]
+    assert "invitation-l-hote-gaelle.pdf (modifié)" in rows[0]
+    assert f"fiche-alternance-{OLD}.pdf → fiche-alternance-{NEW}.pdf" in rows[0]
+
+    _ok("mails", folder, "-o", out, "--pour", "reunion-tuteurs", "--a-renvoyer", "--envoyer", "--oui")
+    box = server.mailbox
+    assert len(box.messages) == 22 and len(box.to(TUTOR)) == 2
+    corrected = box.to(TUTOR)[-1]
+    assert str(corrected.message["Subject"]).startswith("Version corrigée — Invitation")
+    assert len(corrected.rcpt_tos) == 3  # the teaching team in copy, as the first time
+    names = [p.get_filename() for p in corrected.message.iter_attachments()]
+    assert f"fiche-alternance-{NEW}.pdf" in names and "reunion-tuteurs.ics" in names
+
+
+def _bookmarks(reader: object) -> list[str]:
+    return [str(item.title) for item in reader.outline]  # type: ignore[attr-defined]
