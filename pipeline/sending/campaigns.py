@@ -20,7 +20,7 @@ from pipeline.documents.formats import slug
 from pipeline.forms import layout as forms_layout
 from pipeline.forms import spec
 from pipeline.sending import calendars as ical
-from pipeline.sending.addresses import Recipient, parse_member, recipient, unique
+from pipeline.sending.addresses import Recipient, name_key, parse_member, recipient, unique
 from pipeline.workbook.model import PERIODS, Dataset, Student, Tutor
 
 FORMS = PurePosixPath(forms_layout.ROOT)
@@ -62,11 +62,67 @@ Campaign = Callable[[Dataset, Layout, dict[str, Any], Options], list[Draft]]
 
 
 def team(ds: Dataset) -> list[Recipient]:
+    """The teaching team (Promotion's responsable and accompagnement), addresses from Promotion or Équipe."""
     p = ds.promotion
-    members = [recipient(p.responsable, p.courriel_responsable, "responsable pédagogique")]
+    known = directory(ds)
+    members = [recipient(p.responsable, p.courriel_responsable or known.get(name_key(p.responsable), ""),
+                         "responsable pédagogique")]
     if p.accompagnement:
-        members.append(recipient(p.accompagnement, p.courriel_accompagnement, "accompagnement de l'alternance"))
+        members.append(recipient(p.accompagnement,
+                                 p.courriel_accompagnement or known.get(name_key(p.accompagnement), ""),
+                                 "accompagnement de l'alternance"))
     return members
+
+
+def directory(ds: Dataset) -> dict[str, str]:
+    """Every address the workbook gives a name (sheet Équipe first, then Promotion, then the tutors), by name_key."""
+    p = ds.promotion
+    known = {name_key(m.nom): m.courriel for m in ds.equipe if m.courriel}
+    for name, address in ((p.responsable, p.courriel_responsable), (p.accompagnement, p.courriel_accompagnement),
+                          (p.secretariat, p.courriel_secretariat)):
+        if name and address:
+            known.setdefault(name_key(name), address)
+    for t, _ in ds.tutors():
+        known.setdefault(name_key(t.nom_complet), t.courriel)
+    return known
+
+
+def sender(ds: Dataset) -> Recipient | None:
+    """Who the drafts come from: the Promotion's Secrétariat, else the accompagnement, else the responsable."""
+    p = ds.promotion
+    if p.secretariat:
+        found = recipient(p.secretariat, p.courriel_secretariat or directory(ds).get(name_key(p.secretariat), ""),
+                          "secrétariat")
+        if found.ok:
+            return found
+    return next((r for r in reversed(team(ds)) if r.ok), None)
+
+
+def signature(ds: Dataset) -> list[dict[str, str]]:
+    """Who signs the mails: the Promotion's Signataire (role and address from Équipe), else the teaching team."""
+    p = ds.promotion
+    people = [{"nom": r.name, "role": r.role, "courriel": r.address} for r in team(ds)]
+    if not p.signataire:
+        return people
+    key = name_key(p.signataire)
+    for person in people:
+        if name_key(person["nom"]) == key:
+            return [person]
+    member = next((m for m in ds.equipe if name_key(m.nom) == key), None)
+    if member is not None:
+        return [{"nom": member.nom, "role": member.role, "courriel": member.courriel}]
+    if p.secretariat and name_key(p.secretariat) == key:
+        return [{"nom": p.secretariat, "role": "secrétariat", "courriel": p.courriel_secretariat}]
+    return [{"nom": p.signataire, "role": "", "courriel": ""}]
+
+
+def tripartite_staff(ds: Dataset, s: Student) -> list[Recipient]:
+    """The teacher(s) of the student's bilan tripartite (its Participants, else pipeline.planning.people's rule)."""
+    from pipeline.planning.people import staff_of
+
+    known = directory(ds)
+    return [recipient(p.label, known.get(name_key(p.label), ""), "enseignant·e du bilan tripartite")
+            for p in staff_of(s, ds.tripartite_of(s.numero), ds)]
 
 
 def tutor_ident(t: Tutor) -> str:
@@ -159,7 +215,7 @@ def compte_rendu(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Opti
     for s in ds.students:
         slot = ical.tripartite_entry(ds, s)
         drafts.append(Draft(
-            layout.students[s.numero], [_tutor(s.tuteur), _student(s)], team(ds),
+            layout.students[s.numero], [_tutor(s.tuteur), _student(s)], unique([*team(ds), *tripartite_staff(ds, s)]),
             {**common, "etudiant": cx.student(s, ds), "bilan": cx.tripartite(ds.tripartite_of(s.numero))},
             [_student_pdf(opts, layout, s, "compte_rendu")],
             _ics(ds, [slot] if slot else [], ical.student_person(s), "Bilan tripartite", "bilan-tripartite.ics"),
@@ -167,23 +223,16 @@ def compte_rendu(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Opti
     return drafts
 
 
-def _known_addresses(ds: Dataset) -> dict[str, str]:
-    """Names the workbook gives an address for (teaching team, tutors), by slug."""
-    known = {slug(r.name): r.address for r in team(ds) if r.ok}
-    for t, _ in ds.tutors():
-        known.setdefault(slug(t.nom_complet), t.courriel)
-    return known
-
-
 def jury_members(ds: Dataset, jury_name: str) -> list[Recipient]:
-    """President and members, with the address written in the Membres cell or known elsewhere."""
+    """President and members, by name: the address from the sheet Équipe (or Promotion, or a tutor's), or the
+    one typed in the cell as « Nom <adresse> »."""
     jury = ds.jury(jury_name)
     assert jury is not None
-    known = _known_addresses(ds)
+    known = directory(ds)
     result = []
     for role, text in [("présidence du jury", jury.president), *(("membre du jury", m) for m in jury.membres)]:
         name, address = parse_member(text)
-        result.append(recipient(name, address or known.get(slug(name), ""), role))
+        result.append(recipient(name, address or known.get(name_key(name), ""), role))
     return unique(result)
 
 

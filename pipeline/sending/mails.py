@@ -27,7 +27,8 @@ from pipeline.errors import CoparError, ValidationFailed
 from pipeline.files import write_bytes_atomically
 from pipeline.sending import journal as jr
 from pipeline.sending.addresses import Recipient
-from pipeline.sending.campaigns import CAMPAIGNS, FORMS, Draft, Options, folder_name, form_folders, team
+from pipeline.sending.campaigns import CAMPAIGNS, FORMS, Draft, Options, folder_name, form_folders, signature, team
+from pipeline.sending.campaigns import sender as sender_of
 from pipeline.sending.corrections import Correction, corrected_campaign, differences, digest, last_sent, mark
 from pipeline.sending.ledger import Ledger
 from pipeline.sending.mailtemplates import lint_mail_templates, render_mail
@@ -122,13 +123,13 @@ def _recipient_warnings(draft: Draft) -> list[str]:
 
 
 def _where(role: str) -> str:
-    if "jury" in role:
-        return "feuille Jurys, colonne Président·e ou Membres, sous la forme « Nom <adresse> »"
+    if "jury" in role or "enseignant" in role:
+        return "feuille Équipe, colonne Courriel, sur la ligne de cette personne"
     if role == "tuteur·rice":
         return "feuille Étudiant·es, colonne Tuteur·rice courriel"
     if role == "étudiant·e":
         return "feuille Étudiant·es, colonne Courriel"
-    return "feuille Promotion, ligne Courriel responsable ou Courriel accompagnement"
+    return "feuille Équipe, colonne Courriel, ou feuille Promotion, ligne Courriel responsable ou Courriel accompagnement"
 
 
 def message(draft: Draft, sender: Recipient | None, subject: str, text: str, html: str,
@@ -157,7 +158,8 @@ def message(draft: Draft, sender: Recipient | None, subject: str, text: str, htm
 
 def _common(ds: Dataset, today: dt.date) -> dict[str, Any]:
     return {**cx.common(ds, today),
-            "equipe": [{"nom": r.name, "role": r.role, "courriel": r.address} for r in team(ds)]}
+            "equipe": [{"nom": r.name, "role": r.role, "courriel": r.address} for r in team(ds)],
+            "signature": signature(ds)}
 
 
 def example_contexts(ds: Dataset, today: dt.date) -> dict[str, dict[str, Any]]:
@@ -234,7 +236,7 @@ def compose(request: MailRequest) -> tuple[Path, list[Composed]]:
     ds = load(request.input)
     drafts = _drafts(request, ds)
     folder = request.output / MAILS / campaign_folder(request)
-    sender = next((r for r in reversed(team(ds)) if r.ok), None)
+    sender = sender_of(ds)
     limit = int(request.max_mb * 1_000_000)
     sent = _sent(request)
     composed = []
