@@ -362,15 +362,17 @@ def team(validator: Validator, sheet: RawSheet | None) -> list[Member]:
     first: dict[str, Row] = {}
     for row in sheet.rows:
         v, ok = validator.fields(sheet, row)
-        if not ok:
+        if v["nom"] is None:
             continue
         key = " ".join(sorted(normalize(w) for w in v["nom"].split() if normalize(w)))
-        if key in first:
+        if key in first:  # even when the first row has another error: one person, one row
             validator.at(ERROR, "duplicate-member", sheet, row, "nom", v["nom"],
                          f"« {v['nom']} » figure déjà ligne {first[key].number} de la feuille {sheet.name} : "
                          "gardez une seule ligne par personne.")
             continue
         first[key] = row
+        if not ok:
+            continue
         members.append(Member(v["nom"], v["role"] or "", v["courriel"] or "", v["civilite"] or "", row.number))
     return members
 
