@@ -65,9 +65,27 @@ def test_fingerprint_ignores_what_every_writing_changes() -> None:
     ics = b"BEGIN:VEVENT\r\nDTSTAMP:20261204T100000Z\r\nSUMMARY:R\r\nEND:VEVENT\r\n"
     assert fingerprint("a.ics", ics) == fingerprint("a.ics", ics.replace(b"100000", b"110000"))
     assert fingerprint("a.ics", ics) != fingerprint("a.ics", ics.replace(b"SUMMARY:R", b"SUMMARY:S"))
-    pdf = b"%PDF-1.7 /CreationDate (D:20261204) /ID [<01> <01>] text"
+    pdf = b"%PDF-1.7 /CreationDate (D:20261204) /ID [<01> <01>] text"  # not a readable PDF: its bytes, dates aside
     assert fingerprint("a.pdf", pdf) == fingerprint("a.pdf", pdf.replace(b"20261204", b"20261205").replace(b"01", b"02"))
     assert fingerprint("a.pdf", pdf) != fingerprint("a.pdf", pdf.replace(b"text", b"texte"))
+
+
+def test_a_form_prefilled_with_its_answers_is_not_a_correction(tmp_path: Path) -> None:
+    """After `collect`, `forms` writes the same form with the answers in its fields: same print, same fingerprint."""
+    from pypdf import PdfReader, PdfWriter
+
+    out = tmp_path / "sorties"
+    _ok("forms", INPUTS, "-o", out, "--type", "bilan", "--periode", "2", "--etudiant", NUMBER)
+    [form] = out.glob(f"formulaires/bilan-periode-2/*/{NUMBER}-*.pdf")
+    writer = PdfWriter(clone_from=PdfReader(form))
+    names = [n for n in (writer.get_fields() or {}) if n.endswith("__activites")]
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, {n: "Ateliers de quartier" for n in names}, auto_regenerate=False)
+    filled = tmp_path / "rempli.pdf"
+    with filled.open("wb") as fh:
+        writer.write(fh)
+    assert names and filled.read_bytes() != form.read_bytes()
+    assert fingerprint(form.name, filled.read_bytes()) == fingerprint(form.name, form.read_bytes())
 
 
 def test_renamed_student_after_a_sent_campaign(tmp_path: Path, server: Server) -> None:

@@ -9,8 +9,10 @@ next by `Draft.ident` (the tutor's address, the student's N°, the jury), not by
 that holds their name.
 
 Contents are compared by a fingerprint that ignores what changes at every writing and
-means nothing (a calendar's DTSTAMP, a PDF's creation date and /ID, a Word or Excel file's
-docProps), so that writing the same documents again is not a change.
+means nothing (a calendar's DTSTAMP, a Word or Excel file's docProps) and, for a PDF, what it
+prints (title and pages) rather than its bytes: a form pre-filled with the answers that came
+back (`copar collect`, then `copar forms` again) is not a correction. A Word or Excel form
+pre-filled so is one (their answers sit in the document itself): send PDF forms.
 
 A corrected message goes in the journal under `<campagne>-version-corrigee`, keyed by the
 recipient and a digest of its documents: the same correction is sent once, a later one again.
@@ -41,6 +43,9 @@ def fingerprint(name: str, data: bytes) -> str:
     if lower.endswith(".ics"):
         data = _DTSTAMP.sub(b"", data)
     elif lower.endswith(".pdf"):
+        printed = _pdf_print(data)
+        if printed is not None:
+            return printed
         data = _PDF_VOLATILE.sub(b"", data)
     elif lower.endswith((".docx", ".xlsx")):
         try:
@@ -53,6 +58,27 @@ def fingerprint(name: str, data: bytes) -> str:
         except (zipfile.BadZipFile, OSError, ValueError):
             pass
     return hashlib.sha256(data).hexdigest()
+
+
+def _pdf_print(data: bytes) -> str | None:
+    """What a PDF prints: its title and its pages' content, not its form fields' values (a form pre-filled
+    with the answers that came back is the same form). None when the file cannot be read."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    from pipeline.pdf.pdfinfo import quiet_pypdf
+
+    try:
+        with quiet_pypdf():
+            reader = PdfReader(io.BytesIO(data))
+            title = reader.metadata.get("/Title", "") if reader.metadata is not None else ""
+            digest = hashlib.sha256(str(title).encode("utf-8"))
+            for page in reader.pages:
+                contents = page.get_contents()
+                digest.update((contents.get_data() if contents is not None else b"") + b"\0")
+    except (PyPdfError, ValueError, TypeError, KeyError, AttributeError, OSError, RecursionError):
+        return None
+    return digest.hexdigest()
 
 
 def corrected_campaign(campaign: str) -> str:
