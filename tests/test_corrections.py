@@ -70,12 +70,12 @@ def test_fingerprint_ignores_what_every_writing_changes() -> None:
     assert fingerprint("a.pdf", pdf) != fingerprint("a.pdf", pdf.replace(b"text", b"texte"))
 
 
-def test_a_form_prefilled_with_its_answers_is_not_a_correction(tmp_path: Path) -> None:
+def test_a_form_prefilled_with_its_answers_is_not_a_correction(promo: Path, tmp_path: Path) -> None:
     """After `collect`, `forms` writes the same form with the answers in its fields: same print, same fingerprint."""
     from pypdf import PdfReader, PdfWriter
 
     out = tmp_path / "sorties"
-    _ok("forms", INPUTS, "-o", out, "--type", "bilan", "--periode", "2", "--etudiant", NUMBER)
+    _ok("forms", promo, "-o", out, "--type", "bilan", "--periode", "2", "--etudiant", NUMBER)
     [form] = out.glob(f"formulaires/bilan-periode-2/*/{NUMBER}-*.pdf")
     writer = PdfWriter(clone_from=PdfReader(form))
     names = [n for n in (writer.get_fields() or {}) if n.endswith("__activites")]

@@ -82,10 +82,10 @@ def test_a_jury_address_typed_in_the_cell_is_used_never_printed(tmp_path: Path) 
     assert "n'a pas d'adresse valide" not in result.stdout
 
 
-def test_drafts_come_from_the_secretariat_signed_by_the_signataire(tmp_path: Path) -> None:
-    result = invoke("mails", INPUTS, "-o", tmp_path, "--pour", "compte-rendu")
+def test_drafts_come_from_the_secretariat_signed_by_the_signataire(promo: Path, tmp_path: Path) -> None:
+    result = invoke("mails", promo, "-o", tmp_path / "sorties", "--pour", "compte-rendu")
     assert "n'a pas d'adresse valide" not in result.stdout
-    folder = tmp_path / "courriels" / "compte-rendu"
+    folder = tmp_path / "sorties" / "courriels" / "compte-rendu"
     kerjean = read_eml(next(folder.glob("22005071-*.eml")))
     assert addresses(kerjean, "From") == [("Nadia Le Gall", "secretariat.copar@univ-exemple.fr")]
     # the teacher of her bilan tripartite (Participants: Claire Guillou) is in copy, with the agenda attached
@@ -95,11 +95,12 @@ def test_drafts_come_from_the_secretariat_signed_by_the_signataire(tmp_path: Pat
     assert text.endswith("Bien cordialement,\nPascale Perron, accompagnement de l'alternance\nUniversité Rennes 2\n")
 
 
-def test_grille_reminders_are_sendable_on_the_sample(tmp_path: Path) -> None:
-    assert invoke("forms", INPUTS, "-o", tmp_path, "--type", "grille").exit_code == 0
-    result = invoke("mails", INPUTS, "-o", tmp_path, "--pour", "relance", "--type", "grille")
+def test_grille_reminders_are_sendable_on_the_sample(promo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sorties"
+    assert invoke("forms", promo, "-o", out, "--type", "grille").exit_code == 0
+    result = invoke("mails", promo, "-o", out, "--pour", "relance", "--type", "grille")
     assert result.exit_code == 0, result.output
     assert "[attention]" not in result.stdout
-    jury_c = read_eml(tmp_path / "courriels" / "relance-grille" / "jury-c.eml")
+    jury_c = read_eml(out / "courriels" / "relance-grille" / "jury-c.eml")
     assert [a for _, a in addresses(jury_c, "To")] == [
         "sophie.kervella@univ-exemple.fr", "claire.guillou@univ-exemple.fr", "mathieu.renaud@example.org"]
