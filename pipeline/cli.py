@@ -238,9 +238,11 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
 @click.option("--templates", "templates", type=_path(path_type=Path, file_okay=False, exists=True),
               help="Dossier de modèles de l'université : les formulaires Word en reprennent l'en-tête et les styles.")
 @click.option("--force", is_flag=True, help="Remplace aussi les formulaires déjà remplis sur place (réponses perdues).")
+@click.option("--tuteur", "tutor", metavar="NOM",
+              help="Les formulaires des étudiant·es de ce ou cette tuteur·rice seulement (nom, « Prénom Nom » ou courriel).")
 @click.pass_context
 def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, periode: int | None,
-          student: str | None, fmt: str, templates: Path | None, force: bool) -> None:
+          student: str | None, fmt: str, templates: Path | None, force: bool, tutor: str | None) -> None:
     """Produit les formulaires à remplir, rangés par tuteur·rice (ou par jury).
 
     Le cadre d'identité est pré-rempli et non modifiable ; les réponses déjà présentes dans le
@@ -249,7 +251,7 @@ def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, peri
     from pipeline.forms.generate import write_forms
 
     settings = Settings(input=entrees, output=sorties, student=student, templates=templates, force=force)
-    written = _guard(ctx, write_forms, settings, form_type, periode, fmt)
+    written = _guard(ctx, write_forms, settings, form_type, periode, fmt, tutor)
     for line in written.skipped:
         click.echo(f"Sans formulaire : {line}")
     click.echo(f"{written.forms} formulaire{'s' if written.forms > 1 else ''} pour {written.recipients} "
@@ -333,10 +335,13 @@ _PERIODE = click.option("--periode", type=click.IntRange(1, 6), metavar="N", hel
 @click.option("--a-renvoyer", "a_renvoyer", is_flag=True,
               help="Seulement les messages dont un document a changé depuis l'envoi, marqués « Version corrigée » "
                    "(voir « copar envois --a-renvoyer »).")
+@click.option("--tous-formats", "all_formats", is_flag=True,
+              help="Formulaires : joint chaque format écrit par « copar forms » (PDF, Word, classeur), au lieu "
+                   "d'un seul par formulaire (le PDF s'il existe).")
 @click.pass_context
 def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, form_type: str | None, periode: int | None,
           max_mb: float, templates: Path | None, force: bool, envoyer: bool, oui: bool, renvoyer: bool,
-          a_renvoyer: bool) -> None:
+          a_renvoyer: bool, all_formats: bool) -> None:
     """Écrit un brouillon de courriel (.eml) par destinataire et la liste d'envoi envoi.csv,
     ou, avec --envoyer, envoie les messages.
 
@@ -357,7 +362,7 @@ def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, form_
         _fail("--a-renvoyer ne s'emploie pas avec --pour relance : la prochaine relance joint déjà les formulaires "
               "à jour.", 2)
     request = MailRequest(entrees, sorties, campaign, periode, max_mb, templates, force, form_type=form_type,
-                          a_renvoyer=a_renvoyer)
+                          a_renvoyer=a_renvoyer, all_formats=all_formats)
     if envoyer:
         _send(ctx, request, oui, renvoyer)
     if oui or renvoyer:

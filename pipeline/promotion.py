@@ -68,6 +68,7 @@ class FormOptions:
     student: str | None = None
     fmt: str = "pdf"
     force: bool = False
+    tutor: str | None = None  # --tuteur: the forms of this tutor's students only
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class MailOptions:
     max_mb: float = 10.0
     force: bool = False
     a_renvoyer: bool = False  # only the messages whose documents changed since they were sent
+    all_formats: bool = False  # forms: every format written, not one per form
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ class Promotion:
         from pipeline.forms.generate import write_forms
 
         settings = dataclasses.replace(self.settings, student=options.student, force=options.force)
-        return write_forms(settings, options.form_type, options.periode, options.fmt)
+        return write_forms(settings, options.form_type, options.periode, options.fmt, options.tutor)
 
     def collect(self, options: CollectOptions) -> Collected:
         from pipeline.forms.collect import collect
@@ -227,7 +229,7 @@ class Promotion:
 
         return MailRequest(self.input, self.output, options.campaign, options.periode, options.max_mb, self.templates,
                            options.force, today=self.settings.today, form_type=options.form_type,
-                           a_renvoyer=options.a_renvoyer)
+                           a_renvoyer=options.a_renvoyer, all_formats=options.all_formats)
 
     def mails(self, options: MailOptions) -> MailResult:
         """Write the drafts of one campaign (and record them in the sending journal)."""

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from pipeline.documents import contexts as cx
+from pipeline.documents import formats as fmt
 from pipeline.documents.catalogue import STUDENT_FILES, Layout
 from pipeline.documents.formats import slug
 from pipeline.forms import layout as forms_layout
@@ -56,6 +57,7 @@ class Draft:
 class Options:
     out: Path  # the build's output folder, where the PDFs are
     periode: int | None = None
+    all_formats: bool = False  # forms: every format `copar forms` wrote, not one per form
 
 
 Campaign = Callable[[Dataset, Layout, dict[str, Any], Options], list[Draft]]
@@ -277,8 +279,35 @@ def _forms_of(opts: Options, ds: Dataset, students: list[Student], kinds: list[t
                 continue
     found = [Attachment(f, "copar forms", f"{kind}-{f.name}")
              for folder, kind in folders.items() if folder.is_dir()
-             for f in sorted(folder.iterdir()) if f.is_file() and not f.name.startswith(".")]
+             for f in one_format(sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")),
+                                 opts.all_formats)]
     return found or [Attachment(next(iter(folders)), "copar forms")]  # reported as missing, with its folder
+
+
+PREFERRED = (".pdf", ".docx", ".xlsx")  # one format per form: the PDF if `copar forms` wrote it, else Word, else Excel
+
+
+def one_format(files: list[Path], every: bool = False) -> list[Path]:
+    """The forms of one recipient's folder, one file per form (`every`: all of them).
+
+    Per student forms are named by student (`<n°>-…-periode-N.pdf`, `.docx`); a recipient's
+    workbook (`tuteur-….xlsx`) holds all their forms, so it goes only where no per-student form is."""
+    forms = [f for f in files if f.suffix.lower() in PREFERRED]
+    if every:
+        return forms
+    per_student = [f for f in forms if f.suffix.lower() != ".xlsx"] or forms
+    best: dict[str, Path] = {}
+    for f in per_student:
+        kept = best.get(f.stem)
+        if kept is None or PREFERRED.index(f.suffix.lower()) < PREFERRED.index(kept.suffix.lower()):
+            best[f.stem] = f
+    return [f for f in per_student if best.get(f.stem) == f]
+
+
+def _period_deadline(ds: Dataset, periode: int | None) -> str:
+    """When the bilan of a period is due: the period's last day (pipeline.tracking.status), « » if unknown."""
+    event = ds.calendar.get(f"periode_{periode}") if periode is not None else None
+    return fmt.long_date(event.fin or event.debut) if event is not None else ""
 
 
 def formulaires(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
@@ -294,7 +323,7 @@ def formulaires(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Optio
         drafts.append(Draft(
             ical.tutor_stem(layout, t), [_tutor(t)], [],
             {**common, "tuteur": cx.tutor(t), "jury": None, "etudiants": [cx.student(s, ds) for s in students],
-             "periode": opts.periode},
+             "periode": opts.periode, "echeance": _period_deadline(ds, opts.periode)},
             _forms_of(opts, ds, students, tutor_kinds), ident=tutor_ident(t)))
     if (spec.GRILLE, None) not in kinds:
         return drafts
@@ -305,7 +334,7 @@ def formulaires(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Optio
             drafts.append(Draft(
                 layout.juries[j.jury], jury_members(ds, j.jury), team(ds),
                 {**common, "tuteur": None, "jury": cx.jury(j), "etudiants": [cx.student(s, ds) for s in students],
-                 "periode": opts.periode},
+                 "periode": opts.periode, "echeance": fmt.long_date(j.date)},
                 attachments, ident=jury_ident(j.jury)))
     return drafts
 

@@ -56,6 +56,7 @@ class MailRequest:
     today: dt.date = field(default_factory=dt.date.today)
     form_type: str | None = None  # --pour relance: bilan, compte-rendu or grille
     a_renvoyer: bool = False  # --a-renvoyer: only the messages whose documents changed since they were sent
+    all_formats: bool = False  # --tous-formats: every format of each form, not one
 
 
 @dataclass
@@ -168,13 +169,13 @@ def example_contexts(ds: Dataset, today: dt.date) -> dict[str, dict[str, Any]]:
     for name, campaign in CAMPAIGNS.items():
         drafts = campaign(ds, Layout.of(ds), _common(ds, today), Options(Path("sorties"), 1))
         if drafts:
-            result[name] = {**drafts[0].context, "pieces_jointes": ["document.pdf"],
+            result[name] = {**drafts[0].context, "pieces_jointes": ["document.pdf"], "formats_joints": ["pdf"],
                             "non_joints": [{"nom": "dossier.pdf", "taille": "12,0 Mo", "chemin": "sorties/dossier.pdf"}]}
     from pipeline.sending.reminders import example_context
 
     reminder = example_context(ds, today, _common(ds, today))
     if reminder is not None:
-        result[RELANCE] = {**reminder, "pieces_jointes": ["formulaire.pdf"], "non_joints": []}
+        result[RELANCE] = {**reminder, "pieces_jointes": ["formulaire.pdf"], "non_joints": [], "formats_joints": ["pdf"]}
     return result
 
 
@@ -209,7 +210,8 @@ def _drafts(request: MailRequest, ds: Dataset) -> list[Draft]:
     if request.campaign == "formulaires" and not form_folders(request.output, request.periode):
         which = f" de la période {request.periode}" if request.periode is not None else ""
         raise CoparError(f"Aucun formulaire{which} dans {request.output / FORMS}/ : lancez d'abord « copar forms ».")
-    return CAMPAIGNS[request.campaign](ds, Layout.of(ds), common, Options(request.output, request.periode))
+    return CAMPAIGNS[request.campaign](ds, Layout.of(ds), common,
+                                       Options(request.output, request.periode, request.all_formats))
 
 
 def campaign_folder(request: MailRequest) -> str:
@@ -250,7 +252,8 @@ def compose(request: MailRequest) -> tuple[Path, list[Composed]]:
             if not changed:
                 continue
             correction = Correction(entry.time if entry is not None else "", changed)
-        context = {**draft.context, "pieces_jointes": [name for name, _ in files], "non_joints": left_out}
+        context = {**draft.context, "pieces_jointes": [name for name, _ in files], "non_joints": left_out,
+                   "formats_joints": sorted({name.rpartition(".")[2].lower() for name, _ in files})}
         mail = render_mail(request.campaign, context, request.templates)
         subject, text, html = mail.subject, mail.text, mail.html
         if correction is not None:
