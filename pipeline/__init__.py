@@ -7,7 +7,9 @@ types they return or raise. No logic here, and no side effect at import.
 
 from importlib.metadata import version
 
-from pipeline.build import build
+from pipeline.build.builder import build
+from pipeline.build.results import BuildResult, Outcome
+from pipeline.build.settings import Settings
 from pipeline.documents.catalogue import expand
 from pipeline.errors import CoparError, InputError, ValidationFailed
 from pipeline.promotion import (
@@ -19,10 +21,8 @@ from pipeline.promotion import (
     MailOptions,
     Promotion,
 )
-from pipeline.results import BuildResult, Outcome
-from pipeline.settings import Settings
+from pipeline.report import Problem, Report
 from pipeline.workbook.codes import CODES, Code
-from pipeline.workbook.report import Problem, Report
 from pipeline.workbook.validate import check
 
 __version__ = version("copar")

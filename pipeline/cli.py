@@ -12,8 +12,8 @@ import click
 from click import core, decorators, exceptions, formatting, parser, types
 
 from pipeline import cli_fr
+from pipeline.build.settings import DEFAULT_INPUT, DEFAULT_OUTPUT, Settings
 from pipeline.errors import CoparError, ValidationFailed
-from pipeline.settings import DEFAULT_INPUT, DEFAULT_OUTPUT, Settings
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 3  # and each CoparError's exit_code
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
@@ -65,7 +65,7 @@ def _guard(ctx: click.Context, func: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(exc, ValidationFailed):
             click.echo(exc.report.to_table(), err=True, nl=False)
         if getattr(exc, "result", None) is not None:  # a build stopped half-way (full disk): what it wrote
-            from pipeline.results import summary_lines
+            from pipeline.build.results import summary_lines
 
             for line in summary_lines(exc.result):  # type: ignore[attr-defined]
                 click.echo(line)
@@ -124,7 +124,7 @@ def init(ctx: click.Context, fichier: Path, exemple: bool, force: bool) -> None:
     déjà). N'écrase jamais un fichier existant sans --force ; avec --force, l'ancien classeur
     est d'abord sauvegardé dans sauvegardes/ (voir « copar sauvegardes »).
     """
-    from pipeline.config import write_settings_file
+    from pipeline.workbook.config import write_settings_file
     from pipeline.workbook.init import init_workbook
 
     path, backup = _guard(ctx, init_workbook, fichier, example=exemple, force=force)
@@ -196,10 +196,10 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
     de la commande l'emportent. Refuse de produire quoi que ce soit tant que « copar check »
     trouve des erreurs.
     """
-    from pipeline.build import build as run_build
-    from pipeline.config import describe, read_settings_file
+    from pipeline.build.builder import build as run_build
+    from pipeline.build.results import summary_lines
     from pipeline.documents import catalogue as documents
-    from pipeline.results import summary_lines
+    from pipeline.workbook.config import describe, read_settings_file
     from pipeline.workbook.parse import parse_date
 
     names = [name for value in only for name in value.split(",") if name.strip()]  # --only a,b --only c
@@ -219,6 +219,9 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
                         rapport_max_mb=rapport_max_mb, **options)
     click.echo(describe(settings.templates, file, from_file))
     result = _guard(ctx, run_build, settings, _Bar())
+    from pipeline.sending.derived import after_build  # as Promotion.build does
+
+    result.notes.extend(_guard(ctx, after_build, settings))
     for line in summary_lines(result):
         click.echo(line)
     click.echo(f"Sorties : {result.output}/ (voir {result.output}/rapport-de-construction.txt)")
@@ -252,6 +255,9 @@ def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, peri
 
     settings = Settings(input=entrees, output=sorties, student=student, templates=templates, force=force)
     written = _guard(ctx, write_forms, settings, form_type, periode, fmt, tutor)
+    from pipeline.sending.derived import refresh_drafts  # drafts that attach the forms follow them
+
+    written.notes = _guard(ctx, refresh_drafts, settings.input, settings.output, settings.templates, settings.today)
     for line in written.skipped:
         click.echo(f"Sans formulaire : {line}")
     click.echo(f"{written.forms} formulaire{'s' if written.forms > 1 else ''} pour {written.recipients} "
@@ -550,9 +556,9 @@ def templates_check(ctx: click.Context, dossier: Path | None) -> None:
     dans les modèles Word et dans les modèles de courriels (courriel-<campagne>.txt et .html).
     Code de sortie 1 si un modèle est défectueux.
     """
-    from pipeline.config import read_settings_file
     from pipeline.documents.variables import check_templates
     from pipeline.sending.mails import check_mail_templates
+    from pipeline.workbook.config import read_settings_file
 
     if dossier is None and DEFAULT_INPUT.is_dir():
         dossier = _guard(ctx, read_settings_file, DEFAULT_INPUT).values.get("templates")

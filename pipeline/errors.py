@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipeline.workbook.report import Report
+    from pipeline.report import Report
 
 
 class CoparError(Exception):

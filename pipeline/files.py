@@ -1,7 +1,9 @@
-"""Atomic file writing: a file under outputs/ is either complete or absent."""
+"""Files: atomic writing (a file under outputs/ is either complete or absent) and hashing."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.util
 import os
 import secrets
@@ -45,3 +47,22 @@ def megabytes(size: int, decimals: int = 0) -> str:
     """A size in Mo (MiB) as French text: `megabytes(3_250_000, 1)` is "3,1", thousands apart by a thin space."""
     text = f"{size / 2**20:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
     return text.rstrip("0").rstrip(",") if decimals else text
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read once per version of it (templates, parts and rapports are asked for often)."""
+    st = path.stat()
+    return _sha256_file(path.resolve(), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha256_file(path: Path, mtime_ns: int, size: int) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

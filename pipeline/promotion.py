@@ -21,17 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from pipeline.config import FileSettings, read_settings_file
-from pipeline.settings import DEFAULT_INPUT, Settings
+from pipeline.build.settings import DEFAULT_INPUT, Settings
+from pipeline.workbook.config import FileSettings, read_settings_file
 from pipeline.workbook.reader import resolve_input
 
 if TYPE_CHECKING:  # the features are imported when a command runs, keeping `import pipeline` light
-    from pipeline.build import Progress
+    from pipeline.build.builder import Progress
+    from pipeline.build.results import BuildResult
     from pipeline.forms.collect import Collected
     from pipeline.forms.generate import Written as FormsWritten
     from pipeline.planning.run import Outcome as PlanOutcome
     from pipeline.planning.tripartites import Options as TripartiteOptions
-    from pipeline.results import BuildResult
+    from pipeline.report import Report
     from pipeline.sending.archive import Archive
     from pipeline.sending.bundles import Bundle
     from pipeline.sending.envois import ToResend
@@ -41,7 +42,6 @@ if TYPE_CHECKING:  # the features are imported when a command runs, keeping `imp
     from pipeline.tracking.status import StudentState
     from pipeline.workbook.backups import Listed
     from pipeline.workbook.model import Dataset
-    from pipeline.workbook.report import Report
     from pipeline.workbook.writer import Saved
 
 # The settings a caller may override, by `Settings` field name (copar.toml's keys map onto them)
@@ -155,7 +155,7 @@ class Promotion:
 
     def describe_settings(self) -> str:
         """The build's first line: which templates, which settings file and what it set."""
-        from pipeline.config import describe
+        from pipeline.workbook.config import describe
 
         return describe(self.templates, self.settings_file, list(self.from_file))
 
@@ -187,17 +187,24 @@ class Promotion:
 
     # ---- documents ----
     def build(self, options: BuildOptions = BuildOptions(), progress: Progress | None = None) -> BuildResult:
-        from pipeline.build import build
+        from pipeline.build.builder import build
+        from pipeline.sending.derived import after_build
 
         settings = dataclasses.replace(self.settings, only=options.only, student=options.student, pdf=options.pdf,
                                        force=options.force)
-        return build(settings, progress)
+        result = build(settings, progress)
+        result.notes.extend(after_build(settings))  # bundles, agendas and drafts follow the documents
+        return result
 
     def forms(self, options: FormOptions) -> FormsWritten:
         from pipeline.forms.generate import write_forms
 
         settings = dataclasses.replace(self.settings, student=options.student, force=options.force)
-        return write_forms(settings, options.form_type, options.periode, options.fmt, options.tutor)
+        from pipeline.sending.derived import refresh_drafts
+
+        written = write_forms(settings, options.form_type, options.periode, options.fmt, options.tutor)
+        written.notes = refresh_drafts(settings.input, settings.output, settings.templates, settings.today)
+        return written
 
     def collect(self, options: CollectOptions) -> Collected:
         from pipeline.forms.collect import collect

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lock import BuildLock, BuildLocked
+from pipeline.build.lock import BuildLock, BuildLocked
 from pipeline.sending import archive
 from pipeline.sending.archive import write_archive
 

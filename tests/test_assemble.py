@@ -23,7 +23,7 @@ from pipeline.pdf.assemble import (
     section_start_pages,
 )
 from pipeline.pdf.pdfinfo import page_count, probe_pdf
-from pipeline.pdf.rapports import find_rapports
+from pipeline.workbook.rapports import find_rapports
 
 from .helpers import make_docx_pages
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.report import ERROR, WARNING
 from pipeline.workbook.codes import CODES, lookup
-from pipeline.workbook.report import ERROR, WARNING
 from pipeline.workbook.validate import validate
 from tests.helpers import DATA, ROOT
 

@@ -1,9 +1,10 @@
-"""The package's shape: no import cycle among pipeline modules, click only in cli.py, and no
-side effect when pipeline or its CLI is imported."""
+"""The package's shape: no import cycle among pipeline modules, no import climbing the layers, click
+only in cli.py, and no side effect when pipeline or its CLI is imported."""
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import subprocess
 import sys
@@ -11,40 +12,14 @@ from pathlib import Path
 
 from tests.helpers import ROOT
 
+_spec = importlib.util.spec_from_file_location("import_graph", ROOT / "tools" / "import_graph.py")
+assert _spec and _spec.loader
+import_graph = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(import_graph)
+
 PACKAGE = ROOT / "pipeline"
-
-
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
-
-
-def _imported(module: str, path: Path) -> set[str]:
-    """Every pipeline module `module` imports, anywhere in the file: at the top, inside functions,
-    under `if TYPE_CHECKING:` (ast.walk visits them all)."""
-    found: set[str] = set()
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:  # relative: from . import x, from ..pdf import y
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*anchor, *([base] if base else [])])
-            # `from pipeline.workbook import parse` imports the module pipeline.workbook.parse
-            # while `from pipeline import __version__` imports the package pipeline itself
-            subs = {f"{base}.{alias.name}" for alias in node.names}
-            found.update(subs & MODULES.keys())
-            if subs - MODULES.keys():
-                found.add(base)
-    return {name for name in found if name in MODULES and name != module}
-
-
-GRAPH = {module: _imported(module, path) for module, path in MODULES.items()}
+MODULES: dict[str, Path] = import_graph.modules()
+GRAPH: dict[str, set[str]] = import_graph.graph()
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[set[str]]:
@@ -84,13 +59,47 @@ def test_the_walk_sees_imports_inside_functions_and_type_checking() -> None:
     assert _cycles(graph) == [{"a", "b", "c"}]
     # a lazy import inside a function and a TYPE_CHECKING import both count
     assert "pipeline.workbook.init" in GRAPH["pipeline.cli"]  # `copar init` imports it inside the function
-    assert "pipeline.workbook.report" in GRAPH["pipeline.errors"]  # under `if TYPE_CHECKING:`
+    assert "pipeline.report" in GRAPH["pipeline.errors"]  # under `if TYPE_CHECKING:`
     assert "pipeline.workbook.parse" in GRAPH["pipeline.workbook.validate_sheets"]  # `from pipeline.workbook import parse`
 
 
 def test_no_import_cycle() -> None:
     cycles = [sorted(c) for c in _cycles(GRAPH)]
     assert cycles == []
+
+
+def test_every_module_sits_in_a_layer() -> None:
+    """A new folder or top module is given its place in tools/import_graph.py's LAYERS."""
+    assert [m for m in GRAPH if import_graph.layer(m) is None] == []
+
+
+def test_the_layer_rule_sees_a_climbing_import_and_a_feature_in_the_build() -> None:
+    edges = {"pipeline.pdf.stamp": {"pipeline.workbook.model", "pipeline.files"},
+             "pipeline.forms.collect": {"pipeline.build.manifest", "pipeline.build.outputs", "pipeline.workbook.reader"},
+             "pipeline.tracking.status": {"pipeline.sending.mails"},
+             "pipeline.build.builder": {"pipeline.cli"}}
+    assert import_graph.climbing(edges) == [("pipeline.build.builder", "pipeline.cli"),
+                                            ("pipeline.forms.collect", "pipeline.build.manifest"),
+                                            ("pipeline.pdf.stamp", "pipeline.workbook.model")]
+
+
+def test_no_import_climbs_the_layers() -> None:
+    """base <- pdf <- workbook <- documents <- libreoffice <- build <- features <- promotion <- cli:
+    a module imports its own layer and those below; pdf (pypdf work) imports nothing but base;
+    features use of the build only the output folder's keepers (and Settings, for now)."""
+    assert import_graph.climbing(GRAPH) == []
+
+
+def test_tracking_imports_neither_planning_nor_pdf() -> None:
+    """What tracking shares with planning and the packets lives below them (workbook.validate,
+    workbook.rapports), so a feature does not reach sideways into another one's insides."""
+    assert sorted((m, d) for m, deps in GRAPH.items() if m.startswith("pipeline.tracking")
+                  for d in deps if d.startswith(("pipeline.planning", "pipeline.pdf"))) == []
+
+
+def test_the_import_graph_in_the_architecture_doc_is_current() -> None:
+    """docs/architecture.md shows tools/import_graph.py's drawing; rerun it with --write after a move."""
+    assert import_graph.written_block() == import_graph.block()
 
 
 def test_only_cli_imports_click() -> None:
@@ -135,8 +144,7 @@ def test_the_libreoffice_engine_sits_below_the_build_and_the_features() -> None:
     """pipeline.libreoffice imports nothing that uses it (the build, the features, the CLI), and
     nothing outside it reaches its private names."""
     above = ("pipeline.build", "pipeline.cli", "pipeline.forms", "pipeline.sending", "pipeline.planning",
-             "pipeline.tracking", "pipeline.documents", "pipeline.manifest", "pipeline.outputs",
-             "pipeline.results", "pipeline.settings", "pipeline.pdf.packets")
+             "pipeline.tracking", "pipeline.documents", "pipeline.promotion")
     engine = {m: deps for m, deps in GRAPH.items() if m.startswith("pipeline.libreoffice")}
     assert engine, "no pipeline.libreoffice package"
     climbing = sorted((m, d) for m, deps in engine.items() for d in deps if d.startswith(above))

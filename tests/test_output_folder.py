@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from pipeline.build.lock import BuildLock
 from pipeline.cli import cli
-from pipeline.lock import BuildLock
 
 from .helpers import INPUTS
 from .promotions import small_promotion
@@ -359,8 +359,8 @@ def test_a_journal_line_cut_by_a_full_disk_is_not_kept_nor_believed(tmp_path: Pa
     """On a disk that fills up, write() first returns short (what fitted), and only the next write
     fails. The journal then held half a line the build believed written: the document counted as
     written was not « inchangé » at the next build (the full-disk tests' race)."""
-    from pipeline import manifest as module
-    from pipeline.manifest import Manifest
+    from pipeline.build import manifest as module
+    from pipeline.build.manifest import Manifest
 
     out = tmp_path / "out"
     manifest = Manifest(out, out / ".copar")

@@ -50,7 +50,7 @@ CONVERSIONS: list[tuple[list[str], int]] = []
 
 @pytest.fixture(scope="module")
 def packets(planted_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    from pipeline.build import Builder
+    from pipeline.build.builder import Builder
 
     original = Builder.convert_files
 
@@ -238,9 +238,9 @@ def test_pdfa_packets(tmp_path: Path) -> None:
 
 def test_one_pdf_beside_another_file_is_used(tmp_path: Path) -> None:
     """A rapport PDF plus its Word source: the PDF is used, the other file noted."""
-    from pipeline.pdf.packets import _rapport_slot
-    from pipeline.results import BuildResult
-    from pipeline.workbook.report import Report
+    from pipeline.build.packets import _rapport_slot
+    from pipeline.build.results import BuildResult
+    from pipeline.report import Report
 
     dataset, _ = check(INPUTS)
     student = dataset.student("22004512")
@@ -262,13 +262,13 @@ def test_one_jurys_cover_failing_fails_that_packet_only(tmp_path: Path) -> None:
 
     from pypdf import PdfWriter
 
+    from pipeline.build.manifest import Manifest
+    from pipeline.build.outputs import Outputs
+    from pipeline.build.packets import PacketStage, build_packets
+    from pipeline.build.results import FAILED, SKIPPED, WRITTEN, BuildResult
+    from pipeline.build.settings import Settings
     from pipeline.documents.catalogue import Layout
-    from pipeline.manifest import Manifest
-    from pipeline.outputs import Outputs
-    from pipeline.pdf.packets import PacketStage, build_packets
-    from pipeline.results import FAILED, SKIPPED, WRITTEN, BuildResult
-    from pipeline.settings import Settings
-    from pipeline.workbook.report import Report
+    from pipeline.report import Report
 
     dataset, _ = check(INPUTS)
     blank = tmp_path / "blank.pdf"
@@ -317,7 +317,7 @@ def test_one_jurys_cover_failing_fails_that_packet_only(tmp_path: Path) -> None:
     assert calls == [["jurys/jury-b/couverture-et-sommaire.docx"]]
 
     # jury A dropped from the workbook: its files go, the cover someone edited is kept aside
-    from pipeline.outputs import remove_file
+    from pipeline.build.outputs import remove_file
 
     cover = out / "jurys/jury-a/couverture-et-sommaire.docx"
     cover.write_bytes(cover.read_bytes() + b"edited")

@@ -247,7 +247,7 @@ class _Streams:
 
         import sys
 
-        monkeypatch.setattr(sys.modules["pipeline.build"], "ConversionStream", Recording)  # pipeline.build: a function
+        monkeypatch.setattr(sys.modules["pipeline.build.builder"], "ConversionStream", Recording)  # pipeline.build: a function
 
 
 @pytest.mark.soffice
@@ -305,14 +305,14 @@ def test_a_cover_edited_by_hand_is_set_aside_when_copar_rewrites_it(built_bilans
            f"{kept.relative_to(out)}" in stdout
     assert str(kept.relative_to(out)) in (out / "rapport-de-construction.txt").read_text(encoding="utf-8")
     extras = {x["path"]: x for x in manifest(out)["jurys/jury-a/dossier-jury-a"]["extra"]}
-    from pipeline.results import sha256_file
+    from pipeline.files import sha256_file
 
     assert extras[rel]["sha256"] == sha256_file(cover)  # the new cover is recorded as copar's
 
 
 def test_extras_of_a_manifest_old_and_new(tmp_path: Path) -> None:
     """Older manifests list a packet's extra files as bare paths: still read, their hash unknown."""
-    from pipeline.manifest import Manifest
+    from pipeline.build.manifest import Manifest
 
     m = Manifest(tmp_path, tmp_path / ".copar")
     m.state["p"] = {"pdf": {"path": "p.pdf", "sha256": "a"}, "extra": ["c.docx", {"path": "c.pdf", "sha256": "b"}]}

@@ -8,8 +8,8 @@ from typing import Any
 
 from docx import Document
 
-from pipeline.config import SETTINGS_TEXT, read_settings_file
 from pipeline.sending.smtp import read_smtp_settings
+from pipeline.workbook.config import SETTINGS_TEXT, read_settings_file
 from tests.helpers import INPUTS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from pipeline.build.outputs import HARMLESS
+from pipeline.build.settings import DEFAULT_OUTPUT
 from pipeline.cli import cli
 from pipeline.forms import layout as forms_layout
-from pipeline.outputs import HARMLESS
 from pipeline.sending import bundles, calendars, mails
-from pipeline.settings import DEFAULT_OUTPUT
 
 from .promotions import small_promotion
 

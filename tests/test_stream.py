@@ -14,10 +14,10 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from pipeline.build import Builder
+from pipeline.build.builder import Builder
+from pipeline.build.settings import Settings
 from pipeline.libreoffice.grouping import merge_key
 from pipeline.libreoffice.stream import ConversionStream, Document
-from pipeline.settings import Settings
 
 INPUTS = Path(__file__).resolve().parent.parent / "inputs"
 
@@ -102,7 +102,7 @@ def test_pdfs_are_journalled_as_they_land_while_rendering_goes_on(tmp_path: Path
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A PDF converted while other documents are still being rendered is recorded at once, not at the
     end of the rendering: a build interrupted during the rendering keeps it."""
-    from pipeline.manifest import Manifest
+    from pipeline.build.manifest import Manifest
 
     soffice, _ = fake_soffice(tmp_path)
     journal: list[tuple[str, str]] = []  # ("pdf", rel) as each PDF is recorded, ("rendered", "") at the end

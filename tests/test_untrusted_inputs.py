@@ -11,7 +11,7 @@ import openpyxl
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from pipeline.workbook.report import WARNING
+from pipeline.report import WARNING
 from pipeline.workbook.validate import check
 from pipeline.workbook.xlsxsize import compact_copy
 

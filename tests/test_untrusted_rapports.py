@@ -18,7 +18,7 @@ from pypdf.generic import (
 
 from pipeline.pdf.assemble import PacketPart, PacketSection, assemble_packet
 from pipeline.pdf.pdfinfo import probe_pdf
-from pipeline.pdf.rapports import PRESENT, UNUSABLE, choose_rapport, find_rapports
+from pipeline.workbook.rapports import PRESENT, UNUSABLE, choose_rapport, find_rapports
 
 # ---------------------------------------------------------------- matching and links
 

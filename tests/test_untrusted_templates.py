@@ -12,11 +12,11 @@ from pathlib import Path
 import docx
 import pytest
 
+from pipeline.build.settings import Settings
 from pipeline.documents.limits import PART_MAX, limit_worker
 from pipeline.documents.render import PACKAGE_TEMPLATES, render_docx
 from pipeline.documents.variables import check_templates, example_contexts, example_dataset
 from pipeline.errors import TemplateProblem
-from pipeline.settings import Settings
 
 from .helpers import INPUTS
 
@@ -134,7 +134,7 @@ def test_render_workers_are_replaced_so_their_memory_stays_bounded(tmp_path: Pat
 
     import pipeline.documents.limits as limits
 
-    build_module = importlib.import_module("pipeline.build")
+    build_module = importlib.import_module("pipeline.build.builder")
     global _ORIGINAL_JOB, _PIDS
     _ORIGINAL_JOB, _PIDS = build_module._render_job, tmp_path / "pids.txt"
     monkeypatch.setattr(build_module, "_render_job", _record_pid)
@@ -181,9 +181,9 @@ def test_a_small_build_renders_under_the_memory_cap(tmp_path: Path, monkeypatch)
     import shutil
     import sys
 
-    from pipeline.build import build
+    from pipeline.build.builder import build
 
-    build_module = sys.modules["pipeline.build"]  # `pipeline.build` the attribute is the function
+    build_module = sys.modules["pipeline.build.builder"]  # `pipeline.build` the attribute is the function
     monkeypatch.setattr(build_module, "render_docx", _only_when_capped(build_module.render_docx))
     template_with(tmp_path / "modeles", _DOUBLING)
     promo = tmp_path / "promotion.xlsx"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.report import ERROR, WARNING
 from pipeline.workbook import parse
-from pipeline.workbook.report import ERROR, WARNING
 from pipeline.workbook.schema import CALENDAR_KEYS
 from pipeline.workbook.validate import check
 

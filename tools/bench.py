@@ -72,8 +72,8 @@ def scaled_promotion(folder: Path, students: int) -> Path:
 
 def child(args: argparse.Namespace) -> None:
     """Run one build and print its timings and peak RSS as JSON (called by the parent)."""
-    from pipeline.build import Builder
-    from pipeline.settings import Settings
+    from pipeline.build.builder import Builder
+    from pipeline.build.settings import Settings
 
     marks: dict[str, float] = {}
     start = time.perf_counter()

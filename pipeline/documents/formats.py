@@ -1,4 +1,4 @@
-"""French formatting of dates, times, numbers and file names (babel)."""
+"""French formatting of dates, times, numbers, plurals and file names (babel)."""
 
 from __future__ import annotations
 
@@ -98,3 +98,8 @@ def slug(text: str, limit: int = 60) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
     return text[:limit].strip("-") or "sans-nom"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """"1 document", "3 documents", "0 document" (French: 0 and 1 are singular)."""
+    return f"{n} {word if n <= 1 else (words or word + 's')}"

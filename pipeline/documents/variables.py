@@ -10,10 +10,10 @@ from typing import Any
 from pipeline.documents import catalogue as documents
 from pipeline.documents import contexts as cx
 from pipeline.documents.catalogue import CATALOGUE, FAMILIES, Layout
+from pipeline.documents.formats import plural
 from pipeline.documents.limits import limit_worker
 from pipeline.documents.render import MIXED_FORMAT, PACKAGE_TEMPLATES, TemplateIssue, lint, render_docx
 from pipeline.errors import CoparError, TemplateProblem
-from pipeline.results import plural
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.validate import check
 

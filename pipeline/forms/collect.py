@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.build.settings import Settings
 from pipeline.errors import InputError, ReportUnwritable, ValidationFailed
 from pipeline.files import write_atomically, write_bytes_atomically
 from pipeline.forms import guard, keys, layout, merge
 from pipeline.forms.read import Return, read_file
-from pipeline.settings import Settings
 from pipeline.workbook.reader import load, resolve_input
 from pipeline.workbook.validate import validate
 from pipeline.workbook.writer import Writing

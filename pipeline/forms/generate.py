@@ -6,12 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pipeline.build.settings import Settings
 from pipeline.documents import contexts as cx
 from pipeline.errors import CoparError, ValidationFailed
 from pipeline.forms import layout, spec
 from pipeline.forms.content import Form, build_forms
 from pipeline.forms.keys import ensure_key, sign
-from pipeline.settings import Settings
 from pipeline.workbook.model import Dataset, Student, Tutor
 from pipeline.workbook.reader import resolve_input
 from pipeline.workbook.schema import normalize
@@ -28,6 +28,7 @@ class Written:
     skipped: list[str] = field(default_factory=list)  # French: students left out, and why
     removed: list[Path] = field(default_factory=list)  # forms of an earlier run no longer due (old names), unchanged
     notes: list[str] = field(default_factory=list)  # French: drafts written again because their forms changed
+                                                    # (filled by the caller: pipeline.sending.derived)
 
 
 def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: str, tutor: str | None = None) -> Written:
@@ -88,9 +89,6 @@ def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: st
     if settings.student is None and tutor is None:  # a renamed student's or a changed tutor's old forms are not left beside the new
         result.removed = record.sweep(folder, set(result.files), f".{fmt}")
     record.save()
-    from pipeline.sending.derived import refresh_drafts  # drafts that attached the forms follow them
-
-    result.notes = refresh_drafts(settings.input, settings.output, settings.templates, settings.today)
     return result
 
 

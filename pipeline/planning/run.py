@@ -20,9 +20,8 @@ from pipeline.planning.tripartites import Options, plan_tripartites
 from pipeline.workbook import parse
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.reader import RawSheet, RawWorkbook, load, resolve_input
-from pipeline.workbook.report import Problem
-from pipeline.workbook.schema import SOUTENANCES, TRIPARTITES, Sheet, normalize
-from pipeline.workbook.validate import validate
+from pipeline.workbook.schema import SOUTENANCES, TRIPARTITES, Sheet
+from pipeline.workbook.validate import missing_hour, validate
 from pipeline.workbook.writer import Saved, Writing
 from pipeline.workbook.xlsxpatch import CellEdit, column_index
 
@@ -56,12 +55,6 @@ def juries(path: Path, start: int, duration: int, *, simulate: bool, when: dt.da
             return {"heure": p.start}
 
         return _finish(hold, raw, SOUTENANCES, plan, cells, simulate, when)
-
-
-def missing_hour(problem: Problem) -> bool:
-    """An empty Heure in Soutenances: what `planning jurys` is there to fill."""
-    return (problem.code == "required" and normalize(problem.sheet) in SOUTENANCES.names()
-            and normalize(problem.column) in SOUTENANCES.column("heure").names())
 
 
 def _checked(path: Path, tolerate: Any = None) -> tuple[RawWorkbook, Dataset]:

@@ -5,7 +5,7 @@ LISEZMOI.txt first, listing every file with its size. Temporary files, hidden fi
 folders (`.copar/`), the zip itself and the build's bookkeeping (manifest.json) are left out.
 Nothing outside the output folder ever goes in: a `--only` path that leaves it (`..`, an
 absolute path elsewhere) or a symbolic link that points out of it is refused, so every
-entry is a plain relative path. The zip is written under the build lock (pipeline.lock):
+entry is a plain relative path. The zip is written under the build lock (pipeline.build.lock):
 it waits for a running build to end, and no build starts while it zips.
 """
 
@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from pipeline.build.lock import BuildLock
+from pipeline.build.outputs import WORK
 from pipeline.documents.formats import long_date
 from pipeline.errors import CoparError
 from pipeline.files import write_atomically
-from pipeline.lock import BuildLock
-from pipeline.outputs import WORK
 
 README = "LISEZMOI.txt"
 LEFT_OUT = ("manifest.json",)

@@ -18,9 +18,8 @@ from pypdf import PdfWriter
 from pipeline.documents.catalogue import STUDENT_FILES, Layout
 from pipeline.documents.formats import slug, time_fr
 from pipeline.errors import CoparError
-from pipeline.files import write_atomically, write_bytes_atomically
+from pipeline.files import sha256_file, write_atomically, write_bytes_atomically
 from pipeline.pdf.pdfinfo import UnusablePdf, load_pdf, quiet_pypdf
-from pipeline.results import sha256_file
 from pipeline.workbook.model import Dataset, Student
 from pipeline.workbook.parse import one_line
 

@@ -15,11 +15,20 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from pipeline.build.settings import Settings
 from pipeline.errors import CoparError
-from pipeline.results import sha256_file
+from pipeline.files import sha256_file
 from pipeline.sending import bundles, calendars
 from pipeline.sending.mails import CAMPAIGN_RECORD, MAILS, compose, recorded_request, run, versions
 from pipeline.workbook.model import Dataset
+
+
+def after_build(settings: Settings) -> list[str]:
+    """`refresh` once a build has written its documents (the front door and `copar build` call it)."""
+    from pipeline.workbook.validate import check
+
+    ds, _ = check(settings.input)
+    return refresh(ds, settings.input, settings.output, settings.templates, settings.today) if ds is not None else []
 
 
 def refresh(ds: Dataset, entrees: Path, out: Path, templates: Path | None, today: dt.date) -> list[str]:

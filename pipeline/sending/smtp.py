@@ -18,8 +18,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import settings_path
 from pipeline.errors import CoparError, InputError
+from pipeline.workbook.config import settings_path
 
 SECTION = "envoi"
 SECURITY = ("starttls", "ssl", "aucune")

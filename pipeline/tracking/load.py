@@ -6,11 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 from pipeline.errors import ValidationFailed
-from pipeline.pdf.rapports import find_rapports
-from pipeline.planning.run import missing_hour
 from pipeline.tracking.status import StudentState, follow_up
+from pipeline.workbook.rapports import find_rapports
 from pipeline.workbook.reader import load, rapports_dir
-from pipeline.workbook.validate import validate
+from pipeline.workbook.validate import missing_hour, validate
 
 
 def load_states(path: Path, today: dt.date) -> list[StudentState]:

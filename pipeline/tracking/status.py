@@ -12,7 +12,7 @@ Rules (the handbook's calendar, as typed in the sheet Calendrier):
 - Bilan tripartite: planned (a date), held (the date has passed), compte rendu received (an
   answer in one of its five fields). Late when held without compte rendu, or not planned once the
   Calendrier's bilan_tripartite days have begun.
-- Rapport de mission: the packet's own decision (`pipeline.pdf.rapports`); absent is late after
+- Rapport de mission: the packet's own decision (`pipeline.workbook.rapports`); absent is late after
   the Calendrier's rapport_mission date.
 - Jury and notes: received when both notes are in Soutenances; late when the jury's date has
   passed without them, or when no passage is set after the last jury date of the Calendrier.
@@ -23,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pipeline.pdf.rapports import ABSENT, PRESENT, choose_rapport
 from pipeline.workbook.model import Dataset, Event, Student, period_concerns
+from pipeline.workbook.rapports import ABSENT, PRESENT, choose_rapport
 
 RECU, A_VENIR, EN_RETARD, A_VERIFIER, INUTILISABLE, NON_DU = (
     "reçu", "à venir", "en retard", "à vérifier", "inutilisable", "non dû")

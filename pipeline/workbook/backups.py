@@ -98,7 +98,7 @@ def glob_escape(text: str) -> str:
 
 
 def kept(workbook: Path) -> int:
-    from pipeline.config import read_settings_file
+    from pipeline.workbook.config import read_settings_file
 
     try:
         return int(read_settings_file(workbook).values.get("backups_kept", DEFAULT_KEPT))

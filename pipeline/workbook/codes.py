@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.workbook.report import ERROR, WARNING
+from pipeline.report import ERROR, WARNING
 from pipeline.workbook.schema import MISSION_TYPES, STATUTS
 
 

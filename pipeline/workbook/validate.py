@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.errors import ValidationFailed
+from pipeline.report import ERROR, WARNING, Problem, Report
 from pipeline.workbook import validate_sheets
 from pipeline.workbook.codes import CODES
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.reader import Issue, RawSheet, RawWorkbook, load
-from pipeline.workbook.report import ERROR, WARNING, Problem, Report
-from pipeline.workbook.schema import SHEETS_BY_KEY
+from pipeline.workbook.schema import SHEETS_BY_KEY, SOUTENANCES, normalize
 from pipeline.workbook.validator import Validator, has_column
 
 REQUIRED_SHEETS = ("promotion", "calendrier", "etudiants")
@@ -117,3 +117,9 @@ def _columns(v: Validator, sheet: RawSheet) -> None:
 
 
 __all__ = ["check", "validate"]
+
+
+def missing_hour(problem: Problem) -> bool:
+    """An empty Heure in Soutenances: what `planning jurys` is there to fill."""
+    return (problem.code == "required" and normalize(problem.sheet) in SOUTENANCES.names()
+            and normalize(problem.column) in SOUTENANCES.column("heure").names())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from pipeline.report import ERROR, WARNING
 from pipeline.workbook import parse
 from pipeline.workbook.model import (
     Criterion,
@@ -25,7 +26,6 @@ from pipeline.workbook.model import (
     Unavailability,
 )
 from pipeline.workbook.reader import RawSheet, Row
-from pipeline.workbook.report import ERROR, WARNING
 from pipeline.workbook.schema import CALENDAR_KEYS, DATE, PROMOTION_PARAMETERS, normalize
 from pipeline.workbook.validator import Validator, has_column
 

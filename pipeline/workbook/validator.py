@@ -10,10 +10,10 @@ import datetime as dt
 import functools
 from typing import Any, Callable
 
+from pipeline.report import ERROR, WARNING, Problem, Report
 from pipeline.workbook import parse
 from pipeline.workbook.codes import CODES, lookup
 from pipeline.workbook.reader import RawSheet, RawWorkbook, Row
-from pipeline.workbook.report import ERROR, WARNING, Problem, Report
 from pipeline.workbook.schema import (
     CIVILITE,
     DATE,

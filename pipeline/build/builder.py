@@ -19,31 +19,21 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol
 
+from pipeline.build.fingerprints import fingerprint
+from pipeline.build.lock import BuildLock
+from pipeline.build.manifest import MANIFEST, Entry, Manifest
+from pipeline.build.outputs import Outputs, remove_file, set_aside
+from pipeline.build.results import FAILED, PACKET_FAMILY, PENDING, SKIPPED, WRITTEN, BuildResult, Outcome, build_report
+from pipeline.build.settings import Settings
 from pipeline.documents import catalogue as documents
 from pipeline.documents.catalogue import FAMILIES, Layout, Unit
 from pipeline.documents.letters import letter_warnings
 from pipeline.documents.limits import limit_worker
 from pipeline.documents.render import find_template, lighten_rendering, render_docx
 from pipeline.errors import CoparError, ValidationFailed
-from pipeline.files import write_bytes_atomically
-from pipeline.fingerprints import fingerprint
+from pipeline.files import sha256_file, write_bytes_atomically
 from pipeline.libreoffice.stream import ConversionStream, Document
-from pipeline.lock import BuildLock
-from pipeline.manifest import MANIFEST, Entry, Manifest
-from pipeline.outputs import Outputs, remove_file, set_aside
 from pipeline.processes import SPAWNING, interruptible, is_disk_full, worker_initializer
-from pipeline.results import (
-    FAILED,
-    PACKET_FAMILY,
-    PENDING,
-    SKIPPED,
-    WRITTEN,
-    BuildResult,
-    Outcome,
-    build_report,
-    sha256_file,
-)
-from pipeline.settings import Settings
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.reader import rapports_dir, resolve_input
 from pipeline.workbook.validate import check
@@ -181,9 +171,6 @@ class Builder:
         self._remove_obsolete(result, built)
         if not self.complete:
             self._note_out_of_date(dataset, layout, result)
-        from pipeline.sending.derived import refresh  # bundles, agendas and drafts made from the documents
-
-        result.notes.extend(refresh(dataset, self.s.input, self.outputs.root, self.s.templates, self.s.today))
 
     def _finish(self, result: BuildResult) -> None:
         self._abandon(result, "non tenté")
@@ -478,7 +465,7 @@ class Builder:
             else:
                 result.notes.append("Dossiers de jury non assemblés : ils demandent les PDF (option --no-pdf).")
             return False
-        from pipeline.pdf.packets import PacketStage, build_packets
+        from pipeline.build.packets import PacketStage, build_packets
 
         stage = PacketStage(self.s, self.manifest, self.outputs, self.convert_files, rapports_dir(self.source))
         build_packets(stage, ds, layout, result, only_existing=not requested or self.s.student is not None)

@@ -21,14 +21,17 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from pipeline.build.fingerprints import fingerprint
+from pipeline.build.manifest import Entry, Manifest
+from pipeline.build.outputs import Outputs, remove_file, set_aside, set_aside_edited
+from pipeline.build.results import FAILED, PACKET_FAMILY, SKIPPED, WRITTEN, BuildResult, Outcome
+from pipeline.build.settings import Settings
 from pipeline.documents import contexts as cx
 from pipeline.documents.catalogue import STUDENT_FILES
 from pipeline.documents.formats import de, slug
 from pipeline.documents.render import find_template, render_docx
 from pipeline.errors import CoparError
-from pipeline.fingerprints import fingerprint
-from pipeline.manifest import Entry, Manifest
-from pipeline.outputs import Outputs, remove_file, set_aside, set_aside_edited
+from pipeline.files import sha256_file, sha256_text
 from pipeline.pdf.assemble import (
     PacketPart,
     PacketSection,
@@ -36,11 +39,9 @@ from pipeline.pdf.assemble import (
     section_start_pages,
 )
 from pipeline.pdf.pdfinfo import page_count
-from pipeline.pdf.rapports import ABSENT, DEFAULT_MAX_MB, SEVERAL, UNUSABLE, choose_rapport, find_rapports
 from pipeline.processes import DISK_FULL
-from pipeline.results import FAILED, PACKET_FAMILY, SKIPPED, WRITTEN, BuildResult, Outcome, sha256_file, sha256_text
-from pipeline.settings import Settings
 from pipeline.workbook.model import Dataset, Defense, Jury, Student
+from pipeline.workbook.rapports import ABSENT, DEFAULT_MAX_MB, SEVERAL, UNUSABLE, choose_rapport, find_rapports
 
 if TYPE_CHECKING:
     from pipeline.documents.catalogue import Layout

@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.files import write_bytes_atomically
-from pipeline.results import sha256_file
+from pipeline.files import sha256_file, write_bytes_atomically
 
 MANIFEST = "manifest.json"
 JOURNAL = "journal.jsonl"

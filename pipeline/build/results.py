@@ -1,14 +1,13 @@
-"""What a build did: outcomes, hashes, and their French summary and report."""
+"""What a build did: outcomes, and their French summary and report."""
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.documents.catalogue import CATALOGUE, PACKET_FAMILY
-from pipeline.workbook.report import Report
+from pipeline.documents.formats import plural
+from pipeline.report import Report
 
 WRITTEN, SKIPPED, FAILED = "written", "skipped", "failed"
 PENDING = "pending"  # planned, not written yet: FAILED ("non tenté") if the build ends before it
@@ -40,30 +39,6 @@ class BuildResult:
     @property
     def ok(self) -> bool:
         return not self.with_status(FAILED)
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file, read once per version of it (templates, parts and rapports are asked for often)."""
-    st = path.stat()
-    return _sha256_file(path.resolve(), st.st_mtime_ns, st.st_size)
-
-
-@functools.lru_cache(maxsize=4096)
-def _sha256_file(path: Path, mtime_ns: int, size: int) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 16), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """"1 document", "3 documents", "0 document" (French: 0 and 1 are singular)."""
-    return f"{n} {word if n <= 1 else (words or word + 's')}"
 
 
 def summary_lines(result: BuildResult) -> list[str]:

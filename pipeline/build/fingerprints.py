@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.results import sha256_file, sha256_text
+from pipeline.files import sha256_file, sha256_text
 
 
 def stable_json(context: dict[str, Any]) -> str:

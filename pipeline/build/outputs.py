@@ -17,10 +17,11 @@ import re
 import shutil
 from pathlib import Path
 
+from pipeline.build.manifest import Manifest
+from pipeline.build.results import BuildResult
 from pipeline.errors import CoparError
-from pipeline.manifest import Manifest
+from pipeline.files import sha256_file
 from pipeline.processes import kill_orphans
-from pipeline.results import BuildResult, sha256_file
 
 WORK = ".copar"
 # Names that do not make a folder "someone else's": what copar's other commands write there by
