@@ -221,6 +221,9 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
                         rapport_max_mb=rapport_max_mb, **options)
     click.echo(describe(settings.templates, file, from_file))
     result = _guard(ctx, run_build, settings, _Bar())
+    from pipeline.sending.derived import after_build  # as Promotion.build does
+
+    result.notes.extend(_guard(ctx, after_build, settings))
     for line in summary_lines(result):
         click.echo(line)
     click.echo(f"Sorties : {result.output}/ (voir {result.output}/rapport-de-construction.txt)")
@@ -240,9 +243,11 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
 @click.option("--templates", "templates", type=_path(path_type=Path, file_okay=False, exists=True),
               help="Dossier de modèles de l'université : les formulaires Word en reprennent l'en-tête et les styles.")
 @click.option("--force", is_flag=True, help="Remplace aussi les formulaires déjà remplis sur place (réponses perdues).")
+@click.option("--tuteur", "tutor", metavar="NOM",
+              help="Les formulaires des étudiant·es de ce ou cette tuteur·rice seulement (nom, « Prénom Nom » ou courriel).")
 @click.pass_context
 def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, periode: int | None,
-          student: str | None, fmt: str, templates: Path | None, force: bool) -> None:
+          student: str | None, fmt: str, templates: Path | None, force: bool, tutor: str | None) -> None:
     """Produit les formulaires à remplir, rangés par tuteur·rice (ou par jury).
 
     Le cadre d'identité est pré-rempli et non modifiable ; les réponses déjà présentes dans le
@@ -251,12 +256,20 @@ def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, peri
     from pipeline.forms.generate import write_forms
 
     settings = Settings(input=entrees, output=sorties, student=student, templates=templates, force=force)
-    written = _guard(ctx, write_forms, settings, form_type, periode, fmt)
+    written = _guard(ctx, write_forms, settings, form_type, periode, fmt, tutor)
+    from pipeline.sending.derived import refresh_drafts  # drafts that attach the forms follow them
+
+    written.notes = _guard(ctx, refresh_drafts, settings.input, settings.output, settings.templates, settings.today)
     for line in written.skipped:
         click.echo(f"Sans formulaire : {line}")
     click.echo(f"{written.forms} formulaire{'s' if written.forms > 1 else ''} pour {written.recipients} "
                f"destinataire{'s' if written.recipients > 1 else ''}, {len(written.files)} fichier"
                f"{'s' if len(written.files) > 1 else ''} écrit{'s' if len(written.files) > 1 else ''} dans {sorties}/formulaires/")
+    if written.removed:
+        click.echo(f"Retiré{'s' if len(written.removed) > 1 else ''} (ancien nom, ou plus attendu) : "
+                   + ", ".join(str(p) for p in written.removed))
+    for note in written.notes:
+        click.echo(note)
 
 
 @cli.command()
@@ -327,9 +340,16 @@ _PERIODE = click.option("--periode", type=click.IntRange(1, 6), metavar="N", hel
               help="Envoie les messages par le serveur SMTP de la section [envoi] de copar.toml (au lieu des brouillons).")
 @click.option("--oui", is_flag=True, help="Avec --envoyer : n'attend pas de confirmation.")
 @click.option("--renvoyer", is_flag=True, help="Avec --envoyer : envoie aussi les messages « incertains » (envoi interrompu).")
+@click.option("--a-renvoyer", "a_renvoyer", is_flag=True,
+              help="Seulement les messages dont un document a changé depuis l'envoi, marqués « Version corrigée » "
+                   "(voir « copar envois --a-renvoyer »).")
+@click.option("--tous-formats", "all_formats", is_flag=True,
+              help="Formulaires : joint chaque format écrit par « copar forms » (PDF, Word, classeur), au lieu "
+                   "d'un seul par formulaire (le PDF s'il existe).")
 @click.pass_context
 def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, form_type: str | None, periode: int | None,
-          max_mb: float, templates: Path | None, force: bool, envoyer: bool, oui: bool, renvoyer: bool) -> None:
+          max_mb: float, templates: Path | None, force: bool, envoyer: bool, oui: bool, renvoyer: bool,
+          a_renvoyer: bool, all_formats: bool) -> None:
     """Écrit un brouillon de courriel (.eml) par destinataire et la liste d'envoi envoi.csv,
     ou, avec --envoyer, envoie les messages.
 
@@ -346,7 +366,11 @@ def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, form_
     if (campaign == "relance") != (form_type is not None):
         _fail("--type s'emploie avec --pour relance, et --pour relance demande --type (bilan, compte-rendu "
               "ou grille).", 2)
-    request = MailRequest(entrees, sorties, campaign, periode, max_mb, templates, force, form_type=form_type)
+    if a_renvoyer and campaign == "relance":
+        _fail("--a-renvoyer ne s'emploie pas avec --pour relance : la prochaine relance joint déjà les formulaires "
+              "à jour.", 2)
+    request = MailRequest(entrees, sorties, campaign, periode, max_mb, templates, force, form_type=form_type,
+                          a_renvoyer=a_renvoyer, all_formats=all_formats)
     if envoyer:
         _send(ctx, request, oui, renvoyer)
     if oui or renvoyer:
@@ -397,15 +421,25 @@ def _send(ctx: click.Context, request: Any, oui: bool, renvoyer: bool) -> None:
               help="table pour l'écran, xlsx pour un tableau filtrable.")
 @click.option("-o", "--sortie", type=_path(path_type=Path), default=DEFAULT_OUTPUT / "envois.xlsx",
               show_default=True, help="Fichier écrit avec --format xlsx.")
+@click.option("--a-renvoyer", "a_renvoyer", is_flag=True,
+              help="Liste, par personne, les documents envoyés qui ont changé depuis (après une correction).")
+@click.option("--sorties", type=_path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
+              help="Avec --a-renvoyer : dossier des documents produits par « copar build ».")
 @click.pass_context
-def envois(ctx: click.Context, entrees: Path, fmt: str, sortie: Path) -> None:
+def envois(ctx: click.Context, entrees: Path, fmt: str, sortie: Path, a_renvoyer: bool, sorties: Path) -> None:
     """Le journal des envois : ce qui est parti, à qui et quand, par campagne et par personne.
 
     Lu dans envois/journal.jsonl à côté du classeur (écrit par « copar mails … --envoyer »).
-    « incertain » : un envoi interrompu avant la réponse du serveur.
+    « incertain » : un envoi interrompu avant la réponse du serveur. Avec --a-renvoyer : les
+    messages dont un document a changé depuis l'envoi (un nom corrigé puis « copar build »),
+    à renvoyer avec « copar mails --pour … --a-renvoyer ».
     """
     from pipeline.sending import envois as journal_view
 
+    if a_renvoyer:
+        items = _guard(ctx, journal_view.to_resend, entrees, sorties)
+        click.echo(journal_view.resend_table(entrees, items), nl=False)
+        sys.exit(EXIT_OK)
     if fmt == "xlsx":
         path = _guard(ctx, journal_view.write_xlsx, entrees, sortie)
         click.echo(f"Journal des envois écrit : {path}")

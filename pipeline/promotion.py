@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the features are imported when a command runs, keeping `imp
     from pipeline.report import Report
     from pipeline.sending.archive import Archive
     from pipeline.sending.bundles import Bundle
+    from pipeline.sending.envois import ToResend
     from pipeline.sending.mails import MailRequest, MailResult
     from pipeline.sending.send import Plan as SendPlan
     from pipeline.sending.send import SendResult
@@ -67,6 +68,7 @@ class FormOptions:
     student: str | None = None
     fmt: str = "pdf"
     force: bool = False
+    tutor: str | None = None  # --tuteur: the forms of this tutor's students only
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class MailOptions:
     periode: int | None = None
     max_mb: float = 10.0
     force: bool = False
+    a_renvoyer: bool = False  # only the messages whose documents changed since they were sent
+    all_formats: bool = False  # forms: every format written, not one per form
 
 
 @dataclass(frozen=True)
@@ -188,16 +192,23 @@ class Promotion:
     # ---- documents ----
     def build(self, options: BuildOptions = BuildOptions(), progress: Progress | None = None) -> BuildResult:
         from pipeline.build.builder import build
+        from pipeline.sending.derived import after_build
 
         settings = dataclasses.replace(self.settings, only=options.only, student=options.student, pdf=options.pdf,
                                        force=options.force)
-        return build(settings, progress)
+        result = build(settings, progress)
+        result.notes.extend(after_build(settings))  # bundles, agendas and drafts follow the documents
+        return result
 
     def forms(self, options: FormOptions) -> FormsWritten:
         from pipeline.forms.generate import write_forms
 
         settings = dataclasses.replace(self.settings, student=options.student, force=options.force)
-        return write_forms(settings, options.form_type, options.periode, options.fmt)
+        from pipeline.sending.derived import refresh_drafts
+
+        written = write_forms(settings, options.form_type, options.periode, options.fmt, options.tutor)
+        written.notes = refresh_drafts(settings.input, settings.output, settings.templates, settings.today)
+        return written
 
     def collect(self, options: CollectOptions) -> Collected:
         from pipeline.forms.collect import collect
@@ -228,7 +239,8 @@ class Promotion:
         from pipeline.sending.mails import MailRequest
 
         return MailRequest(self.input, self.output, options.campaign, options.periode, options.max_mb, self.templates,
-                           options.force, today=self.settings.today, form_type=options.form_type)
+                           options.force, today=self.settings.today, form_type=options.form_type,
+                           a_renvoyer=options.a_renvoyer, all_formats=options.all_formats)
 
     def mails(self, options: MailOptions) -> MailResult:
         """Write the drafts of one campaign (and record them in the sending journal)."""
@@ -258,6 +270,12 @@ class Promotion:
         from pipeline.sending.envois import table
 
         return table(self.input)
+
+    def to_resend(self) -> list[ToResend]:
+        """Sent messages whose documents changed since (`copar envois --a-renvoyer`)."""
+        from pipeline.sending.envois import to_resend
+
+        return to_resend(self.input, self.output, self.templates)
 
     def envois_xlsx(self, target: Path | None = None) -> Path:
         from pipeline.sending.envois import write_xlsx

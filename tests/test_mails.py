@@ -26,7 +26,8 @@ TEAM = [("Yves Bonny", "yves.bonny@univ-rennes2.fr"), ("Pascale Perron", "pascal
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample, with a hostile structure and mission for Aïssatou N'Diaye (row 1, a stage),
-    a tutor called Ørsted (row 3), and an address for one jury member of Jury A."""
+    a tutor called Ørsted (row 3), an address typed in the cell of one jury member of Jury A, and no
+    address in Équipe for the two others."""
     folder = tmp_path_factory.mktemp("inputs")
     return edited_sample(folder, {
         "Étudiant·es": {
@@ -35,6 +36,7 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
         },
         "Jurys": {1: {"Membres": "Karim Haddad <karim.haddad@example.org>, maître de conférences\n"
                                  "Hélène Marchetti, professionnelle associée"}},
+        "Équipe": {4: {"Courriel": ""}, 8: {"Courriel": ""}},  # Claire Guillou and Hélène Marchetti: none
     })
 
 

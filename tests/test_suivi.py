@@ -50,12 +50,12 @@ def test_table_on_15_february_2024(copar: Copar, sample: Path) -> None:
                                          "à venir", "à venir", "à venir"]
     relancer = out.split("À relancer :\n")[1].split("\n\n")[0].splitlines()
     assert relancer == [
-        "  Adaeze Okafor (n° 22001176) — Bilan P3 : bilan manquant, période terminée le 19/01/2024",
-        "  Léa Fontaine (n° 22007203) — Bilan P2 : bilan manquant, période terminée le 22/12/2023",
-        "  Léa Fontaine (n° 22007203) — Bilan P3 : bilan manquant, période terminée le 19/01/2024",
-        "  Rachid Amrani (n° 16008814) — Bilan P1 : bilan manquant, période terminée le 01/12/2023",
-        "  Rachid Amrani (n° 16008814) — Bilan P2 : bilan manquant, période terminée le 22/12/2023",
-        "  Rachid Amrani (n° 16008814) — Bilan P3 : bilan manquant, période terminée le 19/01/2024",
+        "  Adaeze Okafor (n° 22001176) — Bilan P3 : bilan manquant, période terminée le 19/01/2024 — à écrire : Antoine Lemaire <antoine.lemaire@example.org> (tuteur·rice)",
+        "  Léa Fontaine (n° 22007203) — Bilan P2 : bilan manquant, période terminée le 22/12/2023 — à écrire : Stéphane Quéré <stephane.quere@example.org> (tuteur·rice)",
+        "  Léa Fontaine (n° 22007203) — Bilan P3 : bilan manquant, période terminée le 19/01/2024 — à écrire : Stéphane Quéré <stephane.quere@example.org> (tuteur·rice)",
+        "  Rachid Amrani (n° 16008814) — Bilan P1 : bilan manquant, période terminée le 01/12/2023 — à écrire : Véronique Hamon <veronique.hamon@example.org> (tuteur·rice)",
+        "  Rachid Amrani (n° 16008814) — Bilan P2 : bilan manquant, période terminée le 22/12/2023 — à écrire : Véronique Hamon <veronique.hamon@example.org> (tuteur·rice)",
+        "  Rachid Amrani (n° 16008814) — Bilan P3 : bilan manquant, période terminée le 19/01/2024 — à écrire : Véronique Hamon <veronique.hamon@example.org> (tuteur·rice)",
     ]
 
 

@@ -21,6 +21,7 @@ from pipeline.workbook.model import (
     TripartiteReview,
     Tutor,
 )
+from pipeline.workbook.parse import without_address
 from pipeline.workbook.schema import CALENDAR_KEYS
 
 DEFAULT_LETTER_PLACE = "Rennes"  # where letters are dated from, unless the Promotion's « Lieu des courriers » says
@@ -136,13 +137,14 @@ def tripartite(t: TripartiteReview | None) -> dict[str, Any]:
 def jury(j: Jury | None) -> dict[str, Any]:
     if j is None:
         return {"nom": "", "date": "", "lieu": "", "president": "", "membres": [], "membres_texte": ""}
+    membres = [name for m in j.membres if (name := without_address(m))]  # « Nom <adresse> »: never printed
     return {
         "nom": j.jury,
         "date": fmt.long_date(j.date),
         "lieu": j.lieu,
-        "president": j.president,
-        "membres": list(j.membres),
-        "membres_texte": ", ".join(j.membres),
+        "president": without_address(j.president),
+        "membres": membres,
+        "membres_texte": ", ".join(membres),
     }
 
 

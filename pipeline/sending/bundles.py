@@ -8,15 +8,17 @@ build has not written is listed with the command that writes it, never skipped s
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from pypdf import PdfWriter
 
 from pipeline.documents.catalogue import STUDENT_FILES, Layout
 from pipeline.documents.formats import slug, time_fr
 from pipeline.errors import CoparError
-from pipeline.files import write_atomically
+from pipeline.files import sha256_file, write_atomically, write_bytes_atomically
 from pipeline.pdf.pdfinfo import UnusablePdf, load_pdf, quiet_pypdf
 from pipeline.workbook.model import Dataset, Student
 from pipeline.workbook.parse import one_line
@@ -118,6 +120,7 @@ def write_bundle(ds: Dataset, out: Path, famille: str, order: str | None = None,
     bundle = Bundle(out / FOLDER / f"{bundle_name(famille, periode, jury)}.pdf", title, order)
     hint = f"copar build --only {famille}"
     writer = PdfWriter()
+    sources: dict[str, str] = {}
     with quiet_pypdf():
         for item in items(ds, out, famille, order, periode, jury):
             if not item.path.is_file():
@@ -128,6 +131,7 @@ def write_bundle(ds: Dataset, out: Path, famille: str, order: str | None = None,
             except UnusablePdf as exc:
                 bundle.missing.append(f"{item.title} : {item.path} inutilisable ({exc}) — relancez « {hint} --force ».")
                 continue
+            sources[item.path.relative_to(out).as_posix()] = sha256_file(item.path)
             start = len(writer.pages)
             writer.append(reader, import_outline=False)
             writer.add_outline_item(title=item.title, page_number=start)
@@ -143,4 +147,30 @@ def write_bundle(ds: Dataset, out: Path, famille: str, order: str | None = None,
         writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
         write_atomically(bundle.path, lambda tmp: writer.write(tmp))
     bundle.pages = len(writer.pages)
+    records = read_records(out)
+    records[bundle.path.name] = {"famille": famille, "ordre": order, "periode": periode, "jury": jury,
+                                 "sources": sources, "sha256": sha256_file(bundle.path)}
+    save_records(out, records)
     return bundle
+
+
+RECORD = ".copar-lots.json"  # each bundle `copar lots` wrote: its options, its documents' and its own SHA-256
+
+
+def read_records(out: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads((out / FOLDER / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
+def save_records(out: Path, records: dict[str, dict[str, Any]]) -> None:
+    text = json.dumps(records, ensure_ascii=False, indent=1, sort_keys=True)
+    write_bytes_atomically(out / FOLDER / RECORD, text.encode("utf-8"))
+
+
+def current_sources(ds: Dataset, out: Path, record: dict[str, Any]) -> dict[str, str]:
+    """The documents a recorded bundle would hold now, with their SHA-256 (those on disk)."""
+    chosen = items(ds, out, str(record["famille"]), str(record["ordre"]), record.get("periode"), record.get("jury"))
+    return {i.path.relative_to(out).as_posix(): sha256_file(i.path) for i in chosen if i.path.is_file()}

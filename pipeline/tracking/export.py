@@ -16,6 +16,7 @@ from pipeline.tracking.status import (
     NON_DU,
     RECU,
     STATES,
+    Deliverable,
     StudentState,
 )
 
@@ -33,6 +34,17 @@ def _counts(states: list[StudentState]) -> dict[str, int]:
         for item in st.items:
             counts[item.state] += 1
     return counts
+
+
+def write_to(st: StudentState, item: Deliverable) -> str:
+    """Who to write to about a late item: the tutor for what the tutor returns (bilans, compte rendu), the
+    student for their own (cahier des charges, rapport); with the address."""
+    s = st.student
+    if item.key.startswith("bilan_") or item.key in ("tripartite",):
+        return f"{s.tuteur.nom_complet} <{s.tuteur.courriel}> (tuteur·rice)"
+    if item.key == "jury":
+        return "les membres du jury (copar mails --pour relance --type grille)"
+    return f"{s.nom_complet} <{s.courriel}>"
 
 
 def table(states: list[StudentState], today: dt.date, reminded: dict[tuple[str, str], str] | None = None,
@@ -55,6 +67,7 @@ def table(states: list[StudentState], today: dt.date, reminded: dict[tuple[str, 
         lines += ["", "À relancer :"]
         lines += [f"  {st.student.nom_complet} (n° {st.student.numero}) — {item.label} : {item.detail}"
                   + (f" ; {reminded[st.student.numero, item.key]}" if (st.student.numero, item.key) in reminded else "")
+                  + f" — à écrire : {write_to(st, item)}"
                   for st, item in late]
     if unattributed:
         lines += ["", "Rapports attribués à personne :", *(f"  {line}" for line in unattributed)]

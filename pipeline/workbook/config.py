@@ -51,7 +51,13 @@ SETTINGS_TEXT = """\
 # Nombre de sauvegardes du classeur gardées dans sauvegardes/ (les plus anciennes partent) :
 # sauvegardes = 50
 
+# Qui envoie et qui signe les courriels : feuille Promotion du classeur, paramètres
+# « Secrétariat » et « Courriel secrétariat » (l'expéditeur·rice des brouillons) et
+# « Signataire des courriels » (vide : l'équipe pédagogique). Les adresses des enseignant·es
+# et des membres de jury : feuille Équipe.
+#
 # Envoi des courriels par « copar mails … --envoyer » (serveur SMTP de l'université).
+# « expediteur » est l'adresse du compte qui envoie (en général celle du secrétariat).
 # Le mot de passe n'est jamais écrit ici : variable d'environnement COPAR_SMTP_MOT_DE_PASSE,
 # sinon copar le demande.
 # [envoi]

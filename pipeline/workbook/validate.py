@@ -84,11 +84,12 @@ def _run(v: Validator) -> Dataset | None:
     criteria = validate_sheets.criteria(v, sheets.get("grille"))
     unavailabilities = validate_sheets.unavailabilities(v, sheets.get("disponibilites"))
     notes = validate_sheets.notes(v, sheets.get("notes"), numeros, criteria, defenses)
+    equipe = validate_sheets.team(v, sheets.get("equipe"))
     validate_sheets.reviews_due(v, sheets.get("bilans"), reviews, students, calendar)
     if promotion is None:
         return None
     return Dataset(promotion, calendar, students, reviews, tripartites, juries, defenses, criteria,
-                   unavailabilities=unavailabilities, notes=notes)
+                   unavailabilities=unavailabilities, notes=notes, equipe=equipe)
 
 
 def _structure(v: Validator) -> None:

@@ -18,6 +18,7 @@ from pipeline.workbook.model import (
     Defense,
     Event,
     Jury,
+    Member,
     PeriodReview,
     Promotion,
     Student,
@@ -381,6 +382,29 @@ def criteria(validator: Validator, sheet: RawSheet | None) -> list[Criterion]:
                           f"Les points de la grille font {total:g} au lieu de {GRILLE_TOTAL:g} : ajustez la "
                           "colonne Points pour que le total fasse 20.")
     return criteria
+
+
+def team(validator: Validator, sheet: RawSheet | None) -> list[Member]:
+    """The sheet Équipe: one person per row, named once (case, accents and order of the words aside)."""
+    members: list[Member] = []
+    if sheet is None:
+        return members
+    first: dict[str, Row] = {}
+    for row in sheet.rows:
+        v, ok = validator.fields(sheet, row)
+        if v["nom"] is None:
+            continue
+        key = " ".join(sorted(normalize(w) for w in v["nom"].split() if normalize(w)))
+        if key in first:  # even when the first row has another error: one person, one row
+            validator.at(ERROR, "duplicate-member", sheet, row, "nom", v["nom"],
+                         f"« {v['nom']} » figure déjà ligne {first[key].number} de la feuille {sheet.name} : "
+                         "gardez une seule ligne par personne.")
+            continue
+        first[key] = row
+        if not ok:
+            continue
+        members.append(Member(v["nom"], v["role"] or "", v["courriel"] or "", v["civilite"] or "", row.number))
+    return members
 
 
 def unavailabilities(validator: Validator, sheet: RawSheet | None) -> list[Unavailability]:
