@@ -92,3 +92,30 @@ def test_letters_are_dated_from_the_promotions_place() -> None:
     assert cx.common(empty, dt.date(2023, 11, 20))["lieu_courrier"] == "Rennes"
     xml = zipfile.ZipFile(Path(__file__).parent.parent / "templates_docx" / "invitation.docx").read("word/document.xml")
     assert b"{{ lieu_courrier }}" in xml and b", le " in xml
+
+
+def test_civilite_chooses_the_words_for_that_person_and_inclusive_forms_otherwise(copar, promo: Path) -> None:
+    from pipeline.documents import contexts as cx
+
+    wb = openpyxl.load_workbook(promo)
+    ws = wb["Étudiant·es"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in range(2, ws.max_row + 1) if str(ws.cell(r, 1).value) == "22004512")
+    ws.cell(row, headers.index("Civilité") + 1).value = "Mme"
+    ws.cell(row, headers.index("Tuteur·rice civilité") + 1).value = "madame"
+    wb.save(promo)
+    ds, report = check(promo)
+    assert ds is not None, report.to_table()
+    aissatou, mael = ds.student("22004512"), ds.student("22004587")  # one tutor, typed with a civilité once
+    assert (aissatou.civilite, aissatou.tuteur.civilite, mael.civilite, mael.tuteur.civilite) == \
+        ("Madame", "Madame", "", "Madame")
+    student = cx.student(aissatou, ds)
+    assert (student["etudiant_mot"], student["appel"], student["e"]) == ("étudiante", "Madame", "e")
+    other = cx.student(ds.student("22001843"), ds)
+    assert (other["etudiant_mot"], other["appel"], other["e"]) == ("étudiant·e", "Madame, Monsieur", "·e")
+    tutor = cx.tutor(aissatou.tuteur)
+    assert (tutor["appel"], tutor["tuteur_mot"], tutor["e"]) == ("Madame", "tutrice", "e")
+    assert cx.tutor(ds.student("22001843").tuteur)["appel"] == "Madame, Monsieur"
+    ws.cell(row, headers.index("Civilité") + 1).value = "Docteur"
+    wb.save(promo)
+    assert any(p.code == "unknown-civilite" for p in check(promo)[1].problems)

@@ -983,7 +983,7 @@ def make_invitation():
          align="right", before=6, after=8)
     para(doc, [("Objet : ", {"bold": True}),
                "réunion des tuteur·rices avec les étudiant·es et l'équipe pédagogique"], after=8)
-    para(doc, ["Madame, Monsieur,"], after=6)
+    para(doc, [V("tuteur.appel"), ","], after=6)
     para(doc, ["Vous accompagnez cette année, en tant que tuteur·rice professionnel·le, ",
                T("if etudiants|length > 1"), "des étudiant·es", T("else"), "un·e étudiant·e", T("endif"),
                " du ", V("promo.formation"), ", parcours ", V("promo.parcours"), " (", V("promo.promotion"),

@@ -66,6 +66,10 @@ def tutor(t: Tutor) -> dict[str, str]:
         "courriel": t.courriel,
         "telephone": t.telephone,
         "structure": t.structure,
+        "civilite": t.civilite,
+        "appel": fmt.gendered(t.civilite, "Madame", "Monsieur", "Madame, Monsieur"),
+        "tuteur_mot": fmt.gendered(t.civilite, "tutrice", "tuteur", "tuteur·rice"),
+        "e": fmt.gendered(t.civilite, "e", "", "·e"),
     }
 
 
@@ -80,6 +84,10 @@ def student(s: Student, ds: Dataset) -> dict[str, Any]:
         "nom": s.nom,
         "prenom": s.prenom,
         "nom_complet": s.nom_complet,
+        "civilite": s.civilite,
+        "appel": fmt.gendered(s.civilite, "Madame", "Monsieur", "Madame, Monsieur"),
+        "etudiant_mot": fmt.gendered(s.civilite, "étudiante", "étudiant", "étudiant·e"),
+        "e": fmt.gendered(s.civilite, "e", "", "·e"),
         "courriel": s.courriel,
         "statut": s.statut_libelle,
         "statut_cle": s.statut,

@@ -138,3 +138,9 @@ def slug(text: str, limit: int = 60) -> str:
 def plural(n: int, word: str, words: str | None = None) -> str:
     """"1 document", "3 documents", "0 document" (French: 0 and 1 are singular)."""
     return f"{n} {word if n <= 1 else (words or word + 's')}"
+
+
+def gendered(civilite: str, feminine: str, masculine: str, inclusive: str) -> str:
+    """The word for a person the workbook says how to address (« Madame » / « Monsieur »), else the inclusive
+    one: gendered("Madame", "étudiante", "étudiant", "étudiant·e") → "étudiante"."""
+    return {"Madame": feminine, "Monsieur": masculine}.get(civilite, inclusive)

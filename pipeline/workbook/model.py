@@ -61,6 +61,7 @@ class Tutor:
     fonction: str = ""
     telephone: str = ""
     structure: str = ""
+    civilite: str = ""  # "Madame", "Monsieur", or "" (inclusive forms)
 
     @property
     def key(self) -> str:
@@ -89,6 +90,7 @@ class Student:
     heures: float | None = None
     question_professionnelle: str = ""
     service_civique: bool = False  # counts as a stage (handbook), printed as such
+    civilite: str = ""  # "Madame", "Monsieur", or "" (inclusive forms)
     row: int = 0
 
     @property

@@ -236,6 +236,13 @@ ETUDIANTS = Sheet(
         Column("fin", "Fin", kind=DATE, required=True, aliases=("Date fin", "Date de fin", "Fin mission"), help="Fin de l'alternance (JJ/MM/AAAA).", width=12),
         Column("heures", "Heures prévues", kind=NUMBER, aliases=("Heures", "Nombre d'heures", "Durée (heures)"), help="Pour un stage : 420 heures au minimum.", width=10),
         Column("question_professionnelle", "Question professionnelle", kind=LONGTEXT, aliases=("Question pro",), help="Pour les étudiant·es en emploi : l'axe réflexif de la feuille de route.", width=40),
+        Column("civilite", "Civilité", kind=CIVILITE, aliases=("Civilite", "Civilité étudiant·e"),
+               help="Madame ou Monsieur : les documents l'emploient pour l'étudiant·e ; vide = formules inclusives.",
+               width=12),
+        Column("tuteur_civilite", "Tuteur·rice civilité", kind=CIVILITE,
+               aliases=("Civilité tuteur", "Tuteur civilité", "Civilité tuteur·rice"),
+               help="Madame ou Monsieur : « Madame, » plutôt que « Madame, Monsieur, » ; vide = formules inclusives.",
+               width=12),
     ),
     help="Une ligne par étudiant·e, avec sa structure, son ou sa tuteur·rice et sa mission.",
 )

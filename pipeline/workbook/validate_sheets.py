@@ -139,7 +139,8 @@ def students(validator: Validator, sheet: RawSheet | None) -> list[Student]:
         if not ok:
             continue
         tutor = people.tutor(row, Tutor(v["tuteur_nom"], v["tuteur_prenom"], v["tuteur_courriel"],
-                                        v["tuteur_fonction"] or "", v["tuteur_telephone"] or "", v["structure"]))
+                                        v["tuteur_fonction"] or "", v["tuteur_telephone"] or "", v["structure"],
+                                        v["tuteur_civilite"] or ""))
         people.student(row, v["numero"], v["nom"], v["prenom"])
         if v["statut"] == "stage" and v["heures"] is not None and v["heures"] < STAGE_MIN_HOURS:
             validator.at(WARNING, "short-stage", sheet, row, "heures", parse.text(v["heures"]),
@@ -147,7 +148,7 @@ def students(validator: Validator, sheet: RawSheet | None) -> list[Student]:
                          "minimum sur 6 mois. Vérifiez la durée avec la structure.")
         student_fields = {k: v[k] for k in ("numero", "nom", "prenom", "courriel", "statut", "structure", "mission", "debut", "fin")}
         optional: dict[str, Any] = {k: v[k] or "" for k in ("adresse_structure", "tuteur_memoire", "type_mission",
-                                                            "question_professionnelle")}
+                                                            "question_professionnelle", "civilite")}
         civique = parse.is_service_civique(row.value("statut"))
         students.append(Student(**student_fields, **optional, tuteur=tutor, heures=v["heures"],
                                 service_civique=civique, row=row.number))
@@ -187,7 +188,7 @@ class _People:
                               f"autrement ({first.nom_complet} / {tutor.nom_complet}) : tous les documents "
                               f"écrivent « {first.nom_complet} » (première orthographe rencontrée, ligne "
                               f"{first_row.number}). Corrigez l'une des deux lignes si ce n'est pas la bonne.")
-        return dataclasses.replace(tutor, nom=first.nom, prenom=first.prenom)
+        return dataclasses.replace(tutor, nom=first.nom, prenom=first.prenom, civilite=first.civilite or tutor.civilite)
 
     def student(self, row: Row, numero: str, nom: str, prenom: str) -> None:
         name = normalize(f"{prenom} {nom}")
