@@ -214,7 +214,7 @@ class Promotion:
         from pipeline.forms.collect import collect
 
         self._dataset = None
-        return collect(self.settings, options.folder, options.replace, options.simulation, options.max_mb)
+        return collect(self.input, self.output, options.folder, options.replace, options.simulation, options.max_mb)
 
     # ---- follow-up ----
     def suivi(self, today: dt.date | None = None) -> list[StudentState]:
@@ -232,7 +232,7 @@ class Promotion:
         from pipeline.tracking import export
 
         day = today or self.settings.today
-        return export.write_xlsx(self.suivi(day), day, target or self.output / "suivi.xlsx", self.reminded())
+        return export.write_xlsx(self.suivi(day), day, target or self.output / export.XLSX_NAME, self.reminded())
 
     # ---- mails and sending ----
     def mail_request(self, options: MailOptions) -> MailRequest:
@@ -277,10 +277,16 @@ class Promotion:
 
         return to_resend(self.input, self.output, self.templates)
 
-    def envois_xlsx(self, target: Path | None = None) -> Path:
-        from pipeline.sending.envois import write_xlsx
+    def resend_table(self) -> str:
+        """`copar envois --a-renvoyer`: by person, the sent documents that changed since."""
+        from pipeline.sending.envois import resend_table
 
-        return write_xlsx(self.input, target or self.output / "envois.xlsx")
+        return resend_table(self.input, self.to_resend())
+
+    def envois_xlsx(self, target: Path | None = None) -> Path:
+        from pipeline.sending.envois import XLSX_NAME, write_xlsx
+
+        return write_xlsx(self.input, target or self.output / XLSX_NAME)
 
     def calendars(self) -> list[Path]:
         from pipeline.sending.calendars import write_calendars

@@ -8,6 +8,7 @@ from pathlib import Path
 import docx
 import pytest
 
+from pipeline.documents.catalogue import CATALOGUE
 from pipeline.documents.render import PACKAGE_TEMPLATES, lint, render_docx
 from pipeline.errors import TemplateProblem
 
@@ -92,12 +93,7 @@ def test_templates_check_reports_each_broken_template(broken_dir: Path) -> None:
 def test_shipped_templates_are_clean() -> None:
     result = invoke("templates", "check")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in PACKAGE_TEMPLATES.glob("*.docx")) == sorted(
-        f"{name}.docx" for name in (
-            "bilan", "livret", "invitation", "emargement", "fiche", "cahier", "feuille_de_route",
-            "compte_rendu", "grille", "couverture_jury", "rapport_indisponible",
-        )
-    )
+    assert sorted(p.name for p in PACKAGE_TEMPLATES.glob("*.docx")) == sorted(f.template for f in CATALOGUE)
 
 
 @pytest.mark.slow

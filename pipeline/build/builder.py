@@ -30,13 +30,13 @@ from pipeline.documents.catalogue import FAMILIES, Layout, Unit
 from pipeline.documents.letters import letter_warnings
 from pipeline.documents.limits import limit_worker
 from pipeline.documents.render import find_template, lighten_rendering, render_docx
-from pipeline.errors import CoparError, ValidationFailed
+from pipeline.errors import CoparError
 from pipeline.files import sha256_file, write_bytes_atomically
 from pipeline.libreoffice.stream import ConversionStream, Document
 from pipeline.processes import SPAWNING, interruptible, is_disk_full, raise_if_interrupted, worker_initializer
 from pipeline.workbook.model import Dataset
-from pipeline.workbook.reader import rapports_dir, resolve_input
-from pipeline.workbook.validate import check
+from pipeline.workbook.reader import load, rapports_dir, resolve_input
+from pipeline.workbook.validate import checked
 
 BUILD_REPORT = "rapport-de-construction.txt"
 RENDER_CHUNK = 4  # documents sent to a render worker at once
@@ -131,9 +131,7 @@ class Builder:
         return not self.s.only and self.s.student is None
 
     def run(self) -> BuildResult:
-        dataset, report = check(self.s.input)
-        if dataset is None or not report.valid:
-            raise ValidationFailed(report)
+        dataset, report = checked(load(self.s.input))
         self.outputs.prepare()  # only now: a refused build leaves no trace
         self._refuse_foreign_folder()
         result = BuildResult(self.outputs.root, report)

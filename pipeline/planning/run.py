@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import CoparError, InputError, ValidationFailed
+from pipeline.errors import CoparError, InputError
 from pipeline.planning import slots
 from pipeline.planning.jurys import SESSIONS, JurySchedule, Pending, plan_juries
-from pipeline.planning.plan import Placement, Plan
+from pipeline.planning.plan import Placement, Plan, table_lines
 from pipeline.planning.slots import PlanningOptionError, hhmm
 from pipeline.planning.tripartites import TripartiteOptions, plan_tripartites
 from pipeline.workbook import parse
@@ -25,7 +25,7 @@ from pipeline.workbook.config import settings_path
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.reader import RawSheet, RawWorkbook, load, resolve_input
 from pipeline.workbook.schema import SOUTENANCES, TRIPARTITES, Sheet
-from pipeline.workbook.validate import missing_hour, validate
+from pipeline.workbook.validate import checked, missing_hour
 from pipeline.workbook.validate_sheets import jury_key
 from pipeline.workbook.writer import Saved, Writing
 from pipeline.workbook.xlsxpatch import CellEdit, column_index
@@ -149,12 +149,27 @@ def parse_sessions(items: tuple[str, ...]) -> dict[str, str]:
     return sessions
 
 
+def outcome_lines(outcome: PlanningOutcome, group_header: str, simulation: bool) -> list[str]:
+    """The plan as a table, then what happened to the workbook, in French (CLI and web page)."""
+    lines = table_lines(outcome.plan, group_header)
+    if outcome.saved is not None:
+        backup = outcome.saved.backup
+        lines.append(f"Classeur mis à jour : {outcome.saved.path} (sauvegarde : {backup.parent.name}/{backup.name} ; "
+                     f"pour annuler : copar sauvegardes --restaurer {backup.name})")
+    elif not outcome.plan.placed and not outcome.plan.unplaced:
+        lines.append("Rien à planifier : chaque étudiant·e a déjà son heure. Le classeur n'a pas été modifié.")
+    else:
+        lines.append("Simulation : le classeur n'a pas été modifié." if simulation else "Le classeur n'a pas été modifié.")
+    return lines
+
+
+def to_json(outcome: PlanningOutcome) -> dict[str, Any]:
+    return {**outcome.plan.to_json(), "sauvegarde": str(outcome.saved.backup) if outcome.saved else None}
+
+
 def _checked(path: Path, tolerate: Any = None) -> tuple[RawWorkbook, Dataset]:
     raw = load(path)
-    ds, report = validate(raw, tolerate=tolerate)
-    if ds is None:
-        raise ValidationFailed(report)
-    return raw, ds
+    return raw, checked(raw, tolerate=tolerate)[0]
 
 
 def _pending(sheet: RawSheet | None, ds: Dataset) -> list[Pending]:

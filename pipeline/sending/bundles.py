@@ -15,8 +15,8 @@ from typing import Any
 
 from pypdf import PdfWriter
 
-from pipeline.documents.catalogue import STUDENT_FILES, Layout
-from pipeline.documents.formats import slug, time_fr
+from pipeline.documents.catalogue import CATALOGUE, STUDENT_FILES, Layout
+from pipeline.documents.formats import plural, slug, time_fr
 from pipeline.errors import CoparError
 from pipeline.files import sha256_file, write_atomically, write_bytes_atomically
 from pipeline.pdf.pdfinfo import UnusablePdf, load_pdf, quiet_pypdf
@@ -25,16 +25,8 @@ from pipeline.workbook.parse import one_line
 
 FOLDER = PurePosixPath("impression")
 # --famille value -> (catalogue family, French title of the bundle)
-FAMILIES = {
-    "invitation": ("invitation", "Invitations à la réunion des tuteur·rices"),
-    "fiche": ("fiche", "Fiches d'alternance"),
-    "cahier": ("cahier", "Cahiers des charges"),
-    "feuille-de-route": ("feuille_de_route", "Feuilles de route"),
-    "bilan": ("bilan", "Bilans intermédiaires"),
-    "livret": ("livret", "Livrets de bilans"),
-    "compte-rendu": ("compte_rendu", "Comptes rendus des bilans tripartites"),
-    "grille": ("grille", "Grilles d'évaluation du jury"),
-}
+# `lots --famille` name → (catalogue family, bundle title): the families whose catalogue entry has a bundle title
+FAMILIES = {f.name.replace("_", "-"): (f.name, f.bundle or f.title) for f in CATALOGUE if f.bundle}
 ORDERS = ("tuteur", "jury")
 
 
@@ -56,6 +48,15 @@ class Bundle:
     pages: int = 0
     blanks: int = 0
     missing: list[str] = field(default_factory=list)  # French, one per document not found
+
+
+def summary_lines(bundle: Bundle) -> list[str]:
+    """What `copar lots` wrote, in French: missing documents first, then the bundle."""
+    order = "par jury puis heure de passage" if bundle.order == "jury" else "par tuteur·rice"
+    blanks = plural(bundle.blanks, "page blanche", "pages blanches")
+    return [f"[attention] {line}" for line in bundle.missing] + [
+        f"{bundle.title} : {plural(len(bundle.bookmarks), 'document')}, {plural(bundle.pages, 'page')} dont {blanks} "
+        f"(recto verso), classés {order} → {bundle.path}"]
 
 
 def default_order(famille: str) -> str:

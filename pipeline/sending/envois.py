@@ -15,6 +15,7 @@ from pathlib import Path
 from pipeline.files import write_atomically
 from pipeline.sending import journal as jr
 
+XLSX_NAME = "envois.xlsx"  # `copar envois --format xlsx` writes it in the output folder unless -o
 ORDER = (jr.ENVOYE, jr.INCERTAIN, jr.REFUSE, jr.NON_ENVOYE, jr.BROUILLON)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from pipeline.documents import contexts as cx
 from pipeline.documents.catalogue import Layout
 from pipeline.documents.render import PACKAGE_TEMPLATES
-from pipeline.errors import CoparError, ValidationFailed
+from pipeline.errors import CoparError
 from pipeline.files import write_bytes_atomically
 from pipeline.sending import journal as jr
 from pipeline.sending.addresses import Recipient
@@ -43,7 +43,7 @@ from pipeline.sending.ledger import Ledger
 from pipeline.sending.mailtemplates import lint_mail_templates, render_mail
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.parse import one_line
-from pipeline.workbook.validate import check
+from pipeline.workbook.validate import load_valid
 
 MAILS = "courriels"
 MAILING_LIST = "envoi.csv"
@@ -90,13 +90,6 @@ class MailResult:
     @property
     def complete(self) -> bool:
         return not any(d.warnings for d in self.drafts)
-
-
-def load(path: Path) -> Dataset:
-    dataset, report = check(path)
-    if dataset is None or not report.valid:
-        raise ValidationFailed(report)
-    return dataset
 
 
 def _size(n: int) -> str:
@@ -244,7 +237,7 @@ def _sent(request: MailRequest) -> dict[str, jr.Entry] | None:
 
 def compose(request: MailRequest) -> tuple[Path, list[Composed]]:
     """Every message of one campaign, and the folder of its drafts (<output>/courriels/<campagne>/)."""
-    ds = load(request.input)
+    ds = load_valid(request.input)
     drafts = _drafts(request, ds)
     folder = request.output / MAILS / campaign_folder(request)
     sender = sender_of(ds)

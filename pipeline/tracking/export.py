@@ -20,6 +20,7 @@ from pipeline.tracking.status import (
     StudentState,
 )
 
+XLSX_NAME = "suivi.xlsx"  # `copar suivi --format xlsx` writes it in the output folder unless -o
 SHORT = {RECU: "reçu", A_VENIR: "à venir", EN_RETARD: "RETARD", A_VERIFIER: "à vérifier",
          INUTILISABLE: "INUTILISABLE", NON_DU: "—"}
 COLOURS = {RECU: "C6EFCE", A_VENIR: "DDEBF7", EN_RETARD: "FFC7CE", A_VERIFIER: "FFEB9C",
