@@ -494,9 +494,7 @@ def archive(ctx: click.Context, sorties: Path, selection: tuple[str, ...], fichi
     --only, le classeur de la promotion y est joint. Les fichiers internes de copar n'y vont pas."""
     promotion = _open(ctx, entrees, output=sorties)
     result = _guard(ctx, promotion.archive, selection, fichier, on_wait=lambda line: click.echo(line, err=True))
-    from pipeline.documents.formats import plural
-
-    click.echo(f"{plural(len(result.files), 'fichier')}, et LISEZMOI.txt qui les liste, dans {result.path}")
+    click.echo(result.summary())
 
 
 @cli.group(subcommand_metavar="COMMANDE [ARGUMENTS]...")
@@ -571,9 +569,7 @@ def suivi(ctx: click.Context, entrees: Path, fmt: str, date_: str | None, sortie
         path = _guard(ctx, promotion.suivi_xlsx, sortie, today)
         click.echo(f"Suivi au {today:%d/%m/%Y} écrit : {path}")
     else:
-        from pipeline.tracking.load import unattributed_rapports
-
-        click.echo(export.table(states, today, reminded, _guard(ctx, unattributed_rapports, entrees)), nl=False)
+        click.echo(export.table(states, today, reminded, _guard(ctx, promotion.unattributed_files)), nl=False)
     sys.exit(EXIT_OK)
 
 

@@ -222,6 +222,12 @@ class Promotion:
 
         return load_states(self.input, today or self.settings.today)
 
+    def unattributed_files(self) -> list[str]:
+        """Files of rapports/ (or cahiers/) that match no student, one French sentence each."""
+        from pipeline.tracking.load import unattributed_rapports
+
+        return unattributed_rapports(self.input)
+
     def reminded(self) -> dict[tuple[str, str], str]:
         """(N°, suivi item) → « relancé le … », from the sending journal."""
         from pipeline.sending.envois import reminders

@@ -37,6 +37,10 @@ class Archive:
     files: list[str]  # paths inside the zip, without LISEZMOI.txt
     size: int
 
+    def summary(self) -> str:
+        """What `copar archive` wrote, in French."""
+        return f"{plural(len(self.files), 'fichier')}, et LISEZMOI.txt qui les liste, dans {self.path}"
+
 
 def select(out: Path, selection: tuple[str, ...]) -> list[Path]:
     """Files of `out` under each selected folder, file or glob (all of `out` when empty), sorted."""
