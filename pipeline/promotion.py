@@ -29,12 +29,13 @@ if TYPE_CHECKING:  # the features are imported when a command runs, keeping `imp
     from pipeline.build.builder import Progress
     from pipeline.build.results import BuildResult
     from pipeline.forms.collect import Collected
-    from pipeline.forms.generate import Written as FormsWritten
-    from pipeline.planning.run import Outcome as PlanOutcome
-    from pipeline.planning.tripartites import Options as TripartiteOptions
+    from pipeline.forms.generate import FormsWritten
+    from pipeline.planning.run import PlanningOutcome as PlanOutcome
+    from pipeline.planning.tripartites import TripartiteOptions
     from pipeline.report import Report
     from pipeline.sending.archive import Archive
     from pipeline.sending.bundles import Bundle
+    from pipeline.sending.envois import ToResend
     from pipeline.sending.mails import MailRequest, MailResult
     from pipeline.sending.send import Plan as SendPlan
     from pipeline.sending.send import SendResult
@@ -67,6 +68,7 @@ class FormOptions:
     student: str | None = None
     fmt: str = "pdf"
     force: bool = False
+    tutor: str | None = None  # --tuteur: the forms of this tutor's students only
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class MailOptions:
     periode: int | None = None
     max_mb: float = 10.0
     force: bool = False
+    a_renvoyer: bool = False  # only the messages whose documents changed since they were sent
+    all_formats: bool = False  # forms: every format written, not one per form
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,14 @@ class BundleOptions:
 
 @dataclass(frozen=True)
 class JuryPlanOptions:
-    """`copar planning jurys`: first passage (minutes after midnight) and length of one passage."""
+    """`copar planning jurys`: first passage and end of the day (minutes after midnight), length of one
+    passage, lunch break, each jury's session (pipeline.planning.jurys); None: copar.toml's [jurys], else defaults."""
 
-    start: int = 9 * 60
-    duration: int = 30
+    start: int | None = None
+    duration: int | None = None
+    end: int | None = None
+    lunch: tuple[int, int] | None = None
+    sessions: dict[str, str] | None = None
 
 
 @dataclass
@@ -157,10 +165,10 @@ class Promotion:
 
     # ---- the workbook ----
     def check(self) -> Report:
-        """Every problem of the workbook (`copar check`)."""
+        """Every problem of the workbook (`copar check`), and the rapports de mission attributed to nobody."""
         from pipeline.workbook.validate import check
 
-        return check(self.input)[1]
+        return check(self.input, rapports=True)[1]
 
     def dataset(self) -> Dataset:
         """The validated workbook, read once; raises ValidationFailed while an error remains."""
@@ -184,22 +192,29 @@ class Promotion:
     # ---- documents ----
     def build(self, options: BuildOptions = BuildOptions(), progress: Progress | None = None) -> BuildResult:
         from pipeline.build.builder import build
+        from pipeline.sending.derived import after_build
 
         settings = dataclasses.replace(self.settings, only=options.only, student=options.student, pdf=options.pdf,
                                        force=options.force)
-        return build(settings, progress)
+        result = build(settings, progress)
+        result.notes.extend(after_build(settings))  # bundles, agendas and drafts follow the documents
+        return result
 
     def forms(self, options: FormOptions) -> FormsWritten:
         from pipeline.forms.generate import write_forms
 
         settings = dataclasses.replace(self.settings, student=options.student, force=options.force)
-        return write_forms(settings, options.form_type, options.periode, options.fmt)
+        from pipeline.sending.derived import refresh_drafts
+
+        written = write_forms(settings, options.form_type, options.periode, options.fmt, options.tutor)
+        written.notes = refresh_drafts(settings.input, settings.output, settings.templates, settings.today)
+        return written
 
     def collect(self, options: CollectOptions) -> Collected:
         from pipeline.forms.collect import collect
 
         self._dataset = None
-        return collect(self.settings, options.folder, options.replace, options.simulation, options.max_mb)
+        return collect(self.input, self.output, options.folder, options.replace, options.simulation, options.max_mb)
 
     # ---- follow-up ----
     def suivi(self, today: dt.date | None = None) -> list[StudentState]:
@@ -217,14 +232,15 @@ class Promotion:
         from pipeline.tracking import export
 
         day = today or self.settings.today
-        return export.write_xlsx(self.suivi(day), day, target or self.output / "suivi.xlsx", self.reminded())
+        return export.write_xlsx(self.suivi(day), day, target or self.output / export.XLSX_NAME, self.reminded())
 
     # ---- mails and sending ----
     def mail_request(self, options: MailOptions) -> MailRequest:
         from pipeline.sending.mails import MailRequest
 
         return MailRequest(self.input, self.output, options.campaign, options.periode, options.max_mb, self.templates,
-                           options.force, today=self.settings.today, form_type=options.form_type)
+                           options.force, today=self.settings.today, form_type=options.form_type,
+                           a_renvoyer=options.a_renvoyer, all_formats=options.all_formats)
 
     def mails(self, options: MailOptions) -> MailResult:
         """Write the drafts of one campaign (and record them in the sending journal)."""
@@ -255,10 +271,22 @@ class Promotion:
 
         return table(self.input)
 
-    def envois_xlsx(self, target: Path | None = None) -> Path:
-        from pipeline.sending.envois import write_xlsx
+    def to_resend(self) -> list[ToResend]:
+        """Sent messages whose documents changed since (`copar envois --a-renvoyer`)."""
+        from pipeline.sending.envois import to_resend
 
-        return write_xlsx(self.input, target or self.output / "envois.xlsx")
+        return to_resend(self.input, self.output, self.templates)
+
+    def resend_table(self) -> str:
+        """`copar envois --a-renvoyer`: by person, the sent documents that changed since."""
+        from pipeline.sending.envois import resend_table
+
+        return resend_table(self.input, self.to_resend())
+
+    def envois_xlsx(self, target: Path | None = None) -> Path:
+        from pipeline.sending.envois import XLSX_NAME, write_xlsx
+
+        return write_xlsx(self.input, target or self.output / XLSX_NAME)
 
     def calendars(self) -> list[Path]:
         from pipeline.sending.calendars import write_calendars
@@ -273,7 +301,8 @@ class Promotion:
     def archive(self, selection: tuple[str, ...] = (), target: Path | None = None, on_wait: Any = None) -> Archive:
         from pipeline.sending.archive import write_archive
 
-        return write_archive(self.output, selection, target, on_wait=on_wait)
+        return write_archive(self.output, selection, target, on_wait=on_wait,
+                             workbook=None if selection else self.workbook)
 
     # ---- planning ----
     def plan_tripartites(self, options: TripartiteOptions, *, simulate: bool) -> PlanOutcome:
@@ -286,4 +315,5 @@ class Promotion:
         from pipeline.planning import run
 
         self._dataset = None
-        return run.juries(self.input, options.start, options.duration, simulate=simulate)
+        return run.juries(self.input, options.start, options.duration, simulate=simulate, end=options.end,
+                          lunch=options.lunch, sessions=options.sessions)

@@ -79,11 +79,26 @@ def test_links_inside_the_folder_and_hidden_work_files(out: Path, tmp_path: Path
     (out / ".copar").mkdir()
     (out / ".copar" / "verrou").write_text("{}")
     (out / ".copar" / "journal.json").write_text("{}")
-    result = copar("archive", "-o", out)
+    for internal in ("manifest.json", ".copar-brouillons.json", "courriels/journal.jsonl", "etudiants/x/~$fiche.docx",
+                     "etudiants/x/.~lock.fiche.docx#"):
+        (out / internal).parent.mkdir(parents=True, exist_ok=True)
+        (out / internal).write_text("{}")
+    inputs = tmp_path / "entrees"
+    inputs.mkdir()
+    (inputs / "promotion.xlsx").write_bytes(b"the workbook")
+    result = copar("archive", "-o", out, "--entrees", inputs)
     assert result.exit_code == 0, result.output
+    assert "4 fichiers, et LISEZMOI.txt qui les liste" in result.stdout
     names = _names(tmp_path / "outputs.zip")
-    assert names == ["LISEZMOI.txt", "derniere-fiche.pdf", "etudiants/x/fiche.pdf", "impression/cahier.pdf"]
+    assert names == ["LISEZMOI.txt", "classeur/promotion.xlsx", "derniere-fiche.pdf", "etudiants/x/fiche.pdf",
+                     "impression/cahier.pdf"]
+    with zipfile.ZipFile(tmp_path / "outputs.zip") as zf:
+        assert zf.read("classeur/promotion.xlsx") == b"the workbook"
+        assert "classeur/promotion.xlsx" in zf.read("LISEZMOI.txt").decode("utf-8")
     assert all(not n.startswith(("/", "..", ".")) for n in names)
+    # a part of the outputs (--only) is handed over without the workbook
+    assert copar("archive", "-o", out, "--entrees", inputs, "--only", "impression").exit_code == 0
+    assert _names(tmp_path / "outputs.zip") == ["LISEZMOI.txt", "impression/cahier.pdf"]
 
 
 def test_archive_waits_for_the_running_build_then_zips_all_it_wrote(out: Path, tmp_path: Path) -> None:

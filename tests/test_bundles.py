@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from pipeline.documents.catalogue import Layout
+from pipeline.documents.formats import plural, time_fr
 from pipeline.documents.variables import example_dataset
 from pipeline.workbook.model import Dataset
 from tests.helpers import INPUTS
@@ -33,6 +34,7 @@ def outline(path: Path) -> list[tuple[str, int]]:
     return [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
 
 
+@pytest.mark.slow
 def test_grilles_by_jury_then_time_recto_padded(sample: Dataset, tmp_path: Path, copar) -> None:
     layout = Layout.of(sample)
     sizes = {}
@@ -42,7 +44,7 @@ def test_grilles_by_jury_then_time_recto_padded(sample: Dataset, tmp_path: Path,
     result = copar("lots", INPUTS, "-o", tmp_path, "--famille", "grille")
     assert result.exit_code == 0, result.output
     marks = outline(tmp_path / "impression" / "grille.pdf")
-    expected = [(f"{j.jury}, {d.heure.hour} h {d.heure.minute:02d}", d.numero) for j in sample.juries
+    expected = [(f"{j.jury}, {time_fr(d.heure)}", d.numero) for j in sample.juries
                 for d in sample.defenses_of(j.jury)]
     placed = {n for _, n in expected}
     assert len(marks) == len(sample.students)  # one bookmark per student, those without a jury last
@@ -60,11 +62,12 @@ def test_grilles_by_jury_then_time_recto_padded(sample: Dataset, tmp_path: Path,
     assert [p for _, p in marks] == starts
     assert len(PdfReader(tmp_path / "impression" / "grille.pdf").pages) == page
     blanks = sum(sizes[n] % 2 for n in order)
-    assert f"{len(order)} documents, {page} pages dont {blanks} blanches" in result.stdout
+    assert f"{plural(len(order), 'document')}, {page} pages dont {plural(blanks, 'page blanche', 'pages blanches')}" \
+        in result.stdout
     one = copar("lots", INPUTS, "-o", tmp_path, "--famille", "grille", "--jury", "Jury B")
     assert one.exit_code == 0, one.output
     assert [t for t, _ in outline(tmp_path / "impression" / "grille-jury-b.pdf")] == [
-        f"{sample.student(d.numero).nom_complet} (Jury B, {d.heure.hour} h {d.heure.minute:02d})"
+        f"{sample.student(d.numero).nom_complet} (Jury B, {time_fr(d.heure)})"
         for d in sample.defenses_of("Jury B")]
     unknown = copar("lots", INPUTS, "-o", tmp_path, "--famille", "grille", "--jury", "Jury Z")
     assert unknown.exit_code == 1

@@ -26,10 +26,11 @@ def events(path: Path) -> list:
     return list(cal.walk("VEVENT"))
 
 
+@pytest.mark.slow
 def test_promotion_calendar_one_event_per_row(sample: Dataset, tmp_path: Path, copar) -> None:
     result = copar("calendriers", "-o", tmp_path)
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"51 agendas écrits dans {tmp_path / 'calendriers'}/ "
+    assert result.stdout == (f"57 agendas écrits dans {tmp_path / 'calendriers'}/ "
                              "(dont promotion.ics, l'agenda de toute la promotion).\n")
     cal = Calendar.from_ical((tmp_path / "calendriers" / "promotion.ics").read_bytes())
     assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Paris"]
@@ -96,3 +97,20 @@ def test_uids_stable_between_runs_and_unique(sample: Dataset, tmp_path: Path) ->
 ])
 def test_hours(text: str, expected: tuple[dt.time, dt.time] | None) -> None:
     assert ical.hours(text) == expected
+
+
+def test_each_teacher_gets_their_reviews_and_juries(tmp_path: Path, copar) -> None:
+    """Sheet Équipe: Claire Guillou sits in Louise Kerjean's bilan tripartite (its Participants name her),
+    presides Jury A and is a member of Jury C; nobody's agenda prints an address."""
+    assert copar("calendriers", "-o", tmp_path).exit_code == 0
+    folder = tmp_path / "calendriers" / "equipe"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "claire-guillou.ics", "helene-marchetti.ics", "karim-haddad.ics", "mathieu-renaud.ics", "pascale-perron.ics",
+        "sophie-kervella.ics"]
+    summaries = sorted(str(e["SUMMARY"]) for e in events(folder / "claire-guillou.ics"))
+    assert summaries == ["Bilan tripartite — Louise Kerjean", "Jury A — soutenances", "Jury C — soutenances"]
+    tripartites = [str(e["SUMMARY"]) for e in events(folder / "pascale-perron.ics")]
+    assert tripartites == ["Bilan tripartite — Aïssatou N'Diaye", "Bilan tripartite — Inès Moreau",
+                           "Bilan tripartite — Camille Da Silva", "Bilan tripartite — Christophe Lebrun"]
+    unfolded = [p.read_bytes().replace(b"\r\n ", b"") for p in (tmp_path / "calendriers").rglob("*.ics")]
+    assert not any(b"@" in data.replace(b"@copar\r\n", b"") for data in unfolded)

@@ -63,6 +63,7 @@ def _stable(text: str, port: int) -> str:
     return re.sub(r"\d{4}-\d\d-\d\d", "AAAA-MM-JJ", text)
 
 
+@pytest.mark.slow
 def test_sending_chapter_sessions_are_what_copar_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The chapter's sessions, in order, on a copy of the sample, through a local SMTP server."""
     from tests.smtp_server import HOST, PASSWORD, Server
@@ -70,7 +71,9 @@ def test_sending_chapter_sessions_are_what_copar_prints(tmp_path: Path, monkeypa
     assert [c for c, _ in SENDING_SESSIONS] == [
         "copar forms --type bilan --periode 2", "copar mails --pour formulaires --periode 2 --envoyer --oui",
         "copar mails --pour formulaires --periode 2 --envoyer --oui", "copar envois",
-        "copar mails --pour relance --type bilan --periode 2 --envoyer --oui"]
+        "copar mails --pour relance --type bilan --periode 2 --envoyer --oui",
+        "copar forms --type bilan --periode 2", "copar envois --a-renvoyer",
+        "copar mails --pour formulaires --periode 2 --a-renvoyer --envoyer --oui"]
     shutil.copytree(ROOT / "inputs", tmp_path / "inputs")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COPAR_SMTP_MOT_DE_PASSE", PASSWORD)
@@ -79,14 +82,31 @@ def test_sending_chapter_sessions_are_what_copar_prints(tmp_path: Path, monkeypa
         assert f'serveur = "{HOST}"' in settings  # nothing leaves this machine
         with (tmp_path / "inputs" / "copar.toml").open("a", encoding="utf-8") as fh:
             fh.write("\n" + settings)
-        # the sessions are quoted in the order of the text; « copar envois » is run last, after the reminder
-        order = [0, 1, 2, 4, 3]
+        # the sessions are quoted in the order of the text; « copar envois » is run after the reminder,
+        # then a student's name is corrected (None) and what it changed is sent again
+        order = [0, 1, 2, 4, 3, None, 5, 6, 7]
         outputs = {}
         for i in order:
+            if i is None:
+                _rename(tmp_path / "inputs" / "promotion.xlsx", "22004512", "N'Diaye-Sow")
+                continue
             command = SENDING_SESSIONS[i][0]
             result = CliRunner().invoke(cli, shlex.split(command)[1:], obj={}, prog_name="copar")
             assert result.exit_code == 0, result.output
             outputs[i] = result.stdout
         for i, (command, expected) in enumerate(SENDING_SESSIONS):
             assert _stable(outputs[i], server.port) == _stable(expected, server.port), command
-        assert len(server.mailbox.messages) == 23
+        assert len(server.mailbox.messages) == 24
+
+
+def _rename(workbook: Path, numero: str, nom: str) -> None:
+    """What the secretary does in Excel: the Nom cell of one student, corrected."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(workbook)
+    ws = wb["Étudiant·es"]
+    headers = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if str(row[headers.index("N° étudiant")].value) == numero:
+            row[headers.index("Nom")].value = nom
+    wb.save(workbook)

@@ -32,7 +32,7 @@ def test_long_date(day: dt.date | None, expected: str) -> None:
 
 def test_date_range_and_numbers() -> None:
     assert formats.date_range(dt.date(2024, 6, 6), dt.date(2024, 6, 7)) == "du jeudi 6 juin 2024 au vendredi 7 juin 2024"
-    assert formats.time_fr(dt.time(9, 0)) == "9 h 00"
+    assert formats.time_fr(dt.time(9, 0)) == "9 h"
     assert formats.number_fr(7.5) == "7,5" and formats.number_fr(8.0) == "8" and formats.number_fr(None) == ""
     assert formats.hours_fr(420) == "420 h"
 
@@ -66,6 +66,7 @@ def test_layout_names_are_unique_and_safe() -> None:
                                               "invitation-durand-marc-3"]
 
 
+@pytest.mark.slow
 def test_init_command(tmp_path: Path) -> None:
     target = tmp_path / "promo.xlsx"
     result = invoke("init", target)
@@ -84,3 +85,19 @@ def test_init_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     result = invoke("check", tmp_path / "vide.xlsx")
     assert result.exit_code == 2
+
+
+def test_one_way_to_write_hours() -> None:
+    """« 9 h 30 », « 14 h », « 14 h – 16 h 30 » in every document and message, whatever was typed."""
+    assert formats.time_fr(dt.time(9, 30)) == "9 h 30"
+    assert formats.time_fr(14 * 60) == "14 h" and formats.time_fr(None) == ""
+    assert formats.time_range_fr(dt.time(14), dt.time(16, 30)) == "14 h – 16 h 30"
+    for typed in ("14h–16h30", "14:00-16:30", "14 h - 16 h 30", "14H-16H30"):
+        assert formats.horaire_fr(typed) == "14 h – 16 h 30", typed
+    assert formats.horaire_fr("environ 45 min") == "environ 45 min"
+    assert formats.horaire_fr("de 9h à 12h, accueil café") == "de 9 h à 12 h, accueil café"
+
+
+def test_counts_agree_with_their_noun() -> None:
+    assert formats.plural(0, "page blanche", "pages blanches") == "0 page blanche"
+    assert formats.plural(1, "document") == "1 document" and formats.plural(2, "document") == "2 documents"

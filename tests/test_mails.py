@@ -26,7 +26,8 @@ TEAM = [("Yves Bonny", "yves.bonny@univ-rennes2.fr"), ("Pascale Perron", "pascal
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample, with a hostile structure and mission for Aïssatou N'Diaye (row 1, a stage),
-    a tutor called Ørsted (row 3), and an address for one jury member of Jury A."""
+    a tutor called Ørsted (row 3), an address typed in the cell of one jury member of Jury A, and no
+    address in Équipe for the two others."""
     folder = tmp_path_factory.mktemp("inputs")
     return edited_sample(folder, {
         "Étudiant·es": {
@@ -35,9 +36,11 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
         },
         "Jurys": {1: {"Membres": "Karim Haddad <karim.haddad@example.org>, maître de conférences\n"
                                  "Hélène Marchetti, professionnelle associée"}},
+        "Équipe": {4: {"Courriel": ""}, 8: {"Courriel": ""}},  # Claire Guillou and Hélène Marchetti: none
     })
 
 
+@pytest.mark.slow
 def test_cahier_drafts_round_trip(workbook: Path, tmp_path: Path, copar) -> None:
     out = tmp_path / "out"
     result = copar("mails", workbook, "-o", out, "--pour", "cahier")
@@ -64,6 +67,7 @@ def test_cahier_drafts_round_trip(workbook: Path, tmp_path: Path, copar) -> None
     assert list(attachments(msg)) == ["cahier-des-charges.ics"]
 
 
+@pytest.mark.slow
 def test_non_ascii_names_encoded_in_headers(workbook: Path, tmp_path: Path) -> None:
     result = run(MailRequest(workbook, tmp_path, "reunion-tuteurs"))
     drafts = {d.path.name: d for d in result.drafts}
@@ -111,6 +115,7 @@ def test_jury_members_without_address_listed_and_large_packet_mentioned(workbook
     assert rows[0].keys() == {"destinataire", "adresse", "copie", "objet", "pieces_jointes", "brouillon", "statut"}
 
 
+@pytest.mark.slow
 def test_formulaires_attach_the_tutors_forms(workbook: Path, tmp_path: Path, copar) -> None:
     assert copar("mails", workbook, "-o", tmp_path, "--pour", "formulaires").exit_code == 1  # none yet
     forms = tmp_path / "formulaires" / "bilan-periode-2" / "tuteur-l-hote-gaelle"  # the layout of copar forms
@@ -136,6 +141,7 @@ def test_formulaires_attach_the_tutors_forms(workbook: Path, tmp_path: Path, cop
     assert bodies(jury)[0].startswith("Bonjour,\n\nVous trouverez ci-joint les formulaires du Jury A à remplir pour ")
 
 
+@pytest.mark.slow
 def test_mail_templates_linted(tmp_path: Path, copar) -> None:
     (tmp_path / "courriel-cahier.txt").write_text("Objet : {{ etudiant.inconnu }}\n{{ etudiant.__class__ }}\n")
     (tmp_path / "courriel-cahier.html").write_text("{% if %}")
@@ -151,6 +157,7 @@ def test_mail_templates_linted(tmp_path: Path, copar) -> None:
     assert "courriel-relance.txt : OK" in lines  # the reminders (--pour relance)
 
 
+@pytest.mark.slow
 def test_rerun_keeps_a_hand_edited_draft_and_removes_obsolete_ones(workbook: Path, tmp_path: Path, copar) -> None:
     folder = tmp_path / "courriels" / "jurys"
     copar("mails", workbook, "-o", tmp_path, "--pour", "jurys")
@@ -178,12 +185,13 @@ def test_compte_rendu_to_tutor_and_student_with_the_45_minute_slot(workbook: Pat
     assert addresses(msg, "To") == [("Gaëlle L'Hôte", "gaelle.lhote@example.org"),
                                     ("Aïssatou N'Diaye", "aissatou.ndiaye@etudiant.example.fr")]
     assert addresses(msg, "Cc") == TEAM
-    assert msg["Subject"] == "Bilan tripartite de l'alternance — Aïssatou N'Diaye — jeudi 6 juin 2024 à 9 h 00"
+    assert msg["Subject"] == "Bilan tripartite de l'alternance — Aïssatou N'Diaye — jeudi 6 juin 2024 à 9 h"
     (slot,) = Calendar.from_ical(attachments(msg)["bilan-tripartite.ics"]).walk("VEVENT")
     assert slot.decoded("DTSTART") == dt.datetime(2024, 6, 6, 9, 0, tzinfo=PARIS)
     assert slot.decoded("DTEND") == dt.datetime(2024, 6, 6, 9, 45, tzinfo=PARIS)
 
 
+@pytest.mark.slow
 def test_formulaires_from_copar_forms(tmp_path: Path, copar) -> None:
     """The contract with `copar forms`: what it writes for a tutor is what their draft carries."""
     made = copar("forms", INPUTS, "-o", tmp_path, "--type", "bilan", "--periode", "3", "--etudiant", "22004512")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from pipeline.documents.formats import time_fr
 from pipeline.pdf.pdfinfo import fonts_embedded, pdfa_claim
 from pipeline.workbook.validate import check
 
@@ -116,7 +117,7 @@ def test_packet_structure_of_jury_a(packets, sample, planted_inputs) -> None:
         sizes = [pages(folder / f"{name}.pdf") for name in STUDENT_FILES]
         rapport = 4 if PLANTED[student.numero] == "sain" else 1  # the sample rapports have 4 pages
         sizes.append(rapport)
-        hour = f"{defense.heure.hour} h {defense.heure.minute:02d}"
+        hour = time_fr(defense.heure)
         expected.append((1, f"{hour} — {student.nom_complet}", page))
         for title, size in zip(PART_TITLES, sizes, strict=True):
             expected.append((2, title, page))
@@ -166,7 +167,7 @@ def test_unusable_rapports_get_a_placeholder_page(packets, sample) -> None:
         "endommagé": "endommagé",
         "chiffré": "mot de passe",
         "pas un PDF": "pas un PDF",
-        "absent": "aucun fichier dont le nom contient le n°",
+        "absent": "le rapport n'avait pas été déposé quand ce dossier a été constitué",
         "deux fichiers": "plusieurs versions du rapport ont été déposées",
         "lien": "lien symbolique vers « 22004512-rapport-mission.pdf », dont le nom ne porte pas le n° 22002264",
     }
@@ -249,12 +250,13 @@ def test_one_pdf_beside_another_file_is_used(tmp_path: Path) -> None:
     word = tmp_path / "22004512-rapport.docx"
     word.write_bytes(b"PK")
     result = BuildResult(tmp_path, Report())
-    slot = _rapport_slot(student, [pdf, word], tmp_path, result)
+    slot = _rapport_slot(student, [pdf, word], result)
     assert slot.pdf == pdf
     assert result.notes == ["Rapport d'Aïssatou N'Diaye (n° 22004512) : 22004512-rapport.pdf utilisé, "
                             "ignoré : 22004512-rapport.docx."]
 
 
+@pytest.mark.slow
 def test_one_jurys_cover_failing_fails_that_packet_only(tmp_path: Path) -> None:
     """With a stand-in converter (no LibreOffice): every jury's placeholders in one call, every cover
     in one; jury B's cover fails, so does its packet alone; the next run converts only what is missing."""

@@ -38,6 +38,7 @@ def _minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute
 
 
+@pytest.mark.slow
 def test_sample_all_26_placed_over_6_and_7_june(copar: Copar, workbook: Path) -> None:
     before = _values(workbook)
     original = workbook.read_bytes()
@@ -117,6 +118,7 @@ def test_refuses_while_open_and_on_bad_options(copar: Copar, workbook: Path) -> 
     assert bad.stderr == "Erreur : Plage « 14h00-9h00 » de --creneaux : la fin doit suivre le début.\n"
 
 
+@pytest.mark.slow
 def test_jurys_fill_missing_hours_without_collisions(copar: Copar, workbook: Path) -> None:
     wb = load_workbook(workbook)
     ws = wb["Soutenances"]
@@ -125,22 +127,29 @@ def test_jurys_fill_missing_hours_without_collisions(copar: Copar, workbook: Pat
             ws.cell(row, 3).value = None
     wb["Jurys"]["B4"].value = dt.datetime(2024, 6, 27)  # Jury C sits the same day as Jury B (Mathieu Renaud in both)
     wb.save(workbook)
-    assert copar("check", workbook).exit_code == 1  # hours missing: the workbook is not ready for build
-    result = copar("planning", "jurys", workbook, "--debut", "14h00", "--duree", "30")
+    checked = copar("check", workbook)
+    assert checked.exit_code == 1  # hours missing: the workbook is not ready for build
+    assert ("Valeur obligatoire manquante : renseignez la colonne « Heure », ou laissez « copar planning jurys » "
+            "donner une heure à chaque soutenance qui n'en a pas.") in checked.stdout
+    ws = wb["Soutenances"]
+    ws.cell(next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 2).value == "Jury C"), 2).value = "jury  c"
+    wb.save(workbook)  # a jury name typed in another case is that jury
+    result = copar("planning", "jurys", workbook)
     assert result.exit_code == 0, result.output
     assert "13 étudiant·es placé·es, 0 non placé·e." in result.stdout.splitlines()
     ds, report = check(workbook)
     assert ds is not None and report.valid
     a = {d.numero: d.heure for d in ds.defenses if d.jury == "Jury A"}
-    assert a["22006120"] == dt.time(14, 0)  # Jury A's other passages kept their hours
-    assert a["22004512"] == dt.time(9, 0)
+    assert a["22006120"] == dt.time(10, 30)  # back in the gap of Jury A's morning, not alone after it
+    assert a["22004512"] == dt.time(9, 0)  # Jury A's other passages kept their hours
     b = [d.heure for d in ds.defenses_of("Jury B")]
     c = [d.heure for d in ds.defenses_of("Jury C")]
-    assert b == [dt.time(14, 0), dt.time(14, 30), dt.time(15, 0), dt.time(15, 30), dt.time(16, 0), dt.time(16, 30)]
-    # Jury C shares Mathieu Renaud with Jury B that day: its passages come after Jury B's
-    assert c == [dt.time(17, 0), dt.time(17, 30), dt.time(18, 0), dt.time(18, 30), dt.time(19, 0), dt.time(19, 30)]
+    assert b == [dt.time(9, 0), dt.time(9, 30), dt.time(10, 0), dt.time(10, 30), dt.time(11, 0), dt.time(11, 30)]
+    # Jury C shares Mathieu Renaud with Jury B that day: its passages come after the lunch break, one after another
+    assert c == [dt.time(13, 30), dt.time(14, 0), dt.time(14, 30), dt.time(15, 0), dt.time(15, 30), dt.time(16, 0)]
 
 
+@pytest.mark.slow
 def test_disponibilites_sheet_is_checked_and_optional(workbook: Path) -> None:
     wb = load_workbook(workbook)
     ws = wb["Disponibilités"]

@@ -52,7 +52,7 @@ def test_reunion_tuteurs_drafts(built: Path, sample: Dataset, copar_module) -> N
         stem = layout.tutors[tutor.key]
         msg = read_eml(folder / f"{stem.replace('invitation-', 'tuteur-', 1)}.eml")
         assert addresses(msg, "To") == [(tutor.nom_complet, tutor.courriel)]
-        assert msg["Subject"] == "Invitation à la réunion des tuteur·rices du mardi 5 décembre 2023, 14h–16h30"
+        assert msg["Subject"] == "Invitation à la réunion des tuteur·rices du mardi 5 décembre 2023, 14 h – 16 h 30"
         text, html = bodies(msg)
         assert f"Bonjour {tutor.nom_complet}," in text and all(s.nom_complet in text for s in students)
         files = attachments(msg)

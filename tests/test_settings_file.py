@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from docx import Document
 
 from pipeline.sending.smtp import read_smtp_settings
@@ -70,6 +71,7 @@ def test_build_without_settings_file_says_so(tmp_path: Path, copar: Any) -> None
                                              "copar.toml (valeurs par défaut).")
 
 
+@pytest.mark.slow
 def test_init_writes_commented_settings_that_change_nothing(tmp_path: Path, copar: Any) -> None:
     result = copar("init", tmp_path / "promotion.xlsx")
     assert result.exit_code == 0
@@ -87,7 +89,11 @@ def test_every_commented_setting_is_valid_when_enabled(tmp_path: Path) -> None:
                         for line in SETTINGS_TEXT.splitlines())
     (tmp_path / "copar.toml").write_text(enabled, encoding="utf-8")
     values = read_settings_file(tmp_path).values
-    assert sorted(values) == ["backups_kept", "letter_date", "output", "pdfa", "templates", "timeout", "workers"]
+    assert sorted(values) == ["backups_kept", "letter_date", "output", "pdfa", "recto", "templates", "timeout",
+                              "workers"]
+    from pipeline.planning.run import jury_schedule
+
+    assert jury_schedule(tmp_path).sessions == {"Jury A": "matin", "Jury B": "apres-midi"}
     smtp = read_smtp_settings(tmp_path)
     assert (smtp.serveur, smtp.port, smtp.securite, smtp.sender_address) == (
         "smtp.univ-exemple.fr", 587, "starttls", "prenom.nom@univ-exemple.fr")
@@ -98,9 +104,10 @@ def test_wrong_setting_is_one_french_sentence(tmp_path: Path, copar: Any) -> Non
     result = copar("build", folder, "--no-pdf")
     assert result.exit_code == 2
     assert result.stderr == (f"Erreur : Réglage « ouvriers » inconnu dans {folder / 'copar.toml'} : réglages "
-                             "possibles : modeles, sorties, date_courrier, workers, pdfa, delai, sauvegardes.\n")
+                             "possibles : modeles, sorties, date_courrier, workers, pdfa, delai, sauvegardes, recto_verso.\n")
 
 
+@pytest.mark.slow
 def test_templates_check_uses_the_settings_files_templates(tmp_path: Path, copar: Any, monkeypatch: Any) -> None:
     (tmp_path / "inputs" / "mes-modeles").mkdir(parents=True)
     shutil.copy(ROOT / "templates_docx" / "fiche.docx", tmp_path / "inputs" / "mes-modeles" / "fiche.docx")

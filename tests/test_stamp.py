@@ -95,3 +95,27 @@ def test_stamp_embeds_its_only_font_so_packets_stay_pdfa(tmp_path: Path) -> None
     rows = subprocess.run(["pdffonts", str(tmp_path / "blank.pdf")], capture_output=True, text=True,
                           check=True).stdout.splitlines()[2:]
     assert len(rows) == 1 and "Carlito" in rows[0] and rows[0].split()[-5] == "yes"  # emb
+
+
+def test_recto_verso_starts_every_student_on_a_recto_and_marks_blank_versos(tmp_path: Path) -> None:
+    from pipeline.pdf.assemble import BLANK_TEXT, section_start_pages
+
+    front = _pdf(tmp_path / "front.pdf", "Couverture", 1)
+    sections = [PacketSection("9 h — A", (PacketPart("Grille", _pdf(tmp_path / "a.pdf", "A", 3)),)),
+                PacketSection("9 h 30 — B", (PacketPart("Grille", _pdf(tmp_path / "b.pdf", "B", 2)),)),
+                PacketSection("10 h — C", (PacketPart("Grille", _pdf(tmp_path / "c.pdf", "C", 1)),))]
+    assert section_start_pages(sections, 1) == [1, 4, 6]
+    assert section_start_pages(sections, 1, recto=True) == [1, 5, 7]
+    info = assemble_packet(front, sections, tmp_path / "packet.pdf", title="Dossier", recto=True)
+    reader = PdfReader(info.path)
+    texts = [page.extract_text() for page in reader.pages]
+    # cover, blank verso; A on pages 1-3, blank verso; B on 5-6; C on 7
+    assert [BLANK_TEXT in t for t in texts] == [False, True, False, False, False, True, False, False, False]
+    assert [t.split("\n")[0] for t in texts if "Dossier de jury" in t and BLANK_TEXT not in t][1:] == \
+        ["A 1", "A 2", "A 3", "B 1", "B 2", "C 1"]
+    assert reader.page_labels == ["i", "ii", "1", "2", "3", "4", "5", "6", "7"]
+    assert [(title, reader.page_labels[page]) for level, title, page in info.outline if level == 1][1:] == \
+        [("9 h — A", "1"), ("9 h 30 — B", "5"), ("10 h — C", "7")]
+    assert "Dossier de jury — p. 4" in texts[5]  # the blank verso has its number too, like every page
+    plain = assemble_packet(front, sections, tmp_path / "plain.pdf", title="Dossier")
+    assert plain.pages == 7  # without the option, no blank page

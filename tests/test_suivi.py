@@ -50,12 +50,12 @@ def test_table_on_15_february_2024(copar: Copar, sample: Path) -> None:
                                          "à venir", "à venir", "à venir"]
     relancer = out.split("À relancer :\n")[1].split("\n\n")[0].splitlines()
     assert relancer == [
-        "  Adaeze Okafor (n° 22001176) — Bilan P3 : bilan manquant, période terminée le 19/01/2024",
-        "  Léa Fontaine (n° 22007203) — Bilan P2 : bilan manquant, période terminée le 22/12/2023",
-        "  Léa Fontaine (n° 22007203) — Bilan P3 : bilan manquant, période terminée le 19/01/2024",
-        "  Rachid Amrani (n° 16008814) — Bilan P1 : bilan manquant, période terminée le 01/12/2023",
-        "  Rachid Amrani (n° 16008814) — Bilan P2 : bilan manquant, période terminée le 22/12/2023",
-        "  Rachid Amrani (n° 16008814) — Bilan P3 : bilan manquant, période terminée le 19/01/2024",
+        "  Adaeze Okafor (n° 22001176) — Bilan P3 : bilan manquant, période terminée le 19/01/2024 — à écrire : Antoine Lemaire <antoine.lemaire@example.org> (tuteur·rice)",
+        "  Léa Fontaine (n° 22007203) — Bilan P2 : bilan manquant, période terminée le 22/12/2023 — à écrire : Stéphane Quéré <stephane.quere@example.org> (tuteur·rice)",
+        "  Léa Fontaine (n° 22007203) — Bilan P3 : bilan manquant, période terminée le 19/01/2024 — à écrire : Stéphane Quéré <stephane.quere@example.org> (tuteur·rice)",
+        "  Rachid Amrani (n° 16008814) — Bilan P1 : bilan manquant, période terminée le 01/12/2023 — à écrire : Véronique Hamon <veronique.hamon@example.org> (tuteur·rice)",
+        "  Rachid Amrani (n° 16008814) — Bilan P2 : bilan manquant, période terminée le 22/12/2023 — à écrire : Véronique Hamon <veronique.hamon@example.org> (tuteur·rice)",
+        "  Rachid Amrani (n° 16008814) — Bilan P3 : bilan manquant, période terminée le 19/01/2024 — à écrire : Véronique Hamon <veronique.hamon@example.org> (tuteur·rice)",
     ]
 
 
@@ -70,6 +70,7 @@ def test_periods_1_and_2_due_on_10_january(copar: Copar, sample: Path) -> None:
     assert states["19004471"]["cahier"]["detail"] == "feuille de route à rendre le 22/01/2024"
 
 
+@pytest.mark.slow
 def test_tripartite_rapport_and_jury_in_june(copar: Copar, sample: Path) -> None:
     (sample / "rapports" / "22004587-rapport.pdf").write_bytes(b"Ceci n'est pas un PDF\n")
     shutil.copyfile(CORPUS / "enc_r4-aes128-user-password.pdf", sample / "rapports" / "rapport_22001176.pdf")
@@ -89,15 +90,16 @@ def test_tripartite_rapport_and_jury_in_june(copar: Copar, sample: Path) -> None
                                "echeance": "2024-05-24"}
     assert states["22001176"]["rapport"]["detail"] == "rapport_22001176.pdf : PDF protégé par un mot de passe"
     assert linh["rapport"]["etat"] == "en_retard"
-    assert camille["jury"]["etat"] == "recu" and camille["jury"]["detail"] == "Jury B, 27/06/2024 à 14:00 : 15,5/20"
+    assert camille["jury"]["etat"] == "recu" and camille["jury"]["detail"] == "Jury B, 27/06/2024 à 14 h : 15,5/20"
     assert states["22002264"]["jury"]["etat"] == "a_venir"  # Jury A on 25 June, no notes yet
     # after the jury: missing notes are late
     later = _states(copar, sample, "26/06/2024")
     assert later["22002264"]["jury"] == {"cle": "jury", "libelle": "Jury, notes", "etat": "en_retard",
-                                         "detail": "Jury A, 25/06/2024 à 12:00 : notes manquantes",
+                                         "detail": "Jury A, 25/06/2024 à 12 h : notes manquantes",
                                          "echeance": "2024-06-25"}
 
 
+@pytest.mark.slow
 def test_student_starting_in_january(copar: Copar, tmp_path: Path) -> None:
     workbook = tmp_path / "promotion.xlsx"
     shutil.copyfile(INPUTS / "promotion.xlsx", workbook)
@@ -115,6 +117,7 @@ def test_student_starting_in_january(copar: Copar, tmp_path: Path) -> None:
     assert _states(copar, workbook, "01/02/2024")["22003398"]["cahier"]["etat"] == "a_venir"
 
 
+@pytest.mark.slow
 def test_xlsx_for_the_secretary(copar: Copar, sample: Path, tmp_path: Path) -> None:
     target = tmp_path / "suivi.xlsx"
     result = copar("suivi", sample, "--date", "15/02/2024", "--format", "xlsx", "-o", target)
@@ -140,6 +143,7 @@ def test_xlsx_for_the_secretary(copar: Copar, sample: Path, tmp_path: Path) -> N
     assert [state for state, _ in legend] == ["reçu", "à venir", "en retard", "à vérifier", "inutilisable", "non dû"]
 
 
+@pytest.mark.slow
 def test_a_soutenance_without_hour_is_not_an_error_for_suivi(copar: Copar, tmp_path: Path) -> None:
     workbook = tmp_path / "promotion.xlsx"
     shutil.copyfile(INPUTS / "promotion.xlsx", workbook)

@@ -28,7 +28,7 @@ from pipeline.workbook.backups import cell_values
 from tests.helpers import ROOT
 from tests.viewers import CHROMIUM, CHROMIUM_ARGS
 
-pytestmark = pytest.mark.web
+pytestmark = [pytest.mark.web, pytest.mark.browser]
 AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 TODAY = dt.date(2024, 2, 15)
 LATE = ("22007203", "16008814")  # the two bilans of période 2 late on TODAY (Léa Fontaine, Rachid Amrani)

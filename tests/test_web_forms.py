@@ -17,7 +17,7 @@ from pipeline.promotion import Promotion
 from pipeline.web.app import create_app
 from pipeline.web.security import COOKIE, Secrets
 
-pytestmark = pytest.mark.web
+pytestmark = [pytest.mark.web, pytest.mark.slow]
 NUMERO = "22004512"  # Aïssatou N'Diaye: her bilan of période 2 is already in the sample workbook
 
 

@@ -19,7 +19,7 @@ from pipeline.web.app import create_app
 from pipeline.web.security import COOKIE, Secrets
 from tests.smtp_server import HOST, PASSWORD, Server
 
-pytestmark = pytest.mark.web
+pytestmark = [pytest.mark.web, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.web
+pytestmark = [pytest.mark.web, pytest.mark.slow]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -978,11 +978,12 @@ def make_invitation():
     cell_text(r, [V("tuteur.fonction")], first=False)
     cell_text(r, [V("tuteur.structure")], first=False)
     cell_text(r, [V("tuteur.courriel")], first=False, size=9.5)
-    para(doc, ["Le ", T("if date_courrier"), V("date_courrier"), T("else"), V("genere_le"), T("endif")],
+    para(doc, [V("lieu_courrier"), ", le ", T("if date_courrier"), V("date_courrier"), T("else"), V("genere_le"),
+               T("endif")],
          align="right", before=6, after=8)
     para(doc, [("Objet : ", {"bold": True}),
                "réunion des tuteur·rices avec les étudiant·es et l'équipe pédagogique"], after=8)
-    para(doc, ["Madame, Monsieur,"], after=6)
+    para(doc, [V("tuteur.appel"), ","], after=6)
     para(doc, ["Vous accompagnez cette année, en tant que tuteur·rice professionnel·le, ",
                T("if etudiants|length > 1"), "des étudiant·es", T("else"), "un·e étudiant·e", T("endif"),
                " du ", V("promo.formation"), ", parcours ", V("promo.parcours"), " (", V("promo.promotion"),
@@ -1419,9 +1420,9 @@ def make_rapport_indisponible():
         [("Motif", [V("motif")])],
     ], widths=(3.9, usable_width() - 3.9))
     due_box(doc, [
-        [("Ce document de cet·te étudiant·e n'a pas pu être joint au dossier : « ", {"bold": True}),
+        [("Ce document n'a pas pu être joint à votre dossier : « ", {"bold": True}),
          (V("document"), {"bold": True}), (" ».", {"bold": True})],
-        ["Les membres du jury sont invités à demander le document à l'équipe pédagogique du parcours : ",
+        ["Vous pouvez le demander à l'équipe pédagogique du parcours : ",
          V("promo.responsable"), T("if promo.courriel_responsable"), " (", V("promo.courriel_responsable"), ")",
          T("endif"), "."],
     ])

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.documents.formats import time_fr
 from pipeline.errors import CoparError
 
 LOCK = "verrou"
@@ -92,6 +93,6 @@ def _holder(path: Path) -> tuple[str, str]:
         info = json.loads(path.read_text(encoding="utf-8"))
         started = dt.datetime.fromisoformat(info["started"])
         return (str(info.get("command", "build")),
-                f" (processus {info['pid']} sur {info['host']}, commencée le {started:%d/%m/%Y à %H:%M})")
+                f" (processus {info['pid']} sur {info['host']}, commencée le {started:%d/%m/%Y} à {time_fr(started.time())})")
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return "build", ""

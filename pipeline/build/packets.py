@@ -15,6 +15,7 @@ sommaire needs the placeholders' page counts) in one more.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -22,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from pipeline.build.fingerprints import fingerprint
-from pipeline.build.manifest import Entry, Manifest
+from pipeline.build.manifest import Entry, FileRecord, Manifest
 from pipeline.build.outputs import Outputs, remove_file, set_aside, set_aside_edited
 from pipeline.build.results import FAILED, PACKET_FAMILY, SKIPPED, WRITTEN, BuildResult, Outcome
 from pipeline.build.settings import Settings
@@ -41,7 +42,7 @@ from pipeline.pdf.assemble import (
 from pipeline.pdf.pdfinfo import page_count
 from pipeline.processes import DISK_FULL
 from pipeline.workbook.model import Dataset, Defense, Jury, Student
-from pipeline.workbook.rapports import ABSENT, DEFAULT_MAX_MB, SEVERAL, UNUSABLE, choose_rapport, find_rapports
+from pipeline.workbook.rapports import ABSENT, DEFAULT_MAX_MB, SEVERAL, UNUSABLE, choose_rapport, match_rapports
 
 if TYPE_CHECKING:
     from pipeline.documents.catalogue import Layout
@@ -132,7 +133,11 @@ def build_packets(stage: PacketStage, ds: Dataset, layout: Layout, result: Build
 
     only_existing: update the packets an earlier build wrote, create none (restricted builds).
     """
-    rapports = find_rapports(stage.rapports, [s.numero for s in ds.students])
+    matches = match_rapports(stage.rapports, [(s.numero, s.prenom, s.nom) for s in ds.students])
+    result.notes.extend(message for *_, message in matches.findings({s.numero: s.nom_complet for s in ds.students}))
+    rapports = matches.files
+    event = ds.calendar.get("rapport_mission")
+    due = event.debut if event is not None else None
     packets = []
     for jury in ds.juries:
         defenses = ds.defenses_of(jury.jury)
@@ -146,7 +151,7 @@ def build_packets(stage: PacketStage, ds: Dataset, layout: Layout, result: Build
             result.notes.append(f"{jury.jury} : aucune soutenance inscrite, pas de dossier.")
             continue
         students = [ds.student(d.numero) for d in defenses]
-        plans = [_slots(stage, layout, s, rapports.get(s.numero, []), result) for s in students]
+        plans = [_slots(stage, layout, s, rapports.get(s.numero, []), result, due) for s in students]
         packets.append(_Packet(jury, defenses, students, plans, folder, rel))
     todo = [packet for packet in packets if _start(stage, ds, packet, result)]
     _placeholders(stage, ds, todo, result)
@@ -173,10 +178,9 @@ def _start(stage: PacketStage, ds: Dataset, packet: _Packet, result: BuildResult
     recorded = manifest.extras_of(packet.rel)
     for path, item in recorded.items():
         if path not in wanted:  # e.g. the placeholder of a rapport that has arrived since
-            remove_file(outputs, path, item.get("sha256"), result)
-    extras = [recorded.get(path) or {"path": path, "sha256": None} for path in wanted]  # kept: may be reused
-    manifest.invalidate(packet.rel, {"family": PACKET_FAMILY, "label": packet.outcome.label, "extra": extras},
-                        [f"{packet.rel}.pdf"])
+            remove_file(outputs, path, item.sha256, result)
+    extras = tuple(recorded.get(path) or FileRecord(path) for path in wanted)  # kept: may be reused
+    manifest.invalidate(packet.rel, Entry(PACKET_FAMILY, packet.outcome.label, extra=extras), [f"{packet.rel}.pdf"])
     return True
 
 
@@ -203,7 +207,7 @@ def _fingerprint(stage: PacketStage, ds: Dataset, packet: _Packet) -> str:
     passages = [cx.passage(d, s, ds) for d, s in zip(packet.defenses, packet.students, strict=True)]
     templates = [sha256_file(find_template(name, stage.settings.templates))
                  for name in ("couverture_jury.docx", "rapport_indisponible.docx")]
-    text = "|".join([*parts, str(cx.jury(packet.jury)), str(passages), *templates, str(stage.settings.pdfa)])
+    text = "|".join([*parts, str(cx.jury(packet.jury)), str(passages), *templates, str(stage.settings.pdfa), str(stage.settings.recto)])
     return sha256_text(text)
 
 
@@ -215,10 +219,10 @@ def _reusable(stage: PacketStage, packet: _Packet, stem: str, fp: str) -> Path |
         return None
     recorded = stage.manifest.extras_of(packet.rel)
     for suffix in (".docx", ".pdf"):
-        item = recorded.get(f"{stem}{suffix}") or {}
+        item = recorded.get(f"{stem}{suffix}")
         path = stage.outputs.target(stem, suffix)
-        if item.get("fingerprint") != fp or not item.get("sha256") or not path.is_file() \
-                or sha256_file(path) != item["sha256"]:
+        if item is None or item.fingerprint != fp or not item.sha256 or not path.is_file() \
+                or sha256_file(path) != item.sha256:
             return None
     return stage.outputs.target(stem, ".pdf")
 
@@ -233,7 +237,8 @@ def _render_extra(stage: PacketStage, packet: _Packet, stem: str, fp: str, templ
     recorded = stage.manifest.extras_of(packet.rel)
     for suffix in (".docx", ".pdf"):
         path = f"{stem}{suffix}"
-        set_aside_edited(stage.outputs, path, (recorded.get(path) or {}).get("sha256"), result)
+        item = recorded.get(path)
+        set_aside_edited(stage.outputs, path, item.sha256 if item is not None else None, result)
         stage.manifest.update_extra(packet.rel, path, None)  # copar's, content unknown until it lands
     stage.outputs.discard(f"{stem}.pdf")
     docx = stage.outputs.target(stem, ".docx")
@@ -303,12 +308,12 @@ def _covers(stage: PacketStage, ds: Dataset, packets: list[_Packet], result: Bui
             for d, s, plan in zip(packet.defenses, packet.students, packet.plans, strict=True)
         ]
         template = find_template("couverture_jury.docx", stage.settings.templates)
-        starts = section_start_pages(packet.sections, 0)
+        starts = section_start_pages(packet.sections, 0, recto=stage.settings.recto)
         passages = [cx.passage(d, s, ds, page=start)
                     for d, s, start in zip(packet.defenses, packet.students, starts, strict=True)]
         context = {**cx.common(ds, stage.settings.today), "jury": cx.jury(packet.jury), "passages": passages,
                    "sommaire": passages}
-        fp = fingerprint(context, template, stage.settings.pdfa)
+        fp = fingerprint(context, template, stage.settings.pdfa)  # the context holds the pages (recto or not)
         packet.front = _render_extra(stage, packet, str(packet.folder / COVER), fp, template, context, result,
                                      rendered)
 
@@ -333,21 +338,16 @@ def _assemble(stage: PacketStage, packet: _Packet, result: BuildResult) -> Entry
     sections = packet.sections
     pdfa = stage.settings.pdfa and _all_pdfa(sections, packet.jury, result)
     title = f"Dossier du jury {packet.jury.jury}"
-    info = assemble_packet(packet.front, sections, stage.outputs.target(packet.rel, ".pdf"), title=title, pdfa=pdfa)
+    info = assemble_packet(packet.front, sections, stage.outputs.target(packet.rel, ".pdf"), title=title, pdfa=pdfa,
+                           recto=stage.settings.recto)
     out = stage.outputs.root.resolve()
     recorded = stage.manifest.extras_of(packet.rel)
-    return {
-        "family": PACKET_FAMILY,
-        "label": title,
-        "students": [s.numero for s in packet.students],
-        "fingerprint": packet.fingerprint,
-        "pdf": {"path": f"{packet.rel}.pdf", "sha256": sha256_file(info.path), "pages": info.pages,
-                "bytes": info.size},
-        "pdfa": pdfa,
-        "parts": [{"path": _relative(p.pdf, out), "sha256": sha256_file(p.pdf)}
-                  for sec in sections for p in sec.parts],
-        "extra": [recorded.get(path) or {"path": path, "sha256": None} for path in packet.extras()],
-    }
+    return Entry(PACKET_FAMILY, title, packet.fingerprint,
+                 pdf=FileRecord(f"{packet.rel}.pdf", sha256_file(info.path), info.pages, info.size),
+                 extra=tuple(recorded.get(path) or FileRecord(path) for path in packet.extras()),
+                 students=tuple(s.numero for s in packet.students), pdfa=pdfa,
+                 parts=tuple(FileRecord(_relative(p.pdf, out), sha256_file(p.pdf))
+                             for sec in sections for p in sec.parts))
 
 
 def _relative(path: Path, out: Path) -> str:
@@ -369,7 +369,8 @@ def _all_pdfa(sections: list[PacketSection], jury: Jury, result: BuildResult) ->
     return not others
 
 
-def _slots(stage: PacketStage, layout: Layout, s: Student, files: list[Path], result: BuildResult) -> list[_Slot]:
+def _slots(stage: PacketStage, layout: Layout, s: Student, files: list[Path], result: BuildResult,
+           due: dt.date | None = None) -> list[_Slot]:
     slots = []
     for family, title in STUDENT_PARTS:
         pdf = stage.outputs.target(str(layout.student_dir(s) / STUDENT_FILES[family]), ".pdf")
@@ -378,18 +379,20 @@ def _slots(stage: PacketStage, layout: Layout, s: Student, files: list[Path], re
         else:
             slots.append(_Slot(title, None, f"le document « {title} » n'a pas pu être produit (voir le rapport de "
                                             "construction)", pdf.name))
-    slots.append(_rapport_slot(s, files, stage.rapports, result, stage.settings.rapport_max_mb))
+    late = due is None or stage.settings.today > due
+    slots.append(_rapport_slot(s, files, result, stage.settings.rapport_max_mb, late=late))
     return slots
 
 
-def _rapport_slot(s: Student, files: list[Path], folder: Path, result: BuildResult,
-                  max_mb: int = DEFAULT_MAX_MB) -> _Slot:
+def _rapport_slot(s: Student, files: list[Path], result: BuildResult,
+                  max_mb: int = DEFAULT_MAX_MB, *, late: bool = True) -> _Slot:
+    """The rapport's slot; an absent rapport is noted only once it is `late` (its Calendrier date passed)."""
     who = f"{s.nom_complet} (n° {s.numero})"
     rapport = choose_rapport(files, s.numero, max_bytes=max_mb * 2**20)
     if rapport.state == ABSENT:
-        result.notes.append(f"Rapport de mission absent : {who}.")
-        return _Slot(RAPPORT_TITLE, None, f"aucun fichier dont le nom contient le n° {s.numero} dans le dossier "
-                                          f"{folder}", "")
+        if late:
+            result.notes.append(f"Rapport de mission absent : {who}.")
+        return _Slot(RAPPORT_TITLE, None, "le rapport n'avait pas été déposé quand ce dossier a été constitué", "")
     if rapport.state == SEVERAL:
         result.notes.append(f"Plusieurs rapports pour {who} : {rapport.names} — gardez-en un seul.")
         return _Slot(RAPPORT_TITLE, None, rapport.reason, rapport.names)

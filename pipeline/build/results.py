@@ -31,6 +31,7 @@ class BuildResult:
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # French remarks: rapports missing, packets out of date…
     removed: list[str] = field(default_factory=list)  # obsolete outputs deleted by this build
+    renamed: list[str] = field(default_factory=list)  # those of them left under a student's former name
     set_aside: list[tuple[str, str]] = field(default_factory=list)  # (file edited by hand, its new name)
 
     def with_status(self, status: str) -> list[Outcome]:
@@ -55,8 +56,12 @@ def summary_lines(result: BuildResult) -> list[str]:
                          + (f", {s} {'inchangé' if s <= 1 else 'inchangés'}" if s else ""))
     lines.extend(_failures(failed))
     lines.extend(_warnings(result.report))
-    if result.removed:
-        lines.append(f"{plural(len(result.removed), 'fichier obsolète supprimé', 'fichiers obsolètes supprimés')} "
+    gone = [path for path in result.removed if path not in result.renamed]
+    if result.renamed:
+        lines.append(f"{plural(len(result.renamed), 'fichier supprimé', 'fichiers supprimés')} sous l'ancien nom "
+                     "d'un·e étudiant·e renommé·e dans le classeur (ses documents portent maintenant le nouveau nom).")
+    if gone:
+        lines.append(f"{plural(len(gone), 'fichier obsolète supprimé', 'fichiers obsolètes supprimés')} "
                      "(documents de personnes ou de jurys qui ne sont plus dans le classeur).")
     if result.set_aside:
         many = len(result.set_aside) > 1

@@ -30,6 +30,7 @@ class Settings:
     grouping: bool = True  # convert each person's documents as one merged file (see pdf/grouping.py)
     backups_kept: int = 50  # copar.toml « sauvegardes »: backups of the workbook kept in sauvegardes/
     rapport_max_mb: int = 100  # largest rapport de mission accepted in a packet, in Mo
+    recto: bool = False  # --recto-verso: each student of a jury packet starts on a recto (blank versos marked)
     today: dt.date = field(default_factory=dt.date.today)
     letter_date: dt.date | None = None  # --date-courrier: the date letters carry (else the Promotion's, else today)
 

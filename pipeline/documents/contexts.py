@@ -21,8 +21,10 @@ from pipeline.workbook.model import (
     TripartiteReview,
     Tutor,
 )
+from pipeline.workbook.parse import without_address
 from pipeline.workbook.schema import CALENDAR_KEYS
 
+DEFAULT_LETTER_PLACE = "Rennes"  # where letters are dated from, unless the Promotion's « Lieu des courriers » says
 EMPTY_EVENT = {"evenement": "", "date": "", "date_courte": "", "horaire": "", "lieu": "", "public": ""}
 TRIPARTITE_DURATION = "environ 45 min"
 
@@ -34,7 +36,7 @@ def event(e: Event | None) -> dict[str, str]:
         "evenement": e.evenement,
         "date": fmt.date_range(e.debut, e.fin),
         "date_courte": fmt.short_range(e.debut, e.fin),
-        "horaire": e.horaire,
+        "horaire": fmt.horaire_fr(e.horaire),
         "lieu": e.lieu,
         "public": e.public,
     }
@@ -49,6 +51,7 @@ def common(ds: Dataset, today: dt.date, letter_date: dt.date | None = None) -> d
         "genere_le": fmt.long_date(today),
         # empty when no date is set: letters then carry genere_le, which alone never makes a document new
         "date_courrier": fmt.long_date(letter_date or p.date_courriers),
+        "lieu_courrier": p.lieu_courriers or DEFAULT_LETTER_PLACE,
         "echeances": {**{k: event(None) for k in CALENDAR_KEYS}, **{k: event(e) for k, e in ds.calendar.items()}},
         "calendrier": [event(e) for e in ordered],
     }
@@ -63,6 +66,10 @@ def tutor(t: Tutor) -> dict[str, str]:
         "courriel": t.courriel,
         "telephone": t.telephone,
         "structure": t.structure,
+        "civilite": t.civilite,
+        "appel": fmt.gendered(t.civilite, "Madame", "Monsieur", "Madame, Monsieur"),
+        "tuteur_mot": fmt.gendered(t.civilite, "tutrice", "tuteur", "tuteur·rice"),
+        "e": fmt.gendered(t.civilite, "e", "", "·e"),
     }
 
 
@@ -77,6 +84,10 @@ def student(s: Student, ds: Dataset) -> dict[str, Any]:
         "nom": s.nom,
         "prenom": s.prenom,
         "nom_complet": s.nom_complet,
+        "civilite": s.civilite,
+        "appel": fmt.gendered(s.civilite, "Madame", "Monsieur", "Madame, Monsieur"),
+        "etudiant_mot": fmt.gendered(s.civilite, "étudiante", "étudiant", "étudiant·e"),
+        "e": fmt.gendered(s.civilite, "e", "", "·e"),
         "courriel": s.courriel,
         "statut": s.statut_libelle,
         "statut_cle": s.statut,
@@ -134,13 +145,14 @@ def tripartite(t: TripartiteReview | None) -> dict[str, Any]:
 def jury(j: Jury | None) -> dict[str, Any]:
     if j is None:
         return {"nom": "", "date": "", "lieu": "", "president": "", "membres": [], "membres_texte": ""}
+    membres = [name for m in j.membres if (name := without_address(m))]  # « Nom <adresse> »: never printed
     return {
         "nom": j.jury,
         "date": fmt.long_date(j.date),
         "lieu": j.lieu,
-        "president": j.president,
-        "membres": list(j.membres),
-        "membres_texte": ", ".join(j.membres),
+        "president": without_address(j.president),
+        "membres": membres,
+        "membres_texte": ", ".join(membres),
     }
 
 

@@ -43,11 +43,46 @@ def short_range(start: dt.date | None, end: dt.date | None) -> str:
     return f"{short_date(start)} – {short_date(end)}"
 
 
-def time_fr(value: dt.time | None) -> str:
-    """"9 h 00", "14 h 30" (the typographic French form)."""
+def time_fr(value: dt.time | int | None) -> str:
+    """« 9 h 30 », « 14 h » (the typographic French form): the one way copar writes an hour, in every
+    document and message. `value` is a time or minutes since midnight (24 * 60 is « 24 h »)."""
     if value is None:
         return ""
-    return f"{value.hour} h {value.minute:02d}"
+    hour, minute = (value.hour, value.minute) if isinstance(value, dt.time) else divmod(value, 60)
+    return f"{hour} h {minute:02d}" if minute else f"{hour} h"
+
+
+def time_range_fr(start: dt.time | int | None, end: dt.time | int | None) -> str:
+    """« 14 h – 16 h 30 »; the start alone without an end."""
+    if end is None:
+        return time_fr(start)
+    return f"{time_fr(start)} – {time_fr(end)}"
+
+
+_SPAN = re.compile(r"(\d{1,2})\s*[hH:]\s*(\d{2})?\s*(?:[–—-]|à)\s*(\d{1,2})\s*[hH:]\s*(\d{2})?")
+
+
+def time_span(text: str) -> tuple[dt.time, dt.time] | None:
+    """« 14h–16h30 », « 14:00 - 16:30 », « 14 h à 16 h 30 » → (14:00, 16:30); None when not a time range."""
+    m = _SPAN.search(text or "")
+    if not m:
+        return None
+    h1, m1, h2, m2 = (int(g or 0) for g in m.groups())
+    if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
+        return None
+    start, end = dt.time(h1, m1), dt.time(h2, m2)
+    return (start, end) if end > start else None
+
+
+def horaire_fr(text: str) -> str:
+    """A Horaire as typed (« 14h–16h30 ») written the one way (« 14 h – 16 h 30 »); other text as it is."""
+    span = time_span(text)
+    if span is None:
+        return text
+    m = _SPAN.search(text)
+    assert m is not None
+    written = f"{time_fr(span[0])} à {time_fr(span[1])}" if "à" in m.group(0) else time_range_fr(*span)
+    return f"{text[:m.start()]}{written}{text[m.end():]}"
 
 
 def number_fr(value: float | None) -> str:
@@ -103,3 +138,9 @@ def slug(text: str, limit: int = 60) -> str:
 def plural(n: int, word: str, words: str | None = None) -> str:
     """"1 document", "3 documents", "0 document" (French: 0 and 1 are singular)."""
     return f"{n} {word if n <= 1 else (words or word + 's')}"
+
+
+def gendered(civilite: str, feminine: str, masculine: str, inclusive: str) -> str:
+    """The word for a person the workbook says how to address (« Madame » / « Monsieur »), else the inclusive
+    one: gendered("Madame", "étudiante", "étudiant", "étudiant·e") → "étudiante"."""
+    return {"Madame": feminine, "Monsieur": masculine}.get(civilite, inclusive)

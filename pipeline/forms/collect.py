@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.build.settings import Settings
-from pipeline.errors import InputError, ReportUnwritable, ValidationFailed
+from pipeline.documents.formats import plural
+from pipeline.errors import InputError, ReportUnwritable
 from pipeline.files import write_atomically, write_bytes_atomically
-from pipeline.forms import guard, keys, layout, merge
+from pipeline.forms import guard, keys, layout, merge, spec
 from pipeline.forms.read import Return, read_file
 from pipeline.workbook.reader import load, resolve_input
-from pipeline.workbook.validate import validate
+from pipeline.workbook.validate import checked
+from pipeline.workbook.validate_sheets import bilan_date_problem
 from pipeline.workbook.writer import Writing
 
 REJECTED = "rejeté"
@@ -62,6 +63,27 @@ class Collected:
 
     def count(self, status: str) -> int:
         return sum(1 for line in self.lines if line.status == status)
+
+    @property
+    def trouble(self) -> bool:
+        """A conflict, a rejected file or an answer to check: what makes `copar collect` exit 1."""
+        return bool(self.count(merge.CONFLICT) + self.count(REJECTED) + self.count(merge.TO_CHECK))
+
+    def summary_lines(self) -> list[str]:
+        """What the collect did, in French, after the table (the CLI and the web page show them)."""
+        counts = ", ".join(f"{self.count(s)} {s}" for s in (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED,
+                                                           merge.TO_CHECK, REJECTED, EMPTY_ROW))
+        lines = [f"Fichiers : {counts}."]
+        if self.simulation:
+            lines.append("Simulation : rien n'a été écrit.")
+        elif self.backup:
+            lines.append(f"{plural(self.written, 'cellule écrite', 'cellules écrites')} dans le classeur ; sauvegarde : "
+                         f"{self.backup} (pour annuler : copar sauvegardes --restaurer {self.backup.name})")
+        else:
+            lines.append("Rien de nouveau : le classeur n'a pas été modifié.")
+        if self.conflicts:
+            lines.append(f"Conflits : {self.conflicts}")
+        return lines
 
     def table(self) -> str:
         width = max([len(line.source) for line in self.lines] + [7])
@@ -104,21 +126,19 @@ def clean_name(name: str) -> tuple[str, str]:
     return cleaned or "?", f"caractères retirés du nom du fichier : {describe_characters(removed)}"
 
 
-def collect(settings: Settings, folder: Path, replace: bool | AbstractSet[str] = False, simulation: bool = False,
+def collect(workbook: Path, output: Path, folder: Path, replace: bool | AbstractSet[str] = False, simulation: bool = False,
             max_mb: int = guard.RETURN_MAX_MB) -> Collected:
     """`replace`: True (--remplacer) takes the form's answer for every differing cell, a set of `merge.cell_key`
     only for those cells (the page's choice per cell), False none."""
     files = _files(folder)
-    with Writing(resolve_input(settings.input), active=not simulation) as hold:
-        return _collect(settings, hold, folder, files, replace, simulation, max_mb)
+    with Writing(resolve_input(workbook), active=not simulation) as hold:
+        return _collect(output, hold, folder, files, replace, simulation, max_mb)
 
 
-def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path], replace: bool | AbstractSet[str],
+def _collect(output: Path, hold: Writing, folder: Path, files: list[Path], replace: bool | AbstractSet[str],
              simulation: bool, max_mb: int) -> Collected:
     raw = load(hold.path)
-    ds, report = validate(raw)
-    if ds is None:
-        raise ValidationFailed(report)
+    ds, _ = checked(raw)
     key = keys.load_key(hold.path)
     result = Collected(simulation=simulation)
     accepted: list[tuple[Return, dict[str, Any], Line]] = []
@@ -140,8 +160,11 @@ def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path],
                 result.lines.append(Line(name, label, REJECTED, _join(*problems, refused or "", warning)))
                 continue
             unsigned = keys.UNSIGNED if key is not None and not ret.export and not ret.identity.mac else ""
+            misdated = (bilan_date_problem(ret.identity.periode, typed.get("date"), ds.calendar)
+                        if ret.identity.type == spec.BILAN and ret.identity.periode is not None else None)
             ignored = "colonnes ignorées : " + ", ".join(ret.ignored) if ret.ignored else ""
-            line = Line(name, label, "", _join(ignored, warning, unsigned, *ret.warnings), invalid=invalid)
+            line = Line(name, label, "", _join(ignored, warning, unsigned, misdated or "", *ret.warnings),
+                        invalid=invalid)
             result.lines.append(line)
             accepted.append((ret, typed, line))
     duplicates = _duplicates(accepted)
@@ -164,9 +187,9 @@ def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path],
     if simulation:
         return result
     try:
-        _reports(settings.output / layout.ROOT, result, accepted, duplicates, ds)
+        _reports(output / layout.ROOT, result, accepted, duplicates, ds)
     except OSError as exc:
-        raise ReportUnwritable(f"Impossible d'écrire le rapport de collecte dans {settings.output / layout.ROOT} "
+        raise ReportUnwritable(f"Impossible d'écrire le rapport de collecte dans {output / layout.ROOT} "
                           f"({exc.strerror or exc}) : choisissez un dossier de sortie accessible en écriture (-o). "
                           "Le classeur n'a pas été modifié.") from exc
     if any(c.status in (merge.ADDED, merge.REPLACED) for c in changes):

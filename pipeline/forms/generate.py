@@ -8,34 +8,54 @@ from pathlib import Path
 
 from pipeline.build.settings import Settings
 from pipeline.documents import contexts as cx
-from pipeline.errors import CoparError, ValidationFailed
+from pipeline.documents.formats import plural
+from pipeline.errors import CoparError
 from pipeline.forms import layout, spec
 from pipeline.forms.content import Form, build_forms
 from pipeline.forms.keys import ensure_key, sign
-from pipeline.workbook.model import Dataset
+from pipeline.workbook.model import Dataset, Student, Tutor
 from pipeline.workbook.reader import resolve_input
-from pipeline.workbook.validate import check
+from pipeline.workbook.schema import normalize
+from pipeline.workbook.validate import load_valid
 
 FORMATS = ("pdf", "docx", "xlsx")
 
 
 @dataclass
-class Written:
+class FormsWritten:
     files: list[Path] = field(default_factory=list)
     forms: int = 0
     recipients: int = 0
     skipped: list[str] = field(default_factory=list)  # French: students left out, and why
+    removed: list[Path] = field(default_factory=list)  # forms of an earlier run no longer due (old names), unchanged
+    notes: list[str] = field(default_factory=list)  # French: drafts written again because their forms changed
+                                                    # (filled by the caller: pipeline.sending.derived)
+
+    def summary_lines(self, output: Path) -> list[str]:
+        """What `copar forms` wrote, in French (the CLI and the web page show these lines)."""
+        lines = [f"Sans formulaire : {line}" for line in self.skipped]
+        written = "écrit" if len(self.files) <= 1 else "écrits"
+        lines.append(f"{plural(self.forms, 'formulaire')} pour {plural(self.recipients, 'destinataire')}, "
+                     f"{plural(len(self.files), 'fichier')} {written} dans {output}/{layout.ROOT}/")
+        if self.removed:
+            lines.append(f"{'Retiré' if len(self.removed) == 1 else 'Retirés'} (ancien nom, ou plus attendu) : "
+                         + ", ".join(str(p) for p in self.removed))
+        return lines + self.notes
 
 
-def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: str) -> Written:
-    """Write every form; raises ValidationFailed while the workbook has errors."""
-    ds, report = check(settings.input)
-    if ds is None:
-        raise ValidationFailed(report)
+def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: str, tutor: str | None = None) -> FormsWritten:
+    """Write every form (of one tutor's students with `tutor`); raises ValidationFailed while the workbook has errors."""
+    ds = load_valid(settings.input)
+    mine = None
+    if tutor is not None:
+        if form_type == spec.GRILLE:
+            raise CoparError("--tuteur ne s'emploie pas avec --type grille : les grilles vont aux jurys.")
+        mine = {s.numero for s in find_tutor(ds, tutor)[1]}
     key = ensure_key(resolve_input(settings.input))
     forms = [replace(f, identity=sign(f.identity, f.recipient.folder, key)) if f.recipient else f
-             for f in build_forms(ds, form_type, periode, settings.student)]
-    result = Written(forms=len(forms))
+             for f in build_forms(ds, form_type, periode, settings.student)
+             if mine is None or f.identity.numero in mine]
+    result = FormsWritten(forms=len(forms))
     if form_type == "grille":
         with_defense = {f.identity.numero for f in forms}
         result.skipped = [f"{s.nom_complet} (n° {s.numero}) : pas de soutenance dans la feuille Soutenances, "
@@ -76,8 +96,37 @@ def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: st
             write_docx(group[0], path, common, settings.templates)
         record.wrote(path)
         result.files.append(path)
+    if settings.student is None and tutor is None:  # a renamed student's or a changed tutor's old forms are not left beside the new
+        result.removed = record.sweep(folder, set(result.files), f".{fmt}")
     record.save()
     return result
+
+
+def find_tutor(ds: Dataset, text: str) -> tuple[Tutor, list[Student]]:
+    """The tutor `text` names: their address, or their name in either order, case and accents aside; or
+    their last name alone when no other tutor has it. A French error naming the close names otherwise."""
+    import difflib
+
+    def key(name: str) -> str:
+        return " ".join(sorted(normalize(w) for w in name.split() if normalize(w)))
+
+    wanted = key(text)
+    tutors = ds.tutors()
+    found = [g for g in tutors if text.strip().lower() == g[0].key or wanted == key(g[0].nom_complet)]
+    if not found:
+        found = [g for g in tutors if wanted and wanted == key(g[0].nom)]
+    if len(found) == 1:
+        return found[0]
+    names = [g[0].nom_complet for g in tutors]
+    if found:
+        raise CoparError(f"Plusieurs tuteur·rices s'appellent « {text} » : "
+                         + ", ".join(f"{t.nom_complet} ({t.courriel})" for t, _ in found)
+                         + ". Précisez --tuteur avec le prénom et le nom, ou le courriel.")
+    by_key = {key(n): n for n in names} | {normalize(t.nom): t.nom_complet for t, _ in tutors}
+    close = difflib.get_close_matches(wanted, list(by_key), n=3, cutoff=0.6)
+    hint = (f" Vouliez-vous dire : {', '.join(dict.fromkeys(by_key[c] for c in close))} ?" if close else
+            " Les tuteur·rices sont dans la feuille Étudiant·es, colonnes Tuteur·rice nom et prénom.")
+    raise CoparError(f"Tuteur·rice inconnu·e pour --tuteur : « {text} ».{hint}")
 
 
 class FormsFilledInPlace(CoparError):
@@ -114,6 +163,21 @@ class Record:
 
     def wrote(self, path: Path) -> None:
         self.hashes[self._key(path)] = _sha256(path)
+
+    def sweep(self, folder: Path, written: set[Path], suffix: str) -> list[Path]:
+        """Remove the forms (of this format) copar wrote earlier in `folder` and not now, if unchanged since."""
+        removed = []
+        for key, sha in sorted(self.hashes.items()):
+            path = self.root / key
+            if (path.suffix != suffix or path in written or folder not in path.parents or ".." in Path(key).parts
+                    or not path.is_file() or _sha256(path) != sha):
+                continue
+            path.unlink()
+            del self.hashes[key]
+            removed.append(path)
+            if path.parent != folder and not any(path.parent.iterdir()):
+                path.parent.rmdir()
+        return removed
 
     def save(self) -> None:
         import json

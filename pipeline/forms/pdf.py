@@ -74,7 +74,7 @@ def _blocks(form: Form) -> list[_Block]:
     blocks = [_text_block(form.title, bold, 20, BLUE, after=4),
               _text_block(form.subtitle, regular, 13, BLUE, after=8),
               _text_block("Remplissez les cases sur fond bleuté, enregistrez le fichier (Fichier > Enregistrer) et "
-                          "renvoyez-le tel quel : son nom peut changer, copar le reconnaît. Le cadre d'identité "
+                          "renvoyez-le tel quel : son nom peut changer, nous le reconnaîtrons. Le cadre d'identité "
                           "n'est pas modifiable.", italic, 9.5, GREY, after=8)]
     label_w = 4.6 * CM
     for label, value in form.block:
@@ -237,9 +237,9 @@ def _draw(form: Form, blocks: list[_Block], pages: list[list[_Block]]) -> bytes:
 
     regular, _, _ = _fonts()
     buffer = io.BytesIO()
-    c = Canvas(buffer, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
+    c = Canvas(buffer, pagesize=(PAGE_W, PAGE_H), pageCompression=1, invariant=1)  # same form, same bytes
     c.setTitle(f"{form.title} — {form.student.nom_complet if form.student else ''}")
-    c.setAuthor("copar")
+    c.setAuthor(form.header[0])
     c.setSubject(form.subtitle)
     for n, page in enumerate(pages, start=1):
         c.setFillColor(GREY)
@@ -256,7 +256,7 @@ def _draw(form: Form, blocks: list[_Block], pages: list[list[_Block]]) -> bytes:
         c.line(LEFT, PAGE_H - 1.75 * CM, RIGHT, PAGE_H - 1.75 * CM)
         c.line(LEFT, 1.55 * CM, RIGHT, 1.55 * CM)
         c.setFillColor(GREY)
-        c.drawString(LEFT, 1.15 * CM, "Formulaire copar — à renvoyer rempli à l'équipe pédagogique")
+        c.drawString(LEFT, 1.15 * CM, "Formulaire à renvoyer rempli à l'équipe pédagogique")
         c.drawRightString(RIGHT, 1.15 * CM, f"Page {n} sur {len(pages)}")
         c.setFont(regular, 6.5)  # read back from the text of a printed form (pipeline/forms/printed.py)
         c.drawString(LEFT, 0.8 * CM, identity_line(form.identity))
@@ -270,8 +270,8 @@ def _draw(form: Form, blocks: list[_Block], pages: list[list[_Block]]) -> bytes:
 
 
 def identity_line(identity: spec.Identity) -> str:
-    """The identity as printed in every page's footer: « copar bilan · n° 22004512 · période 4 · … »."""
-    return (f"copar {identity.type} · n° {identity.numero} · période {identity.periode or 0} · "
+    """The identity as printed in every page's footer: « réf. bilan · n° 22004512 · période 4 · … »."""
+    return (f"réf. {identity.type} · n° {identity.numero} · période {identity.periode or 0} · "
             f"promotion {identity.annee} · version {identity.version}")
 
 
@@ -317,8 +317,8 @@ def _finish(form: Form, raw: bytes) -> bytes:
     acroform = writer._root_object["/AcroForm"].get_object()
     assert isinstance(acroform, DictionaryObject)
     acroform[NameObject("/NeedAppearances")] = BooleanObject(False)  # ours are right: keep Carlito and emoji
-    writer.add_metadata({INFO_KEY: form.identity.to_json(), "/Keywords": f"copar formulaire {form.identity.type}",
-                         "/Creator": "copar"})
+    writer.add_metadata({INFO_KEY: form.identity.to_json(), "/Keywords": f"formulaire {form.identity.type}",
+                         "/Creator": "", "/Producer": ""})
     from pypdf.xmp import XmpInformation
 
     xmp = XmpInformation.create()  # the same identity in XMP (dc:identifier), for tools that rewrite /Info

@@ -23,7 +23,8 @@ from pipeline.workbook.model import Dataset
 
 WHERE = "formulaire imprimé, lu depuis le texte : à vérifier"
 TIMEOUT = 60
-_IDENTITY = re.compile(r"copar\s+(bilan|compte-rendu|grille)\s*·\s*n°\s*(\S+)\s*·\s*période\s*(\d+)\s*·\s*"
+# the footer line of a form: « réf. bilan · n° … » (« copar bilan · n° … » on forms of earlier versions)
+_IDENTITY = re.compile(r"(?:copar|réf\.)\s+(bilan|compte-rendu|grille)\s*·\s*n°\s*(\S+)\s*·\s*période\s*(\d+)\s*·\s*"
                        r"promotion\s*(\S+)\s*·\s*version\s*([0-9a-f]{12})")
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 

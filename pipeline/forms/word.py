@@ -91,6 +91,8 @@ def docx_bytes(form: Form, common: dict[str, Any], templates: Path | None = None
             _note(document, f.help)
         _control(document.add_paragraph(), spec.field_name(form.identity, f.key), f.label, form.values.get(f.key, ""), n)
     _protect(document)
+    props = document.core_properties  # the templates' « copar »: the form speaks for the programme, not the tool
+    props.author, props.last_modified_by, props.keywords = form.header[0], "", ""
     out = io.BytesIO()
     document.save(out)
     return _with_custom_property(out.getvalue(), PROPERTY, form.identity.to_json())

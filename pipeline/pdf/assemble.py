@@ -17,6 +17,7 @@ Decisions:
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ from pypdf.generic import (
 from pipeline.errors import AssemblyError
 from pipeline.files import write_atomically
 from pipeline.pdf.active import strip_active_content
+from pipeline.pdf.fonts import house_fonts
 from pipeline.pdf.pdfinfo import UnusablePdf, damage_reason, load_pdf, page_count, quiet_pypdf
 from pipeline.pdf.stamp import stamp_pages
 
@@ -70,38 +72,44 @@ class PacketInfo:
 # ---------------------------------------------------------------- packets
 
 
-def section_start_pages(sections: Sequence[PacketSection], front_pages: int) -> list[int]:
+def section_start_pages(sections: Sequence[PacketSection], front_pages: int, *, recto: bool = False) -> list[int]:
     """The page label (1-based, content numbering) where each section starts.
 
     Content pages are labelled from 1 after the roman-numbered front matter, so the
     result does not depend on `front_pages`; it is accepted so that callers state
-    the layout they build and fails fast on a negative count.
+    the layout they build and fails fast on a negative count. With `recto`, every
+    section starts on an odd page (a recto), after a blank verso when needed.
     """
     if front_pages < 0:
         raise ValueError("front_pages must be >= 0")
     starts: list[int] = []
     label = 1
     for section in sections:
+        if recto and label % 2 == 0:
+            label += 1
         starts.append(label)
         label += sum(page_count(part.pdf) for part in section.parts)
     return starts
 
 
 def assemble_packet(
-    front: Path, sections: Sequence[PacketSection], out: Path, *, title: str, pdfa: bool = False
+    front: Path, sections: Sequence[PacketSection], out: Path, *, title: str, pdfa: bool = False,
+    recto: bool = False,
 ) -> PacketInfo:
     """Write the packet `out` atomically: front matter, then each section's parts.
 
     `pdfa=True` makes the packet claim PDF/A-2b (XMP identification and the front's
     output intent); the caller asks for it only when every part is PDF/A-2b itself.
+    `recto=True` (printing double-sided) starts the content and every section on a recto:
+    a verso left over gets a page saying « Page laissée blanche intentionnellement ».
     """
     with quiet_pypdf():
         readers = _load_all(front, sections, title)
         writer = PdfWriter()
-        outline = _build(writer, readers, sections)
+        outline, front_pages = _build(writer, readers, sections, recto)
         strip_active_content(writer)  # rapports come from students: no scripts, launches or attachments
-        _finish(writer, len(readers[0].pages), title)
-        stamp_pages(writer, len(readers[0].pages))
+        _finish(writer, front_pages, title)
+        stamp_pages(writer, front_pages)
         if pdfa:
             _claim_pdfa(writer, readers[0], title)
         _write(writer, out, title)
@@ -180,14 +188,20 @@ def _load_all(front: Path, sections: Sequence[PacketSection], title: str) -> lis
 
 
 def _build(
-    writer: PdfWriter, readers: list[PdfReader], sections: Sequence[PacketSection]
-) -> list[tuple[int, str, int]]:
-    """Append every reader, group form fields and add the bookmarks."""
+    writer: PdfWriter, readers: list[PdfReader], sections: Sequence[PacketSection], recto: bool = False
+) -> tuple[list[tuple[int, str, int]], int]:
+    """Append every reader, group form fields and add the bookmarks; the outline and the front matter's
+    page count (blank verso included)."""
     _append(writer, readers[0], FRONT_TITLE)
     writer.add_outline_item(title=FRONT_TITLE, page_number=0)
     outline = [(1, FRONT_TITLE, 0)]
+    if recto and len(writer.pages) % 2:
+        _blank_verso(writer)
+    front_pages = len(writer.pages)
     parts = iter(readers[1:])
     for i, section in enumerate(sections, start=1):
+        if recto and len(writer.pages) % 2:
+            _blank_verso(writer)
         section_fields = len(_fields(writer))
         starts: list[int] = []
         for j, part in enumerate(section.parts, start=1):
@@ -197,7 +211,29 @@ def _build(
             _group_fields(writer, part_fields, f"p{j}")
         _group_fields(writer, section_fields, f"s{i}")
         outline += _bookmark_section(writer, section, starts)
-    return outline
+    return outline, front_pages
+
+
+BLANK_TEXT = "Page laissée blanche intentionnellement"
+
+
+def _blank_verso(writer: PdfWriter) -> None:
+    """A page of the previous page's size saying it was left blank on purpose (grey, centred)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    last = writer.pages[-1]
+    width, height = float(last.mediabox.width), float(last.mediabox.height)
+    if (last.get("/Rotate") or 0) % 180:
+        width, height = height, width
+    buffer = io.BytesIO()
+    font = house_fonts()[0]
+    canvas = Canvas(buffer, pagesize=(width, height), pageCompression=1, initialFontName=font, initialFontSize=11)
+    canvas.setFont(font, 11)
+    canvas.setFillColorRGB(110 / 255, 110 / 255, 110 / 255)
+    canvas.drawCentredString(width / 2, height / 2, BLANK_TEXT)
+    canvas.showPage()
+    canvas.save()
+    writer.append(PdfReader(io.BytesIO(buffer.getvalue())), import_outline=False)
 
 
 def _bookmark_section(writer: PdfWriter, section: PacketSection, starts: list[int]) -> list[tuple[int, str, int]]:

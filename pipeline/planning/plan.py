@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pipeline.planning.slots import hhmm, minutes
+from pipeline.documents.formats import time_range_fr
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Plan:
 def table_lines(plan: Plan, group_header: str) -> list[str]:
     """The plan as an aligned text table, in time order, then who was left out and why."""
     headers = ("Date", "Heure", "Étudiant·e", group_header, "Avec")
-    rows = [(f"{p.day:%d/%m/%Y}", f"{hhmm(minutes(p.start))}–{hhmm(minutes(p.end))}",
+    rows = [(f"{p.day:%d/%m/%Y}", time_range_fr(p.start, p.end),
              f"{p.etudiant} ({p.numero})", p.group, ", ".join(p.others))
             for p in sorted(plan.placed, key=lambda p: (p.day, p.start, p.group, p.numero))]
     lines = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from pipeline.documents.formats import time_fr
 from pipeline.errors import CoparError
 from pipeline.workbook import parse
 
@@ -41,7 +42,8 @@ def minutes_to_time(m: int) -> dt.time:
 
 
 def hhmm(m: int) -> str:
-    return f"{m // 60}h{m % 60:02d}"
+    """« 9 h 30 »: documents.formats.time_fr, the one way copar writes an hour."""
+    return time_fr(m)
 
 
 def parse_day(text: str, option: str) -> dt.date:

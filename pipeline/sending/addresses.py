@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 
 from pipeline.workbook.parse import one_line
+from pipeline.workbook.schema import normalize
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -75,3 +76,8 @@ def unique(recipients: list[Recipient]) -> list[Recipient]:
             seen.add(key)
             result.append(r)
     return result
+
+
+def name_key(name: str) -> str:
+    """Order-, case- and accent-free: « Claire Guillou » and « GUILLOU Claire » are one person."""
+    return " ".join(sorted(normalize(part) for part in name.split() if normalize(part)))

@@ -2,7 +2,8 @@
 
 Files are stored in sorted path order (the same selection always gives the same order),
 LISEZMOI.txt first, listing every file with its size. Temporary files, hidden files and
-folders (`.copar/`), the zip itself and the build's bookkeeping (manifest.json) are left out.
+folders (`.copar/`, `.copar-*`), Office lock files (`~$…`), the zip itself and copar's bookkeeping
+(manifest.json, journals, locks) are left out; the workbook, when given, goes in as classeur/<name>.
 Nothing outside the output folder ever goes in: a `--only` path that leaves it (`..`, an
 absolute path elsewhere) or a symbolic link that points out of it is refused, so every
 entry is a plain relative path. The zip is written under the build lock (pipeline.build.lock):
@@ -20,12 +21,13 @@ from pathlib import Path, PurePosixPath
 
 from pipeline.build.lock import BuildLock
 from pipeline.build.outputs import WORK
-from pipeline.documents.formats import long_date
+from pipeline.documents.formats import long_date, plural
 from pipeline.errors import CoparError
 from pipeline.files import write_atomically
 
 README = "LISEZMOI.txt"
-LEFT_OUT = ("manifest.json",)
+LEFT_OUT = ("manifest.json", "journal.jsonl", "verrou")  # copar's bookkeeping; hidden files (.copar-*) too
+WORKBOOK_FOLDER = "classeur"  # where the workbook goes in the zip
 BUILD_WAIT = 120.0  # seconds `copar archive` waits for a running build before refusing
 
 
@@ -53,7 +55,8 @@ def select(out: Path, selection: tuple[str, ...]) -> list[Path]:
     files = []
     for p in chosen:
         rel = p.relative_to(out)
-        if any(part.startswith(".") for part in rel.parts) or p.name in LEFT_OUT or p.suffix == ".tmp":
+        if (any(part.startswith((".", "~$")) for part in rel.parts) or p.name in LEFT_OUT
+                or p.suffix in (".tmp", ".lock")):
             continue
         _inside(out, root, p)
         if p.is_file():
@@ -100,9 +103,12 @@ def _size(n: int) -> str:
     return f"{n / 1000:.0f} ko" if n < 1_000_000 else f"{n / 1_000_000:.1f} Mo".replace(".", ",")
 
 
-def readme(out: Path, files: list[Path], today: dt.date) -> str:
+def readme(out: Path, files: list[Path], today: dt.date, workbook: Path | None = None) -> str:
     lines = [f"Documents de la promotion — extrait de {out.name}/, préparé par copar le {long_date(today)}.",
-             "", f"{len(files)} fichier{'s' if len(files) > 1 else ''} :", ""]
+             "", f"{plural(len(files) + (workbook is not None), 'fichier')} :", ""]
+    if workbook is not None:
+        lines.append(f"  {WORKBOOK_FOLDER}/{workbook.name}  ({_size(workbook.stat().st_size)}) — le classeur de la "
+                     "promotion")
     lines += [f"  {p.relative_to(out).as_posix()}  ({_size(p.stat().st_size)})" for p in files]
     lines += ["", "Les documents Word (.docx) sont modifiables ; les PDF sont prêts à imprimer ou à envoyer.", ""]
     return "\r\n".join(lines)
@@ -110,10 +116,11 @@ def readme(out: Path, files: list[Path], today: dt.date) -> str:
 
 def write_archive(out: Path, selection: tuple[str, ...] = (), target: Path | None = None,
                   today: dt.date | None = None, on_wait: Callable[[str], None] | None = None,
-                  wait: float | None = None) -> Archive:
+                  wait: float | None = None, workbook: Path | None = None) -> Archive:
     """Write the zip (default: <out>.zip beside the output folder) atomically, under the build lock.
 
     A running build is waited for (`on_wait` is told once) up to `wait` seconds (BUILD_WAIT), then refused.
+    `workbook` (a file) goes in as classeur/<its name>: the year's data beside its documents.
     """
     if not out.is_dir():
         raise CoparError(f"Dossier de sortie introuvable : {out}. Lancez d'abord « copar build ».")
@@ -123,27 +130,32 @@ def write_archive(out: Path, selection: tuple[str, ...] = (), target: Path | Non
     except OSError:
         pass  # a read-only folder (a copy on a share, a CD): no build can be writing there
     try:
-        return _write(out, selection, target, today)
+        return _write(out, selection, target, today, workbook if workbook and workbook.is_file() else None)
     finally:
         lock.release()  # nothing to release when it was not taken
 
 
-def _write(out: Path, selection: tuple[str, ...], target: Path | None, today: dt.date | None) -> Archive:
+def _write(out: Path, selection: tuple[str, ...], target: Path | None, today: dt.date | None,
+           workbook: Path | None = None) -> Archive:
     files = select(out, selection)
     target = target or out.parent / f"{out.name or out.absolute().name}.zip"
     files = [p for p in files if p.resolve() != target.resolve()]
     if not files:
         raise CoparError(f"Aucun fichier à archiver dans {out}/.")
     today = today or dt.date.today()
-    text = readme(out, files, today)
+    text = readme(out, files, today, workbook)
     stamp = (today.year, today.month, today.day, 0, 0, 0)  # the same selection on one day gives the same bytes
 
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(zipfile.ZipInfo(README, stamp), text.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+            if workbook is not None:
+                zf.writestr(zipfile.ZipInfo(f"{WORKBOOK_FOLDER}/{workbook.name}", stamp), workbook.read_bytes(),
+                            compress_type=zipfile.ZIP_DEFLATED)
             for p in files:
                 info = zipfile.ZipInfo(p.relative_to(out).as_posix(), stamp)
                 zf.writestr(info, p.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
 
     write_atomically(target, write)
-    return Archive(target, [p.relative_to(out).as_posix() for p in files], target.stat().st_size)
+    listed = [f"{WORKBOOK_FOLDER}/{workbook.name}"] if workbook is not None else []
+    return Archive(target, listed + [p.relative_to(out).as_posix() for p in files], target.stat().st_size)

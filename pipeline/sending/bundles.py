@@ -8,36 +8,30 @@ build has not written is listed with the command that writes it, never skipped s
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from pypdf import PdfWriter
 
-from pipeline.documents.catalogue import STUDENT_FILES, Layout
-from pipeline.documents.formats import slug, time_fr
+from pipeline.documents.catalogue import CATALOGUE, STUDENT_FILES, Layout
+from pipeline.documents.formats import plural, slug, time_fr
 from pipeline.errors import CoparError
-from pipeline.files import write_atomically
+from pipeline.files import sha256_file, write_atomically, write_bytes_atomically
 from pipeline.pdf.pdfinfo import UnusablePdf, load_pdf, quiet_pypdf
 from pipeline.workbook.model import Dataset, Student
 from pipeline.workbook.parse import one_line
 
 FOLDER = PurePosixPath("impression")
 # --famille value -> (catalogue family, French title of the bundle)
-FAMILIES = {
-    "invitation": ("invitation", "Invitations à la réunion des tuteur·rices"),
-    "fiche": ("fiche", "Fiches d'alternance"),
-    "cahier": ("cahier", "Cahiers des charges"),
-    "feuille-de-route": ("feuille_de_route", "Feuilles de route"),
-    "bilan": ("bilan", "Bilans intermédiaires"),
-    "livret": ("livret", "Livrets de bilans"),
-    "compte-rendu": ("compte_rendu", "Comptes rendus des bilans tripartites"),
-    "grille": ("grille", "Grilles d'évaluation du jury"),
-}
+# `lots --famille` name → (catalogue family, bundle title): the families whose catalogue entry has a bundle title
+FAMILIES = {f.name.replace("_", "-"): (f.name, f.bundle or f.title) for f in CATALOGUE if f.bundle}
 ORDERS = ("tuteur", "jury")
 
 
 @dataclass(frozen=True)
-class Item:
+class BundleItem:
     title: str  # the bookmark, on one line
     path: Path
 
@@ -54,6 +48,15 @@ class Bundle:
     pages: int = 0
     blanks: int = 0
     missing: list[str] = field(default_factory=list)  # French, one per document not found
+
+
+def summary_lines(bundle: Bundle) -> list[str]:
+    """What `copar lots` wrote, in French: missing documents first, then the bundle."""
+    order = "par jury puis heure de passage" if bundle.order == "jury" else "par tuteur·rice"
+    blanks = plural(bundle.blanks, "page blanche", "pages blanches")
+    return [f"[attention] {line}" for line in bundle.missing] + [
+        f"{bundle.title} : {plural(len(bundle.bookmarks), 'document')}, {plural(bundle.pages, 'page')} dont {blanks} "
+        f"(recto verso), classés {order} → {bundle.path}"]
 
 
 def default_order(famille: str) -> str:
@@ -78,20 +81,20 @@ def _by_jury(ds: Dataset, only: str | None = None) -> list[tuple[str, Student]]:
     return ordered + [("sans jury", s) for s in _by_tutor(ds) if s.numero not in placed]
 
 
-def items(ds: Dataset, out: Path, famille: str, order: str, periode: int | None, jury: str | None = None) -> list[Item]:
+def items(ds: Dataset, out: Path, famille: str, order: str, periode: int | None, jury: str | None = None) -> list[BundleItem]:
     """What goes in the bundle, in order (whether each PDF exists or not)."""
     family = FAMILIES[famille][0]
     layout = Layout.of(ds)
     if family == "invitation":
         tutors = sorted(ds.tutors(), key=lambda g: (g[0].nom.lower(), g[0].prenom.lower(), g[0].key))
-        return [Item(t.nom_complet, out / "reunion-tuteurs" / "invitations" / f"{layout.tutors[t.key]}.pdf")
+        return [BundleItem(t.nom_complet, out / "reunion-tuteurs" / "invitations" / f"{layout.tutors[t.key]}.pdf")
                 for t, _ in tutors]
     if family == "bilan" and periode is None:
         raise CoparError("Indiquez la période des bilans à imprimer : --periode N (1 à 6).")
     stem = f"bilan-periode-{periode}" if family == "bilan" else STUDENT_FILES[family]
     people = _by_jury(ds, jury) if order == "jury" else [(f"tuteur·rice {s.tuteur.nom_complet}", s) for s in _by_tutor(ds)]
     keep = {"cahier": lambda s: not s.en_emploi, "feuille_de_route": lambda s: s.en_emploi}.get(family, lambda s: True)
-    return [Item(f"{s.nom_complet} ({where})", out / layout.student_dir(s) / f"{stem}.pdf")
+    return [BundleItem(f"{s.nom_complet} ({where})", out / layout.student_dir(s) / f"{stem}.pdf")
             for where, s in people if keep(s)]
 
 
@@ -118,6 +121,7 @@ def write_bundle(ds: Dataset, out: Path, famille: str, order: str | None = None,
     bundle = Bundle(out / FOLDER / f"{bundle_name(famille, periode, jury)}.pdf", title, order)
     hint = f"copar build --only {famille}"
     writer = PdfWriter()
+    sources: dict[str, str] = {}
     with quiet_pypdf():
         for item in items(ds, out, famille, order, periode, jury):
             if not item.path.is_file():
@@ -128,6 +132,7 @@ def write_bundle(ds: Dataset, out: Path, famille: str, order: str | None = None,
             except UnusablePdf as exc:
                 bundle.missing.append(f"{item.title} : {item.path} inutilisable ({exc}) — relancez « {hint} --force ».")
                 continue
+            sources[item.path.relative_to(out).as_posix()] = sha256_file(item.path)
             start = len(writer.pages)
             writer.append(reader, import_outline=False)
             writer.add_outline_item(title=item.title, page_number=start)
@@ -143,4 +148,30 @@ def write_bundle(ds: Dataset, out: Path, famille: str, order: str | None = None,
         writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
         write_atomically(bundle.path, lambda tmp: writer.write(tmp))
     bundle.pages = len(writer.pages)
+    records = read_records(out)
+    records[bundle.path.name] = {"famille": famille, "ordre": order, "periode": periode, "jury": jury,
+                                 "sources": sources, "sha256": sha256_file(bundle.path)}
+    save_records(out, records)
     return bundle
+
+
+RECORD = ".copar-lots.json"  # each bundle `copar lots` wrote: its options, its documents' and its own SHA-256
+
+
+def read_records(out: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads((out / FOLDER / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
+def save_records(out: Path, records: dict[str, dict[str, Any]]) -> None:
+    text = json.dumps(records, ensure_ascii=False, indent=1, sort_keys=True)
+    write_bytes_atomically(out / FOLDER / RECORD, text.encode("utf-8"))
+
+
+def current_sources(ds: Dataset, out: Path, record: dict[str, Any]) -> dict[str, str]:
+    """The documents a recorded bundle would hold now, with their SHA-256 (those on disk)."""
+    chosen = items(ds, out, str(record["famille"]), str(record["ordre"]), record.get("periode"), record.get("jury"))
+    return {i.path.relative_to(out).as_posix(): sha256_file(i.path) for i in chosen if i.path.is_file()}

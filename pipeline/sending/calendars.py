@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -23,16 +24,16 @@ from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar import Event as VEvent
 
 from pipeline.documents.catalogue import Layout
-from pipeline.documents.formats import slug, time_fr
+from pipeline.documents.formats import horaire_fr, slug, time_fr, time_span
 from pipeline.files import write_bytes_atomically
 from pipeline.workbook.model import Dataset, Event, Jury, Student, Tutor
-from pipeline.workbook.parse import one_line
+from pipeline.workbook.parse import one_line, without_address
+from pipeline.workbook.schema import normalize
 
 PARIS = ZoneInfo("Europe/Paris")
 TRIPARTITE_MINUTES = 45  # handbook: "sur une durée de 45 min environ"
 DEFAULT_PASSAGE_MINUTES = 30  # the last passage of a jury, when nothing follows it
 FOLDER = PurePosixPath("calendriers")
-_RANGE = re.compile(r"(\d{1,2})\s*[hH:]\s*(\d{2})?\s*(?:[–—-]|à)\s*(\d{1,2})\s*[hH:]\s*(\d{2})?")
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,8 @@ class Entry:
 
 
 def hours(text: str) -> tuple[dt.time, dt.time] | None:
-    """"14h–16h30" → (14:00, 16:30); None when Horaire is not a time range."""
-    m = _RANGE.search(text or "")
-    if not m:
-        return None
-    h1, m1, h2, m2 = (int(g or 0) for g in m.groups())
-    if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
-        return None
-    start, end = dt.time(h1, m1), dt.time(h2, m2)
-    return (start, end) if end > start else None
+    """"14h–16h30" → (14:00, 16:30); None when Horaire is not a time range (documents.formats.time_span)."""
+    return time_span(text)
 
 
 def _at(day: dt.date, time: dt.time) -> dt.datetime:
@@ -67,13 +61,13 @@ def row_entry(e: Event) -> Entry:
     """One Calendrier row: timed when it is one day with a time range, else all-day."""
     span = hours(e.horaire)
     last = e.fin or e.debut
-    description = e.horaire if span is None else ""
+    description = horaire_fr(e.horaire) if span is None else ""
     if e.public != "tous":
         description = "; ".join(filter(None, [description, f"Pour : {e.public}"]))
     if span is not None and last == e.debut:
         return Entry(e.cle, e.evenement, _at(e.debut, span[0]), _at(e.debut, span[1]), e.lieu, description)
     if span is not None:
-        description = "; ".join(filter(None, [f"Horaire : {e.horaire}", description]))
+        description = "; ".join(filter(None, [f"Horaire : {horaire_fr(e.horaire)}", description]))
     return Entry(e.cle, e.evenement, e.debut, last + dt.timedelta(days=1), e.lieu, description)
 
 
@@ -105,9 +99,9 @@ def soutenance_entry(ds: Dataset, s: Student) -> Entry | None:
     jury = ds.jury(d.jury) if d else None
     if d is None or jury is None:
         return None
-    description = f"{jury.jury} — président·e : {jury.president}"
+    description = f"{jury.jury} — président·e : {without_address(jury.president)}"
     if jury.membres:
-        description += "\nMembres : " + "; ".join(jury.membres)
+        description += "\nMembres : " + "; ".join(without_address(m) for m in jury.membres)
     return Entry(f"soutenance-{s.numero}", f"Soutenance — {s.nom_complet} ({jury.jury})",
                  _at(jury.date, d.heure), _passage_end(ds, jury.jury, d.heure, jury.date), jury.lieu, description)
 
@@ -116,7 +110,7 @@ def jury_entry(ds: Dataset, jury: Jury) -> Entry:
     """A jury's session: from its first passage to the end of its last, or all day."""
     defenses = ds.defenses_of(jury.jury)
     order = "\n".join(f"{time_fr(d.heure)} : {ds.student(d.numero).nom_complet}" for d in defenses)
-    description = f"Président·e : {jury.president}" + (f"\nOrdre de passage :\n{order}" if order else "")
+    description = f"Président·e : {without_address(jury.president)}" + (f"\nOrdre de passage :\n{order}" if order else "")
     if not defenses:
         return Entry(f"jury-{jury.jury}", jury.jury, jury.date, jury.date + dt.timedelta(days=1), jury.lieu, description)
     last = defenses[-1]
@@ -141,6 +135,25 @@ def tutor_entries(ds: Dataset, students: list[Student]) -> list[Entry]:
     for s in students:
         entries += [e for e in (tripartite_entry(ds, s), soutenance_entry(ds, s)) if e is not None]
     return entries
+
+
+def team_entries(ds: Dataset) -> dict[str, list[Entry]]:
+    """Each person of the sheet Équipe who has a date: the bilans tripartites they sit in, the juries they are on."""
+    from pipeline.planning.people import bare_name, staff_of
+
+    def key(name: str) -> str:
+        return " ".join(sorted(normalize(w) for w in bare_name(without_address(name)).split() if normalize(w)))
+
+    result: dict[str, list[Entry]] = {}
+    for member in ds.equipe:
+        mine = key(member.nom)
+        entries = [e for s in ds.students
+                   if any(key(p.label) == mine for p in staff_of(s, ds.tripartite_of(s.numero), ds))
+                   and (e := tripartite_entry(ds, s)) is not None]
+        entries += [jury_entry(ds, j) for j in ds.juries if mine in {key(j.president), *(key(m) for m in j.membres)}]
+        if entries:
+            result[member.nom] = entries
+    return result
 
 
 def _ordered(ds: Dataset) -> list[Event]:
@@ -218,7 +231,8 @@ def tutor_stem(layout: Layout, t: Tutor) -> str:
 
 
 def write_calendars(ds: Dataset, out: Path) -> list[Path]:
-    """outputs/calendriers/: promotion.ics, etudiants/<folder>.ics, tuteurs/<tuteur>.ics, jurys/<jury>.ics."""
+    """outputs/calendriers/: promotion.ics, etudiants/<folder>.ics, tuteurs/<tuteur>.ics, jurys/<jury>.ics,
+    equipe/<nom>.ics (a person of the sheet Équipe: their bilans tripartites and juries)."""
     layout = Layout.of(ds)
     title = f"{ds.promotion.parcours} — {ds.promotion.annee}"
     files: dict[PurePosixPath, bytes] = {
@@ -233,9 +247,54 @@ def write_calendars(ds: Dataset, out: Path) -> list[Path]:
     for j in ds.juries:
         files[FOLDER / "jurys" / f"{layout.juries[j.jury]}.ics"] = to_ics(
             ds, [jury_entry(ds, j)], f"jury-{j.jury}", f"COPAR — {j.jury}")
+    for name, entries in team_entries(ds).items():
+        files[FOLDER / "equipe" / f"{slug(name, 60)}.ics"] = to_ics(ds, entries, f"equipe-{name}", f"COPAR — {name}")
+    record = _read_record(out)
     written = []
     for rel, data in files.items():
         path = out / rel
-        write_bytes_atomically(path, data)
+        if not _same_event_data(path, data):  # DTSTAMP aside: an unchanged agenda is not rewritten
+            write_bytes_atomically(path, data)
         written.append(path)
+    kept = {rel.as_posix(): _sha(out / rel) for rel in files}
+    for name, sha in record.items():  # copar's own agendas of people no longer there (or renamed), unchanged
+        path = out / name
+        if name not in kept and _ours(name) and path.is_file() and _sha(path) == sha:
+            path.unlink()
+    write_bytes_atomically(out / FOLDER / RECORD, json.dumps(kept, indent=1, sort_keys=True).encode("utf-8"))
     return written
+
+
+RECORD = ".copar-agendas.json"  # what write_calendars wrote: path → SHA-256
+
+
+def _ours(name: str) -> bool:
+    parts = PurePosixPath(name).parts
+    return parts[:1] == FOLDER.parts and ".." not in parts
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_record(out: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out / FOLDER / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+_DTSTAMP = re.compile(rb"^DTSTAMP[:;].*?\r?\n", re.MULTILINE)
+
+
+def _same_event_data(path: Path, data: bytes) -> bool:
+    try:
+        return _DTSTAMP.sub(b"", path.read_bytes()) == _DTSTAMP.sub(b"", data)
+    except OSError:
+        return False
+
+
+def written_before(out: Path) -> bool:
+    """Whether `copar calendriers` wrote agendas in this output folder (a build then keeps them current)."""
+    return (out / FOLDER / RECORD).is_file()

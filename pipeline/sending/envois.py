@@ -8,12 +8,14 @@ name typed as `=…` stays text, never a formula.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.files import write_atomically
 from pipeline.sending import journal as jr
 
+XLSX_NAME = "envois.xlsx"  # `copar envois --format xlsx` writes it in the output folder unless -o
 ORDER = (jr.ENVOYE, jr.INCERTAIN, jr.REFUSE, jr.NON_ENVOYE, jr.BROUILLON)
 
 
@@ -151,3 +153,79 @@ def reminders(entrees: Path) -> dict[tuple[str, str], str]:
             if key not in result or result[key][0] <= e.time:
                 result[key] = (e.time, text)
     return {k: text for k, (_, text) in result.items()}
+
+
+@dataclass(frozen=True)
+class ToResend:
+    """One message whose documents changed since it was sent (`copar envois --a-renvoyer`)."""
+
+    campaign: str  # the campaign as `copar mails --pour … --periode …` names it
+    command: str  # the command that sends it again
+    people: list[tuple[str, str]]  # (name, address) of its recipients
+    sent_on: str
+    changed: list[str]
+    warnings: list[str]  # what it lacks to be sent (a document not built…)
+
+
+_CAMPAIGN = re.compile(r"^(?P<pour>[a-z-]+?)(?:-periode-(?P<n>[1-6]))?$")
+
+
+def _request_of(name: str, entries: list[jr.Entry]) -> tuple[str, int | None] | None:
+    """(--pour, --periode) of a campaign of the journal, from its lines or else from its name."""
+    from pipeline.sending.campaigns import CAMPAIGNS
+
+    for e in entries:
+        asked = e.data.get("demande")
+        if isinstance(asked, dict) and asked.get("pour") in CAMPAIGNS:
+            periode = asked.get("periode")
+            return str(asked["pour"]), periode if isinstance(periode, int) else None
+    m = _CAMPAIGN.match(name)
+    if m and m["pour"] in CAMPAIGNS:
+        return m["pour"], int(m["n"]) if m["n"] else None
+    return None
+
+
+def to_resend(entrees: Path, output: Path, templates: Path | None = None) -> list[ToResend]:
+    """Every message sent whose documents no longer match what `copar build` and `copar forms` wrote since."""
+    from pipeline.sending.corrections import base_campaign
+    from pipeline.sending.mails import MailRequest, compose
+
+    by_campaign: dict[str, list[jr.Entry]] = {}
+    for e in jr.read_entries(jr.journal_folder(entrees)).values():
+        if e.state == jr.ENVOYE:
+            by_campaign.setdefault(base_campaign(str(e.data.get("campagne", ""))), []).append(e)
+    result = []
+    for name, entries in by_campaign.items():
+        asked = _request_of(name, entries)
+        if asked is None:  # a reminder round: the next one attaches the forms as they are
+            continue
+        pour, periode = asked
+        _, composed = compose(MailRequest(entrees, output, pour, periode, templates=templates, a_renvoyer=True))
+        command = f"copar mails --pour {pour}" + (f" --periode {periode}" if periode else "") + " --a-renvoyer"
+        for c in composed:
+            assert c.correction is not None
+            result.append(ToResend(name, command, [(r.name, r.address) for r in c.draft.to], c.correction.sent_on,
+                                   c.correction.changed, c.warnings))
+    return result
+
+
+def resend_table(entrees: Path, items: list[ToResend]) -> str:
+    """`copar envois --a-renvoyer`: by person, what was sent and has changed since, and the command."""
+    folder = jr.journal_folder(entrees)
+    if not items:
+        return (f"Rien à renvoyer : les documents envoyés (journal {folder / jr.JOURNAL}) correspondent à ceux que "
+                "copar produit aujourd'hui.\n")
+    body = []
+    for item in sorted(items, key=lambda i: (i.people[0][0].lower() if i.people else "", i.campaign)):
+        for n, (name, address) in enumerate(item.people):
+            what = ", ".join(item.changed) if n == 0 else ""
+            if n == 0 and item.warnings:
+                what += " — à compléter : " + " ".join(item.warnings)
+            body.append([name, address, item.campaign, when(item.sent_on)[:10], what])
+    lines = [f"À renvoyer : documents corrigés depuis leur envoi (journal {folder / jr.JOURNAL})", ""]
+    lines += _table(["Personne", "Adresse", "Campagne", "Envoyé le", "Documents"], body)
+    lines += ["", f"{len(items)} message{'s' if len(items) > 1 else ''} à renvoyer, marqué{'s' if len(items) > 1 else ''}"
+              " « Version corrigée » :"]
+    for command in dict.fromkeys(i.command for i in items):
+        lines.append(f"  {command} --envoyer")
+    return "\n".join(lines) + "\n"

@@ -35,6 +35,13 @@ class Ledger:
         """Whether `path` holds something copar did not write there (a person's edit)."""
         return path.is_file() and self.old.get(path.name) != _sha(path.read_bytes())
 
+    def keep(self, path: Path) -> bool:
+        """Keep `path` as copar wrote it last time (whether it is still that)."""
+        if path.name not in self.old or self.edited(path):
+            return False
+        self.new[path.name] = self.old[path.name]
+        return True
+
     def write(self, path: Path, data: bytes) -> None:
         write_bytes_atomically(path, data)
         self.new[path.name] = _sha(data)

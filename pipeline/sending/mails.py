@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -22,15 +23,27 @@ from typing import Any
 from pipeline.documents import contexts as cx
 from pipeline.documents.catalogue import Layout
 from pipeline.documents.render import PACKAGE_TEMPLATES
-from pipeline.errors import CoparError, ValidationFailed
+from pipeline.errors import CoparError
 from pipeline.files import write_bytes_atomically
+from pipeline.sending import journal as jr
 from pipeline.sending.addresses import Recipient
-from pipeline.sending.campaigns import CAMPAIGNS, FORMS, Draft, Options, folder_name, form_folders, team
+from pipeline.sending.campaigns import (
+    CAMPAIGNS,
+    FORMS,
+    CampaignOptions,
+    Draft,
+    folder_name,
+    form_folders,
+    signature,
+    team,
+)
+from pipeline.sending.campaigns import sender as sender_of
+from pipeline.sending.corrections import Correction, corrected_campaign, differences, digest, last_sent, mark
 from pipeline.sending.ledger import Ledger
 from pipeline.sending.mailtemplates import lint_mail_templates, render_mail
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.parse import one_line
-from pipeline.workbook.validate import check
+from pipeline.workbook.validate import load_valid
 
 MAILS = "courriels"
 MAILING_LIST = "envoi.csv"
@@ -51,10 +64,12 @@ class MailRequest:
     force: bool = False
     today: dt.date = field(default_factory=dt.date.today)
     form_type: str | None = None  # --pour relance: bilan, compte-rendu or grille
+    a_renvoyer: bool = False  # --a-renvoyer: only the messages whose documents changed since they were sent
+    all_formats: bool = False  # --tous-formats: every format of each form, not one
 
 
 @dataclass
-class Written:
+class DraftWritten:
     """One draft as written, and what it lacks."""
 
     path: Path
@@ -68,20 +83,13 @@ class Written:
 @dataclass
 class MailResult:
     folder: Path
-    drafts: list[Written]
+    drafts: list[DraftWritten]
     mailing_list: Path
     removed: list[Path] = field(default_factory=list)  # earlier drafts for people no longer concerned
 
     @property
     def complete(self) -> bool:
         return not any(d.warnings for d in self.drafts)
-
-
-def load(path: Path) -> Dataset:
-    dataset, report = check(path)
-    if dataset is None or not report.valid:
-        raise ValidationFailed(report)
-    return dataset
 
 
 def _size(n: int) -> str:
@@ -118,13 +126,13 @@ def _recipient_warnings(draft: Draft) -> list[str]:
 
 
 def _where(role: str) -> str:
-    if "jury" in role:
-        return "feuille Jurys, colonne Président·e ou Membres, sous la forme « Nom <adresse> »"
+    if "jury" in role or "enseignant" in role:
+        return "feuille Équipe, colonne Courriel, sur la ligne de cette personne"
     if role == "tuteur·rice":
         return "feuille Étudiant·es, colonne Tuteur·rice courriel"
     if role == "étudiant·e":
         return "feuille Étudiant·es, colonne Courriel"
-    return "feuille Promotion, ligne Courriel responsable ou Courriel accompagnement"
+    return "feuille Équipe, colonne Courriel, ou feuille Promotion, ligne Courriel responsable ou Courriel accompagnement"
 
 
 def message(draft: Draft, sender: Recipient | None, subject: str, text: str, html: str,
@@ -153,22 +161,23 @@ def message(draft: Draft, sender: Recipient | None, subject: str, text: str, htm
 
 def _common(ds: Dataset, today: dt.date) -> dict[str, Any]:
     return {**cx.common(ds, today),
-            "equipe": [{"nom": r.name, "role": r.role, "courriel": r.address} for r in team(ds)]}
+            "equipe": [{"nom": r.name, "role": r.role, "courriel": r.address} for r in team(ds)],
+            "signature": signature(ds)}
 
 
 def example_contexts(ds: Dataset, today: dt.date) -> dict[str, dict[str, Any]]:
     """What each campaign's templates receive, from the first draft of `ds` (for the template lint)."""
     result = {}
     for name, campaign in CAMPAIGNS.items():
-        drafts = campaign(ds, Layout.of(ds), _common(ds, today), Options(Path("sorties"), 1))
+        drafts = campaign(ds, Layout.of(ds), _common(ds, today), CampaignOptions(Path("sorties"), 1))
         if drafts:
-            result[name] = {**drafts[0].context, "pieces_jointes": ["document.pdf"],
+            result[name] = {**drafts[0].context, "pieces_jointes": ["document.pdf"], "formats_joints": ["pdf"],
                             "non_joints": [{"nom": "dossier.pdf", "taille": "12,0 Mo", "chemin": "sorties/dossier.pdf"}]}
     from pipeline.sending.reminders import example_context
 
     reminder = example_context(ds, today, _common(ds, today))
     if reminder is not None:
-        result[RELANCE] = {**reminder, "pieces_jointes": ["formulaire.pdf"], "non_joints": []}
+        result[RELANCE] = {**reminder, "pieces_jointes": ["formulaire.pdf"], "non_joints": [], "formats_joints": ["pdf"]}
     return result
 
 
@@ -188,6 +197,7 @@ class Composed:
     subject: str
     attached: list[tuple[str, bytes]]  # (file name, content), the calendar included
     warnings: list[str]  # French: what the message lacks (address, attachment)
+    correction: Correction | None = None  # --a-renvoyer: why it is sent again
 
 
 def _drafts(request: MailRequest, ds: Dataset) -> list[Draft]:
@@ -202,7 +212,8 @@ def _drafts(request: MailRequest, ds: Dataset) -> list[Draft]:
     if request.campaign == "formulaires" and not form_folders(request.output, request.periode):
         which = f" de la période {request.periode}" if request.periode is not None else ""
         raise CoparError(f"Aucun formulaire{which} dans {request.output / FORMS}/ : lancez d'abord « copar forms ».")
-    return CAMPAIGNS[request.campaign](ds, Layout.of(ds), common, Options(request.output, request.periode))
+    return CAMPAIGNS[request.campaign](ds, Layout.of(ds), common,
+                                       CampaignOptions(request.output, request.periode, request.all_formats))
 
 
 def campaign_folder(request: MailRequest) -> str:
@@ -210,48 +221,104 @@ def campaign_folder(request: MailRequest) -> str:
         from pipeline.sending.reminders import folder_name as reminder_folder
 
         return reminder_folder(request.form_type, request.periode)
-    return folder_name(request.campaign, request.periode)
+    name = folder_name(request.campaign, request.periode)
+    return corrected_campaign(name) if request.a_renvoyer else name
+
+
+def _sent(request: MailRequest) -> dict[str, jr.Entry] | None:
+    """With --a-renvoyer: the last message each recipient of the campaign received (None otherwise)."""
+    if not request.a_renvoyer:
+        return None
+    if request.campaign == RELANCE:
+        raise CoparError("--a-renvoyer ne s'emploie pas avec --pour relance : la prochaine relance joint déjà les "
+                         "formulaires à jour.")
+    return last_sent(jr.read_entries(jr.journal_folder(request.input)), folder_name(request.campaign, request.periode))
 
 
 def compose(request: MailRequest) -> tuple[Path, list[Composed]]:
     """Every message of one campaign, and the folder of its drafts (<output>/courriels/<campagne>/)."""
-    ds = load(request.input)
+    ds = load_valid(request.input)
     drafts = _drafts(request, ds)
     folder = request.output / MAILS / campaign_folder(request)
-    sender = next((r for r in reversed(team(ds)) if r.ok), None)
+    sender = sender_of(ds)
     limit = int(request.max_mb * 1_000_000)
+    sent = _sent(request)
     composed = []
     for draft in drafts:
         files, left_out, warnings = _attach(draft, limit)
-        context = {**draft.context, "pieces_jointes": [name for name, _ in files], "non_joints": left_out}
-        mail = render_mail(request.campaign, context, request.templates)
-        msg = message(draft, sender, mail.subject, mail.text, mail.html, files)
         attached = files + ([draft.calendar] if draft.calendar else [])
-        composed.append(Composed(draft, msg, mail.subject, attached, _recipient_warnings(draft) + warnings))
+        correction = None
+        if sent is not None:  # --a-renvoyer: only who received other documents than these
+            entry = sent.get(draft.who) or sent.get(draft.stem)
+            changed = differences(entry, attached) if entry is not None else []
+            if not changed:
+                continue
+            correction = Correction(entry.time if entry is not None else "", changed)
+        context = {**draft.context, "pieces_jointes": [name for name, _ in files], "non_joints": left_out,
+                   "formats_joints": sorted({name.rpartition(".")[2].lower() for name, _ in files})}
+        mail = render_mail(request.campaign, context, request.templates)
+        subject, text, html = mail.subject, mail.text, mail.html
+        if correction is not None:
+            subject, text, html = mark(subject, text, html, correction)
+        msg = message(draft, sender, subject, text, html, files)
+        composed.append(Composed(draft, msg, subject, attached, _recipient_warnings(draft) + warnings, correction))
     return folder, composed
 
 
-def run(request: MailRequest) -> MailResult:
-    """Write the drafts of one campaign under <output>/courriels/<campagne>/."""
+def run(request: MailRequest, before: dict[str, str] | None = None) -> MailResult:
+    """Write the drafts of one campaign under <output>/courriels/<campagne>/.
+
+    `before`: the versions recorded the last time (`recorded_request`); a draft whose version
+    did not change since is kept as it is, not written again."""
     folder, composed = compose(request)
     ledger = Ledger(folder)
-    written: list[Written] = []
+    written: list[DraftWritten] = []
+    now = versions(composed)
     for c in composed:
         warnings = list(c.warnings)
         path = folder / f"{c.draft.stem}.eml"
-        if ledger.edited(path) and not request.force:
+        if before is not None and before.get(c.draft.stem) == now[c.draft.stem] and ledger.keep(path):
+            pass
+        elif ledger.edited(path) and not request.force:
             warnings.append("brouillon modifié depuis que copar l'a écrit : conservé tel quel "
                             "(relancez avec --force pour le remplacer).")
         else:
             ledger.write(path, c.message.as_bytes(policy=WRITE_POLICY))
-        written.append(Written(path, c.draft.to, c.subject, [name for name, _ in c.attached], warnings, c.draft))
+        written.append(DraftWritten(path, c.draft.to, c.subject, [name for name, _ in c.attached], warnings, c.draft))
     drafts = [c.draft for c in composed]
     mailing_list = folder / MAILING_LIST
     write_bytes_atomically(mailing_list, _csv(written, drafts).encode("utf-8-sig"))
-    return MailResult(folder, written, mailing_list, ledger.finish())
+    removed = ledger.finish()
+    write_bytes_atomically(folder / CAMPAIGN_RECORD, json.dumps(
+        {"demande": {"pour": request.campaign, "periode": request.periode, "type": request.form_type,
+                     "taille_max": request.max_mb, "a_renvoyer": request.a_renvoyer},
+         "versions": now}, ensure_ascii=False, indent=1).encode("utf-8"))
+    return MailResult(folder, written, mailing_list, removed)
 
 
-def _csv(written: list[Written], drafts: list[Draft]) -> str:
+CAMPAIGN_RECORD = ".copar-campagne.json"  # how the drafts of a folder were asked for, and from which documents
+
+
+def versions(composed: list[Composed]) -> dict[str, str]:
+    """Each draft's documents and subject, as a digest: a build that changes one makes the drafts stale."""
+    return {c.draft.stem: f"{digest(c.attached)}-{digest([('objet', c.subject.encode('utf-8'))])}" for c in composed}
+
+
+def recorded_request(folder: Path, entrees: Path, output: Path, templates: Path | None,
+                     today: dt.date) -> tuple[MailRequest, dict[str, str]] | None:
+    """The request that wrote the drafts of `folder` (and their versions), or None if copar did not record it."""
+    try:
+        data = json.loads((folder / CAMPAIGN_RECORD).read_text(encoding="utf-8"))
+        asked = data["demande"]
+        request = MailRequest(entrees, output, str(asked["pour"]), asked.get("periode"),
+                              float(asked.get("taille_max") or DEFAULT_MAX_MB), templates, today=today,
+                              form_type=asked.get("type"), a_renvoyer=bool(asked.get("a_renvoyer")))
+        return request, {str(k): str(v) for k, v in data.get("versions", {}).items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _csv(written: list[DraftWritten], drafts: list[Draft]) -> str:
     """One row per To recipient, `;`-separated (what French Excel and mail merges expect)."""
     buffer = io.StringIO()
     out = csv.writer(buffer, delimiter=";", lineterminator="\r\n")

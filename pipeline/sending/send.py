@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import time
 from dataclasses import dataclass, field
 from email.utils import format_datetime, make_msgid
@@ -21,8 +20,9 @@ from typing import Callable
 
 from pipeline.sending import journal as jr
 from pipeline.sending.addresses import Recipient
+from pipeline.sending.corrections import digest, piece
 from pipeline.sending.mails import RELANCE, WRITE_POLICY, Composed, MailRequest, MailResult, campaign_folder, compose
-from pipeline.sending.smtp import Connection, Outcome, SmtpError, SmtpSettings, read_smtp_settings
+from pipeline.sending.smtp import Connection, Delivery, SmtpError, SmtpSettings, read_smtp_settings
 
 A_ENVOYER, DEJA, A_COMPLETER = "à envoyer", "déjà envoyé", "à compléter"
 
@@ -72,6 +72,8 @@ def prepare(request: MailRequest, renvoyer: bool = False) -> Plan:
     items = []
     for c in composed:
         key = f"{campaign}/{c.draft.stem}"
+        if c.correction is not None:  # one key per version of the documents: each correction is sent once
+            key += f"-{digest(c.attached)}"
         entry = entries.get(key)
         state = entry.state if entry else None
         when = entry.time if entry else ""
@@ -172,9 +174,11 @@ def _record(o: Outgoing, plan: Plan, message_id: str) -> dict[str, object]:
     d = o.composed.draft
     record: dict[str, object] = {
         "cle": o.key, "etat": jr.EN_COURS, "campagne": plan.campaign, "destinataires": _people(d.to),
-        "copie": _people(d.cc), "objet": o.composed.subject, "message_id": message_id,
-        "pieces": [{"nom": name, "sha256": hashlib.sha256(data).hexdigest(), "octets": len(data)}
-                   for name, data in o.composed.attached]}
+        "copie": _people(d.cc), "objet": o.composed.subject, "message_id": message_id, "ident": d.who,
+        "demande": {"pour": plan.request.campaign, "periode": plan.request.periode, "type": plan.request.form_type},
+        "pieces": [piece(name, data) for name, data in o.composed.attached]}
+    if o.composed.correction is not None:
+        record["corrige"] = o.composed.correction.changed
     if "relance" in d.context:
         record["relance"] = d.context["relance"]
     return record
@@ -245,7 +249,7 @@ def _send_one(o: Outgoing, plan: Plan, journal: jr.Journal, connection: Connecti
         make_msgid(domain=domain)
     content = _finished(o, s.expediteur, message_id, format_datetime(dt.datetime.now().astimezone()))
     journal.append(_record(o, plan, message_id))
-    outcome = Outcome(temporary="aucun essai")
+    outcome = Delivery(temporary="aucun essai")
     retried: list[str] = []  # the temporary failures met on the way, for the journal
     for attempt in range(s.essais):
         if attempt:

@@ -16,9 +16,11 @@ from pipeline.tracking.status import (
     NON_DU,
     RECU,
     STATES,
+    Deliverable,
     StudentState,
 )
 
+XLSX_NAME = "suivi.xlsx"  # `copar suivi --format xlsx` writes it in the output folder unless -o
 SHORT = {RECU: "reçu", A_VENIR: "à venir", EN_RETARD: "RETARD", A_VERIFIER: "à vérifier",
          INUTILISABLE: "INUTILISABLE", NON_DU: "—"}
 COLOURS = {RECU: "C6EFCE", A_VENIR: "DDEBF7", EN_RETARD: "FFC7CE", A_VERIFIER: "FFEB9C",
@@ -35,10 +37,23 @@ def _counts(states: list[StudentState]) -> dict[str, int]:
     return counts
 
 
-def table(states: list[StudentState], today: dt.date, reminded: dict[tuple[str, str], str] | None = None) -> str:
+def write_to(st: StudentState, item: Deliverable) -> str:
+    """Who to write to about a late item: the tutor for what the tutor returns (bilans, compte rendu), the
+    student for their own (cahier des charges, rapport); with the address."""
+    s = st.student
+    if item.key.startswith("bilan_") or item.key in ("tripartite",):
+        return f"{s.tuteur.nom_complet} <{s.tuteur.courriel}> (tuteur·rice)"
+    if item.key == "jury":
+        return "les membres du jury (copar mails --pour relance --type grille)"
+    return f"{s.nom_complet} <{s.courriel}>"
+
+
+def table(states: list[StudentState], today: dt.date, reminded: dict[tuple[str, str], str] | None = None,
+          unattributed: list[str] | None = None) -> str:
     """One line per student, one column per deliverable, then what is late and why.
 
     `reminded`: (N° étudiant, item key) → « relancé le … », from the sending journal.
+    `unattributed`: sentences on the files of rapports/ attributed to nobody (`load.unattributed_rapports`).
     """
     reminded = reminded or {}
     if not states:
@@ -53,7 +68,10 @@ def table(states: list[StudentState], today: dt.date, reminded: dict[tuple[str, 
         lines += ["", "À relancer :"]
         lines += [f"  {st.student.nom_complet} (n° {st.student.numero}) — {item.label} : {item.detail}"
                   + (f" ; {reminded[st.student.numero, item.key]}" if (st.student.numero, item.key) in reminded else "")
+                  + f" — à écrire : {write_to(st, item)}"
                   for st, item in late]
+    if unattributed:
+        lines += ["", "Rapports attribués à personne :", *(f"  {line}" for line in unattributed)]
     counts = _counts(states)
     lines += ["", ", ".join(f"{counts[s]} {s}" for s in STATES if counts[s])]
     return "\n".join(lines) + "\n"

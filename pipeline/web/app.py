@@ -366,7 +366,7 @@ async def send_mails(request: Request) -> Response:
 
 # ---- Planning ----
 async def planning(request: Request, applied: Any = None) -> Response:
-    from pipeline.planning.tripartites import Options
+    from pipeline.planning.tripartites import TripartiteOptions as Options
 
     web = _web(request)
     p = web.promotion()
@@ -391,7 +391,7 @@ def _grid(plan: Any) -> list[tuple[dt.date, list[str], list[tuple[str, list[list
 
 
 async def apply_planning(request: Request) -> Response:
-    from pipeline.planning.tripartites import Options
+    from pipeline.planning.tripartites import TripartiteOptions as Options
 
     form = await request.form()
     p = _web(request).promotion()

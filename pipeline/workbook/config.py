@@ -8,6 +8,7 @@ field names of `Settings`. Relative paths are relative to the file's own folder.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,13 +42,23 @@ SETTINGS_TEXT = """\
 # PDF/A-2b (archivage) pour tous les PDF :
 # pdfa = false
 
+# Dossiers de jury à imprimer en recto verso : chaque étudiant·e commence sur un recto, les
+# versos restés vides portent « Page laissée blanche intentionnellement » :
+# recto_verso = false
+
 # Délai maximal d'un appel à LibreOffice, en secondes :
 # delai = 180
 
 # Nombre de sauvegardes du classeur gardées dans sauvegardes/ (les plus anciennes partent) :
 # sauvegardes = 50
 
+# Qui envoie et qui signe les courriels : feuille Promotion du classeur, paramètres
+# « Secrétariat » et « Courriel secrétariat » (l'expéditeur·rice des brouillons) et
+# « Signataire des courriels » (vide : l'équipe pédagogique). Les adresses des enseignant·es
+# et des membres de jury : feuille Équipe.
+#
 # Envoi des courriels par « copar mails … --envoyer » (serveur SMTP de l'université).
+# « expediteur » est l'adresse du compte qui envoie (en général celle du secrétariat).
 # Le mot de passe n'est jamais écrit ici : variable d'environnement COPAR_SMTP_MOT_DE_PASSE,
 # sinon copar le demande.
 # [envoi]
@@ -57,6 +68,14 @@ SETTINGS_TEXT = """\
 # identifiant = "prenom.nom"
 # expediteur = "Prénom Nom <prenom.nom@univ-exemple.fr>"
 # messages_par_minute = 30
+
+# Ordre de passage calculé par « copar planning jurys » (ses options l'emportent) :
+# [jurys]
+# debut = "9h00"                # premier passage de la journée
+# fin = "18h00"                 # fin du dernier passage au plus tard
+# pause = "12h00-13h30"         # pause déjeuner, sans passage (« aucune » pour s'en passer)
+# duree = 30                    # durée d'un passage, en minutes
+# sessions = { "Jury A" = "matin", "Jury B" = "apres-midi" }   # sinon la journée entière
 """
 
 
@@ -110,7 +129,7 @@ def read_settings_file(entrees: Path) -> FileSettings:
 def _folder(raw: Any, base: Path) -> Path:
     if not isinstance(raw, str) or not raw.strip():
         raise ValueError("un nom de dossier entre guillemets est attendu")
-    return base / raw.strip()
+    return Path(os.path.normpath(base / raw.strip()))  # "inputs/../sorties" reads "sorties" in every message
 
 
 def _templates(raw: Any, base: Path) -> Path:
@@ -159,8 +178,9 @@ _KEYS: dict[str, tuple[str, Callable[[Any, Path], Any]]] = {
     "pdfa": ("pdfa", _flag),
     "delai": ("timeout", _seconds),
     "sauvegardes": ("backups_kept", _count),
+    "recto_verso": ("recto", _flag),
 }
-SECTIONS = ("envoi",)  # tables of their own: [envoi] is pipeline.sending.smtp's
+SECTIONS = ("envoi", "jurys")  # tables of their own: [envoi] is pipeline.sending.smtp's, [jurys] planning.run's
 KEY_OF_FIELD = {name: key for key, (name, _) in _KEYS.items()}
 
 

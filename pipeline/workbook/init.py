@@ -281,6 +281,14 @@ def _column_validation(wb: Workbook, sheet: schema.Sheet, column: schema.Column)
             prompt="Numéro de la période d'alternance, de 1 à 6.",
             error="La période doit être un nombre entier de 1 à 6.",
         )
+    if column.kind == schema.CIVILITE:
+        return _validation(
+            _list_formula(wb, column.header, list(schema.CIVILITES)),
+            strict=False,
+            title="Civilité",
+            prompt="Madame ou Monsieur ; laissez vide pour les formules inclusives.",
+            error="Choisissez Madame ou Monsieur, ou laissez la cellule vide.",
+        )
     if column.kind == schema.PUBLIC:
         return _validation(
             _list_formula(wb, column.header, list(schema.PUBLICS.values())),

@@ -25,7 +25,9 @@ INTRO = (
     "Dates au format JJ/MM/AAAA (05/12/2023), heures au format HH:MM (14:30). Listes déroulantes : "
     "Statut, Type de mission, Période, Public, Jury.",
     "Les rapports de mission se déposent en PDF dans le dossier inputs/rapports/, un fichier par "
-    "étudiant·e dont le nom contient le N° étudiant (par exemple 22004512-rapport-mission.pdf).",
+    "étudiant·e dont le nom contient le N° étudiant (par exemple 22004512-rapport-mission.pdf) ou, à défaut, "
+    "son nom et son prénom. Un cahier des charges ou une feuille de route reçu se dépose de même dans "
+    "inputs/cahiers/ : « copar suivi » le compte alors comme reçu.",
 )
 
 # The format of each kind of column, as people read it (also in the header comments).

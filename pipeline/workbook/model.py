@@ -21,7 +21,22 @@ class Promotion:
     accompagnement: str = ""
     courriel_accompagnement: str = ""
     telephone_accompagnement: str = ""
+    secretariat: str = ""  # who sends the mails (the drafts' From)
+    courriel_secretariat: str = ""
+    signataire: str = ""  # who signs the mails; "": the teaching team
     date_courriers: dt.date | None = None  # the date letters carry; None: the build day
+    lieu_courriers: str = ""  # the place letters are dated from (« Rennes, le … »); "": Rennes
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person of the sheet Équipe: teacher, jury member, secretariat… Named by the other sheets."""
+
+    nom: str
+    role: str = ""
+    courriel: str = ""
+    civilite: str = ""  # "Madame", "Monsieur", or "" (inclusive forms)
+    row: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,7 @@ class Tutor:
     fonction: str = ""
     telephone: str = ""
     structure: str = ""
+    civilite: str = ""  # "Madame", "Monsieur", or "" (inclusive forms)
 
     @property
     def key(self) -> str:
@@ -74,6 +90,7 @@ class Student:
     heures: float | None = None
     question_professionnelle: str = ""
     service_civique: bool = False  # counts as a stage (handbook), printed as such
+    civilite: str = ""  # "Madame", "Monsieur", or "" (inclusive forms)
     row: int = 0
 
     @property
@@ -209,6 +226,7 @@ class Dataset:
     criteria: list[Criterion] = field(default_factory=list)
     unavailabilities: list[Unavailability] = field(default_factory=list)
     notes: list[CriterionNote] = field(default_factory=list)
+    equipe: list[Member] = field(default_factory=list)  # sheet Équipe
 
     def student(self, numero: str) -> Student:
         for s in self.students:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Any
 
-from pipeline.workbook.schema import MISSION_TYPE_ALIASES, PUBLICS, STATUT_ALIASES, normalize
+from pipeline.workbook.schema import CIVILITE_ALIASES, MISSION_TYPE_ALIASES, PUBLICS, STATUT_ALIASES, normalize
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
@@ -164,6 +164,22 @@ def parse_public(value: Any) -> str:
     if key is None:
         raise ValueError("public inconnu")
     return key
+
+
+def parse_civilite(value: Any) -> str:
+    key = str(value).strip().lower().rstrip(".")
+    found = CIVILITE_ALIASES.get(key)
+    if found is None:
+        raise ValueError("civilité inconnue")
+    return found
+
+
+_ADDRESS_IN_TEXT = re.compile(r"\s*<?\s*(?:mailto:)?[^\s<>@,;]+@[^\s<>@,;]+\.[A-Za-z]{2,}\s*>?")
+
+
+def without_address(text: str) -> str:
+    """A name as it may be printed: « Karim Haddad <k.haddad@x.org> » → « Karim Haddad » (no address, ever)."""
+    return re.sub(r"\s{2,}", " ", _ADDRESS_IN_TEXT.sub("", text).replace("<>", "")).strip(" ,;")
 
 
 def identifier(value: Any) -> str:

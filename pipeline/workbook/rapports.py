@@ -14,13 +14,19 @@ Rapports come from students: their names, links and contents are untrusted.
   `rapports/`) and points to a file whose own name holds the same N°: a link to
   `/etc/passwd`, to a file of another folder, or to another student's rapport is refused.
 - A file larger than the limit (`--rapport-max-mo`) is refused as too large, unread.
+- A file holding no student's N° belongs to the student whose first and last names are all
+  tokens of its name, whatever their case, accents and order (`Rapport DUPONT marie.pdf`); when
+  several students' names fit, the one with the most name tokens wins, and a tie (homonyms)
+  matches nobody. Such a file is used with a warning naming it (`match_rapports`); a file
+  matching nobody is listed by `copar check` and `copar suivi`.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.pdf.pdfinfo import probe_pdf
@@ -49,6 +55,93 @@ def holds_numero(name: str, numero: str) -> bool:
     return any(found[i:i + len(wanted)] == wanted for i in range(len(found) - len(wanted) + 1))
 
 
+def name_tokens(text: str) -> frozenset[str]:
+    """The tokens of `text` without case nor accents: « Marie-Éve DUPONT » → {marie, eve, dupont}."""
+    return frozenset(_TOKENS.findall(_plain(text)))
+
+
+@dataclass(frozen=True)
+class Matches:
+    """The files of `rapports/` shared out between the students (`match_rapports`)."""
+
+    files: dict[str, list[Path]]  # N° → its files, as `find_rapports` gives them (name matches included)
+    by_name: dict[str, tuple[str, ...]] = field(default_factory=dict)  # N° → files recognised by the name only
+    unmatched: tuple[Path, ...] = ()  # files holding nobody's N° nor name
+    ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)  # file name → the N°s whose names fit
+
+    def findings(self, who: dict[str, str]) -> list[tuple[str, str, str]]:
+        """(kind, file name, French sentence) for each file matched by name ("nom") or by nobody
+        ("personne", also when several students' names fit); `who`: N° → « Prénom Nom »."""
+        found = [("nom", name, f"Rapport de mission « {name} » attribué à {who.get(numero, numero)} (n° {numero}) "
+                  "d'après le nom du fichier : ajoutez le n° étudiant au nom du fichier pour en être sûr·e.")
+                 for numero, names in self.by_name.items() for name in names]
+        found += [("personne", p.name, f"Fichier « {p.name} » du dossier rapports/ : ni n° étudiant ni nom "
+                   "d'étudiant·e reconnu, il n'est attribué à personne ; renommez-le avec le n° étudiant.")
+                  for p in self.unmatched]
+        found += [("personne", name, f"Fichier « {name} » du dossier rapports/ : le nom convient à plusieurs "
+                   f"étudiant·es (n° {', '.join(numeros)}), il n'est attribué à personne ; renommez-le avec le n° "
+                   "étudiant.") for name, numeros in self.ambiguous.items()]
+        return found
+
+
+def match_rapports(folder: Path, students: Iterable[tuple[str, str, str]]) -> Matches:
+    """Share out the files of `folder` between `students` ((N°, prénom, nom) triples): by N°, else by name."""
+    people = list(students)
+    files = find_rapports(folder, [numero for numero, *_ in people])
+    claimed = {p for found in files.values() for p in found}
+    by_name: dict[str, list[str]] = {}
+    unmatched, ambiguous = [], {}
+    for path in _listing(folder):
+        if path in claimed:
+            continue
+        tokens = name_tokens(path.name)
+        scores = {numero: _name_score(tokens, prenom, nom) for numero, prenom, nom in people}
+        best = max(scores.values(), default=0)
+        fits = [numero for numero, score in scores.items() if score and score == best]
+        if len(fits) == 1:
+            files[fits[0]].append(path)
+            files[fits[0]].sort(key=_order)
+            by_name.setdefault(fits[0], []).append(path.name)
+        elif fits:
+            ambiguous[path.name] = tuple(fits)
+        else:
+            unmatched.append(path)
+    return Matches(files, {n: tuple(v) for n, v in by_name.items()}, tuple(unmatched), ambiguous)
+
+
+def _name_score(tokens: frozenset[str], *parts: str) -> int:
+    """How many name tokens of the student (first name, last name) the file name holds; 0 unless every
+    part is there, as its words (« Le Bihan » → le, bihan) or run together (lebihan, ndiaye)."""
+    score = 0
+    for part in parts:
+        words = name_tokens(part)
+        if not words:
+            return 0
+        if words <= tokens:
+            score += len(words)
+        elif "".join(_TOKENS.findall(_plain(part))) in tokens:
+            score += len(words)
+        else:
+            return 0
+    return score
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
+def _order(p: Path) -> tuple[bool, str]:
+    return (p.suffix.lower() != ".pdf", p.name.casefold())
+
+
+def _listing(folder: Path) -> list[Path]:
+    """The candidate files of `folder`: PDFs first; hidden files and Office lock files ("~$…") left out."""
+    if not folder.is_dir():
+        return []
+    return sorted((p for p in folder.iterdir()
+                   if (p.is_symlink() or p.is_file()) and not p.name.startswith((".", "~$"))), key=_order)
+
+
 def find_rapports(folder: Path, numeros: Iterable[str]) -> dict[str, list[Path]]:
     """Files of `folder` whose name holds each N° étudiant as a whole token.
 
@@ -57,15 +150,7 @@ def find_rapports(folder: Path, numeros: Iterable[str]) -> dict[str, list[Path]]
     are symbolic links, even broken ones (`link_refusal` says why they are refused).
     Hidden files and Office lock files ("~$…") are ignored.
     """
-    files = (
-        sorted(
-            (p for p in folder.iterdir()
-             if (p.is_symlink() or p.is_file()) and not p.name.startswith((".", "~$"))),
-            key=lambda p: (p.suffix.lower() != ".pdf", p.name.casefold()),
-        )
-        if folder.is_dir()
-        else []
-    )
+    files = _listing(folder)
     return {numero: [p for p in files if holds_numero(p.name, numero)] for numero in numeros}
 
 

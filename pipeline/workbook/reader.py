@@ -178,6 +178,12 @@ def rapports_dir(source: Path) -> Path:
     return base / "rapports"
 
 
+def cahiers_dir(source: Path) -> Path:
+    """Where received cahiers des charges and feuilles de route are dropped: `cahiers/` beside the inputs."""
+    base = source if source.is_dir() else source.parent
+    return base / "cahiers"
+
+
 def load(path: Path) -> RawWorkbook:
     source = resolve_input(path)
     issues: list[Issue] = []

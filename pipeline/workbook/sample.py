@@ -38,7 +38,11 @@ PROMOTION: dict[str, Any] = {
     "accompagnement": "Pascale Perron",
     "courriel_accompagnement": "pascale.perron@univ-rennes2.fr",
     "telephone_accompagnement": "06.66.72.56.33",
+    "secretariat": "Nadia Le Gall",
+    "courriel_secretariat": "secretariat.copar@univ-exemple.fr",
+    "signataire": "Pascale Perron",
     "date_courriers": dt.date(2023, 11, 20),
+    "lieu_courriers": "Rennes",
 }
 
 # --- Calendrier (the handbook's calendar) ---------------------------------------------
@@ -1003,6 +1007,24 @@ GRILLE: list[dict[str, Any]] = [
     {"section": "Bilan tripartite et alternance", "critere": "Transférabilité des acquis dans d'autres contextes professionnels", "points": 2},
 ]
 
+# --- Équipe (the people the other sheets name: jury members, teachers of the tripartite reviews) ----
+
+EQUIPE: list[dict[str, Any]] = [
+    {"nom": "Yves Bonny", "role": "responsable pédagogique", "courriel": "yves.bonny@univ-rennes2.fr",
+     "civilite": "Monsieur"},
+    {"nom": "Pascale Perron", "role": "accompagnement de l'alternance", "courriel": "pascale.perron@univ-rennes2.fr",
+     "civilite": "Madame"},
+    {"nom": "Nadia Le Gall", "role": "secrétariat pédagogique", "courriel": "secretariat.copar@univ-exemple.fr"},
+    {"nom": "Claire Guillou", "role": "enseignante, membre de jury", "courriel": "claire.guillou@univ-exemple.fr",
+     "civilite": "Madame"},
+    {"nom": "Karim Haddad", "role": "enseignant, membre de jury", "courriel": "karim.haddad@univ-exemple.fr"},
+    {"nom": "Sophie Kervella", "role": "enseignante, membre de jury", "courriel": "sophie.kervella@univ-exemple.fr"},
+    {"nom": "Mathieu Renaud", "role": "professionnel associé, membre de jury",
+     "courriel": "mathieu.renaud@example.org"},
+    {"nom": "Hélène Marchetti", "role": "professionnelle associée, membre de jury",
+     "courriel": "helene.marchetti@example.org"},
+]
+
 # --- Disponibilités (read by `copar planning`) ---------------------------------------------------
 
 DISPONIBILITES: list[dict[str, Any]] = [
@@ -1023,6 +1045,7 @@ NOTES: list[dict[str, Any]] = [
 ]
 
 _ROWS: dict[str, list[dict[str, Any]]] = {
+    "equipe": EQUIPE,
     "calendrier": CALENDRIER,
     "etudiants": ETUDIANTS,
     "bilans": BILANS,

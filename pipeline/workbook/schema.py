@@ -23,6 +23,7 @@ STATUT = "statut"
 MISSION_TYPE = "mission_type"
 PERIODE = "periode"
 PUBLIC = "public"
+CIVILITE = "civilite"
 
 
 def normalize(label: object) -> str:
@@ -135,6 +136,11 @@ MISSION_TYPE_ALIASES = {
 
 PUBLICS = {"tous": "tous", "stage": "stage", "formationcontinue": "formation continue"}
 
+# How to address a person (sheet Équipe): empty = the inclusive forms
+CIVILITES = ("Madame", "Monsieur")
+CIVILITE_ALIASES = {"madame": "Madame", "mme": "Madame", "mme.": "Madame", "monsieur": "Monsieur", "m": "Monsieur",
+                    "mr": "Monsieur"}
+
 # Students "in employment" write a feuille de route instead of a cahier des charges.
 EMPLOYMENT_STATUTS = frozenset({"emploi"})
 # Formation continue: apprentissage, professionnalisation, emploi (handbook, "Calendriers").
@@ -165,9 +171,19 @@ PROMOTION_PARAMETERS = (
     Column("accompagnement", "Accompagnement alternance", aliases=("Accompagnement de l'alternance",), help="Prénom et nom de la personne qui accompagne l'alternance."),
     Column("courriel_accompagnement", "Courriel accompagnement", kind=EMAIL, aliases=("Email accompagnement", "Mail accompagnement")),
     Column("telephone_accompagnement", "Téléphone accompagnement", aliases=("Tel accompagnement", "Tél accompagnement")),
+    Column("secretariat", "Secrétariat", aliases=("Secrétariat pédagogique", "Expéditeur", "Expéditrice"),
+           help="Prénom et nom de la personne qui envoie les courriels (expéditeur·rice des brouillons et "
+                "signature). Vide = la personne de l'accompagnement."),
+    Column("courriel_secretariat", "Courriel secrétariat", kind=EMAIL, aliases=("Email secrétariat",
+                                                                               "Mail secrétariat")),
+    Column("signataire", "Signataire des courriels", aliases=("Signataire", "Signature des courriels"),
+           help="Prénom et nom de la personne qui signe les courriels (la feuille Équipe ou ci-dessus donne son "
+                "rôle et son courriel). Vide = l'équipe pédagogique (responsable et accompagnement)."),
     Column("date_courriers", "Date des courriers", kind=DATE, aliases=("Date courriers", "Date des lettres"),
            help="Date inscrite sur les courriers (invitations), JJ/MM/AAAA ; vide = le jour de la production. "
                 "L'option --date-courrier de copar build la remplace."),
+    Column("lieu_courriers", "Lieu des courriers", aliases=("Ville des courriers", "Lieu des lettres"),
+           help="Ville écrite avant la date des courriers (« Rennes, le … ») ; vide = Rennes."),
 )
 
 PROMOTION = Sheet(
@@ -220,6 +236,13 @@ ETUDIANTS = Sheet(
         Column("fin", "Fin", kind=DATE, required=True, aliases=("Date fin", "Date de fin", "Fin mission"), help="Fin de l'alternance (JJ/MM/AAAA).", width=12),
         Column("heures", "Heures prévues", kind=NUMBER, aliases=("Heures", "Nombre d'heures", "Durée (heures)"), help="Pour un stage : 420 heures au minimum.", width=10),
         Column("question_professionnelle", "Question professionnelle", kind=LONGTEXT, aliases=("Question pro",), help="Pour les étudiant·es en emploi : l'axe réflexif de la feuille de route.", width=40),
+        Column("civilite", "Civilité", kind=CIVILITE, aliases=("Civilite", "Civilité étudiant·e"),
+               help="Madame ou Monsieur : les documents l'emploient pour l'étudiant·e ; vide = formules inclusives.",
+               width=12),
+        Column("tuteur_civilite", "Tuteur·rice civilité", kind=CIVILITE,
+               aliases=("Civilité tuteur", "Tuteur civilité", "Civilité tuteur·rice"),
+               help="Madame ou Monsieur : « Madame, » plutôt que « Madame, Monsieur, » ; vide = formules inclusives.",
+               width=12),
     ),
     help="Une ligne par étudiant·e, avec sa structure, son ou sa tuteur·rice et sa mission.",
 )
@@ -328,6 +351,27 @@ NOTES = Sheet(
          "égaler la note du rapport plus celle de la soutenance (feuille Soutenances).",
 )
 
-SHEETS: tuple[Sheet, ...] = (PROMOTION, CALENDRIER, ETUDIANTS, BILANS, TRIPARTITES, JURYS, SOUTENANCES, GRILLE,
+EQUIPE = Sheet(
+    "equipe",
+    "Équipe",
+    aliases=("Equipe", "Équipe pédagogique", "Equipe pedagogique", "Personnes", "Annuaire", "Contacts"),
+    columns=(
+        Column("nom", "Nom", required=True, aliases=("Prénom et nom", "Nom complet", "Personne"),
+               help="Prénom et nom, écrits comme dans les feuilles Jurys et Bilans tripartites (qui n'ont "
+                    "besoin que du nom).", width=26),
+        Column("role", "Rôle", aliases=("Role", "Fonction", "Qualité"),
+               help="Par exemple : enseignant·e, membre de jury, secrétariat.", width=30),
+        Column("courriel", "Courriel", kind=EMAIL, aliases=("Email", "E-mail", "Mail", "Adresse électronique"),
+               help="Adresse électronique : les courriels des jurys et des bilans tripartites la prennent ici ; "
+                    "elle n'est imprimée dans aucun document.", width=32),
+        Column("civilite", "Civilité", kind=CIVILITE, aliases=("Civilite", "Titre"),
+               help="Madame ou Monsieur ; vide = formules inclusives.", width=12),
+    ),
+    optional=True,
+    help="Les enseignant·es, membres de jury et le secrétariat, une ligne par personne, avec leur courriel : "
+         "les feuilles Jurys et Bilans tripartites les nomment, les adresses viennent d'ici.",
+)
+
+SHEETS: tuple[Sheet, ...] = (PROMOTION, EQUIPE, CALENDRIER, ETUDIANTS, BILANS, TRIPARTITES, JURYS, SOUTENANCES, GRILLE,
                              NOTES, DISPONIBILITES)
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}

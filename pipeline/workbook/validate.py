@@ -6,32 +6,54 @@ in the order its references need (validate_sheets.py), all reported through one 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 from pipeline.errors import ValidationFailed
 from pipeline.report import ERROR, WARNING, Problem, Report
 from pipeline.workbook import validate_sheets
-from pipeline.workbook.codes import CODES
+from pipeline.workbook.codes import CODES, lookup
 from pipeline.workbook.model import Dataset
-from pipeline.workbook.reader import Issue, RawSheet, RawWorkbook, load
+from pipeline.workbook.rapports import match_rapports
+from pipeline.workbook.reader import Issue, RawSheet, RawWorkbook, load, rapports_dir
 from pipeline.workbook.schema import SHEETS_BY_KEY, SOUTENANCES, normalize
 from pipeline.workbook.validator import Validator, has_column
 
 REQUIRED_SHEETS = ("promotion", "calendrier", "etudiants")
 
 
-def check(path: Path) -> tuple[Dataset | None, Report]:
-    """Read and validate the workbook or CSV folder at `path`."""
-    return validate(load(path))
+def check(path: Path, *, rapports: bool = False) -> tuple[Dataset | None, Report]:
+    """Read and validate the workbook or CSV folder at `path`.
+
+    rapports: also warn about the files of `rapports/` recognised by a student's name only, or by nobody
+    (`copar check`; the build says it in its notes).
+    """
+    dataset, report = validate(load(path))
+    if rapports and dataset is not None:
+        report.extend(rapport_problems(dataset, rapports_dir(path)))
+    return dataset, report
 
 
 def load_valid(path: Path, *, tolerate: Callable[[Problem], bool] | None = None) -> Dataset:
     """The dataset of the workbook at `path`; raises ValidationFailed (the report) while an error remains."""
-    dataset, report = validate(load(path), tolerate=tolerate)
-    if dataset is None:
+    return checked(load(path), tolerate=tolerate)[0]
+
+
+def checked(raw: RawWorkbook, *, tolerate: Callable[[Problem], bool] | None = None) -> tuple[Dataset, Report]:
+    """The one "check the workbook or raise": the dataset and its report (warnings), or ValidationFailed."""
+    dataset, report = validate(raw, tolerate=tolerate)
+    if dataset is None or not report.valid:
         raise ValidationFailed(report)
-    return dataset
+    return dataset, report
+
+
+def rapport_problems(ds: Dataset, folder: Path) -> list[Problem]:
+    """Warnings on the rapports de mission matched by name, by nobody or by several students."""
+    matches = match_rapports(folder, [(s.numero, s.prenom, s.nom) for s in ds.students])
+    codes = {"nom": lookup("rapport-by-name", WARNING).name, "personne": lookup("rapport-unmatched", WARNING).name}
+    return [Problem(WARNING, codes[kind], "rapports/", None, "", name, message)
+            for kind, name, message in matches.findings({s.numero: s.nom_complet for s in ds.students})]
 
 
 def validate(raw: RawWorkbook, *, tolerate: Callable[[Problem], bool] | None = None) -> tuple[Dataset | None, Report]:
@@ -42,6 +64,9 @@ def validate(raw: RawWorkbook, *, tolerate: Callable[[Problem], bool] | None = N
     """
     v = Validator(raw)
     dataset = _run(v)
+    v.report = Report([replace(p, message=f"{p.message[:-1]}, ou laissez « copar planning jurys » donner une heure "
+                                          "à chaque soutenance qui n'en a pas.")
+                       if missing_hour(p) else p for p in v.report.problems])
     if tolerate is not None:
         v.report = Report([p for p in v.report.problems if not (p.severity == ERROR and tolerate(p))])
     return (dataset if v.report.valid else None), v.report
@@ -64,11 +89,12 @@ def _run(v: Validator) -> Dataset | None:
     criteria = validate_sheets.criteria(v, sheets.get("grille"))
     unavailabilities = validate_sheets.unavailabilities(v, sheets.get("disponibilites"))
     notes = validate_sheets.notes(v, sheets.get("notes"), numeros, criteria, defenses)
+    equipe = validate_sheets.team(v, sheets.get("equipe"))
     validate_sheets.reviews_due(v, sheets.get("bilans"), reviews, students, calendar)
     if promotion is None:
         return None
     return Dataset(promotion, calendar, students, reviews, tripartites, juries, defenses, criteria,
-                   unavailabilities=unavailabilities, notes=notes)
+                   unavailabilities=unavailabilities, notes=notes, equipe=equipe)
 
 
 def _structure(v: Validator) -> None:

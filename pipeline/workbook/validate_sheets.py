@@ -7,6 +7,7 @@ and cell parsing (`fields`, `parameter`, `dates_in_order`, `known_student`, `dup
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from pipeline.report import ERROR, WARNING
@@ -17,6 +18,7 @@ from pipeline.workbook.model import (
     Defense,
     Event,
     Jury,
+    Member,
     PeriodReview,
     Promotion,
     Student,
@@ -137,7 +139,8 @@ def students(validator: Validator, sheet: RawSheet | None) -> list[Student]:
         if not ok:
             continue
         tutor = people.tutor(row, Tutor(v["tuteur_nom"], v["tuteur_prenom"], v["tuteur_courriel"],
-                                        v["tuteur_fonction"] or "", v["tuteur_telephone"] or "", v["structure"]))
+                                        v["tuteur_fonction"] or "", v["tuteur_telephone"] or "", v["structure"],
+                                        v["tuteur_civilite"] or ""))
         people.student(row, v["numero"], v["nom"], v["prenom"])
         if v["statut"] == "stage" and v["heures"] is not None and v["heures"] < STAGE_MIN_HOURS:
             validator.at(WARNING, "short-stage", sheet, row, "heures", parse.text(v["heures"]),
@@ -145,7 +148,7 @@ def students(validator: Validator, sheet: RawSheet | None) -> list[Student]:
                          "minimum sur 6 mois. Vérifiez la durée avec la structure.")
         student_fields = {k: v[k] for k in ("numero", "nom", "prenom", "courriel", "statut", "structure", "mission", "debut", "fin")}
         optional: dict[str, Any] = {k: v[k] or "" for k in ("adresse_structure", "tuteur_memoire", "type_mission",
-                                                            "question_professionnelle")}
+                                                            "question_professionnelle", "civilite")}
         civique = parse.is_service_civique(row.value("statut"))
         students.append(Student(**student_fields, **optional, tuteur=tutor, heures=v["heures"],
                                 service_civique=civique, row=row.number))
@@ -185,7 +188,7 @@ class _People:
                               f"autrement ({first.nom_complet} / {tutor.nom_complet}) : tous les documents "
                               f"écrivent « {first.nom_complet} » (première orthographe rencontrée, ligne "
                               f"{first_row.number}). Corrigez l'une des deux lignes si ce n'est pas la bonne.")
-        return dataclasses.replace(tutor, nom=first.nom, prenom=first.prenom)
+        return dataclasses.replace(tutor, nom=first.nom, prenom=first.prenom, civilite=first.civilite or tutor.civilite)
 
     def student(self, row: Row, numero: str, nom: str, prenom: str) -> None:
         name = normalize(f"{prenom} {nom}")
@@ -219,11 +222,33 @@ def reviews(validator: Validator, sheet: RawSheet | None, numeros: set[str] | No
     return reviews
 
 
+BILAN_GRACE_DAYS = 14  # a bilan is often written in the days after its period ends
+
+
+def bilan_date_problem(periode: int, day: dt.date | None, calendar: dict[str, Event]) -> str | None:
+    """Why a bilan of `periode` dated `day` looks misdated (before its period, or long after it); None if fine."""
+    event = calendar.get(f"periode_{periode}")
+    if day is None or event is None:
+        return None
+    end = event.fin or event.debut
+    if event.debut <= day <= end + dt.timedelta(days=BILAN_GRACE_DAYS):
+        return None
+    return (f"bilan de la période {periode} daté du {day:%d/%m/%Y}, hors de sa période ({event.debut:%d/%m/%Y} – "
+            f"{end:%d/%m/%Y}, ou dans les {BILAN_GRACE_DAYS} jours qui suivent) : vérifiez la date ou le numéro "
+            "de la période")
+
+
 def reviews_due(validator: Validator, sheet: RawSheet | None, reviews: list[PeriodReview], students: list[Student],
                 calendar: dict[str, Event]) -> None:
-    """A bilan written for a period outside the student's own dates: a wrong period or wrong dates."""
+    """A bilan written for a period outside the student's own dates: a wrong period or wrong dates; a bilan
+    dated outside its period."""
     by_numero = {s.numero: s for s in students}
     for review in reviews:
+        misdated = bilan_date_problem(review.periode, review.date, calendar) if sheet is not None else None
+        if sheet is not None and misdated:
+            row = next(r for r in sheet.rows if r.number == review.row)
+            validator.at(WARNING, "review-date-outside-period", sheet, row, "date", f"{review.date:%d/%m/%Y}",
+                         f"{misdated[0].upper()}{misdated[1:]}.")
         student = by_numero.get(review.numero)
         if sheet is None or student is None or review.periode in student.periods_due(calendar):
             continue
@@ -256,6 +281,11 @@ def tripartites(validator: Validator, sheet: RawSheet | None, numeros: set[str] 
     return items
 
 
+def jury_key(name: str) -> str:
+    """How jury names are compared: case and runs of spaces aside."""
+    return " ".join(name.split()).casefold()
+
+
 def juries(validator: Validator, sheet: RawSheet | None) -> list[Jury]:
     juries: list[Jury] = []
     if sheet is None:
@@ -267,10 +297,10 @@ def juries(validator: Validator, sheet: RawSheet | None) -> list[Jury]:
             validator.jury_names.add(v["jury"])
         if not ok:
             continue
-        if v["jury"] in first:
-            validator.duplicate(sheet, row, "jury", v["jury"], first[v["jury"]], f"Jury « {v['jury']} »")
+        if jury_key(v["jury"]) in first:
+            validator.duplicate(sheet, row, "jury", v["jury"], first[jury_key(v["jury"])], f"Jury « {v['jury']} »")
             continue
-        first[v["jury"]] = row
+        first[jury_key(v["jury"])] = row
         juries.append(Jury(v["jury"], v["date"], v["president"], v["lieu"] or "",
                            parse.split_list(v["membres"] or ""), row.number))
     return juries
@@ -285,6 +315,8 @@ def defenses(validator: Validator, sheet: RawSheet | None, numeros: set[str] | N
     for row in sheet.rows:
         v, ok = validator.fields(sheet, row)
         ok = validator.known_student(sheet, row, v["numero"], numeros) and ok
+        if v["jury"] is not None and juries is not None:  # « jury a » is Jury A, as typed in Jurys
+            v["jury"] = next((j for j in sorted(juries) if jury_key(j) == jury_key(v["jury"])), v["jury"])
         if v["jury"] is not None and juries is not None and v["jury"] not in juries:
             validator.at(ERROR, "unknown-jury", sheet, row, "jury", v["jury"],
                          f"Jury « {v['jury']} » absent de la feuille Jurys : corrigez le nom du jury ou "
@@ -351,6 +383,29 @@ def criteria(validator: Validator, sheet: RawSheet | None) -> list[Criterion]:
                           f"Les points de la grille font {total:g} au lieu de {GRILLE_TOTAL:g} : ajustez la "
                           "colonne Points pour que le total fasse 20.")
     return criteria
+
+
+def team(validator: Validator, sheet: RawSheet | None) -> list[Member]:
+    """The sheet Équipe: one person per row, named once (case, accents and order of the words aside)."""
+    members: list[Member] = []
+    if sheet is None:
+        return members
+    first: dict[str, Row] = {}
+    for row in sheet.rows:
+        v, ok = validator.fields(sheet, row)
+        if v["nom"] is None:
+            continue
+        key = " ".join(sorted(normalize(w) for w in v["nom"].split() if normalize(w)))
+        if key in first:  # even when the first row has another error: one person, one row
+            validator.at(ERROR, "duplicate-member", sheet, row, "nom", v["nom"],
+                         f"« {v['nom']} » figure déjà ligne {first[key].number} de la feuille {sheet.name} : "
+                         "gardez une seule ligne par personne.")
+            continue
+        first[key] = row
+        if not ok:
+            continue
+        members.append(Member(v["nom"], v["role"] or "", v["courriel"] or "", v["civilite"] or "", row.number))
+    return members
 
 
 def unavailabilities(validator: Validator, sheet: RawSheet | None) -> list[Unavailability]:

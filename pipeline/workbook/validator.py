@@ -15,6 +15,7 @@ from pipeline.workbook import parse
 from pipeline.workbook.codes import CODES, lookup
 from pipeline.workbook.reader import RawSheet, RawWorkbook, Row
 from pipeline.workbook.schema import (
+    CIVILITE,
     DATE,
     EMAIL,
     INT,
@@ -41,6 +42,7 @@ _PARSERS: dict[str, tuple[Callable[[Any], Any], str]] = {
     MISSION_TYPE: (parse.parse_mission_type, "unknown-mission-type"),
     PERIODE: (parse.parse_int, "bad-periode"),
     PUBLIC: (parse.parse_public, "unknown-public"),
+    CIVILITE: (parse.parse_civilite, "unknown-civilite"),
 }
 
 # List kinds: their values in clear, to name the interpretation of a doubtful value.
