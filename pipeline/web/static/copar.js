@@ -50,12 +50,15 @@ function watchWorkbook(form) {
 }
 
 // Suivi: filter the rows by what is typed (name, number or state).
+// Applied at once too: the field may hold text typed before this script ran, or restored by « retour ».
 function filterTable(input) {
   const rows = document.querySelectorAll(`#${input.dataset.filtre} tbody tr`);
-  input.addEventListener("input", () => {
+  const apply = () => {
     const wanted = input.value.trim().toLowerCase();
     rows.forEach((row) => { row.hidden = wanted !== "" && !row.textContent.toLowerCase().includes(wanted); });
-  });
+  };
+  input.addEventListener("input", apply);
+  apply();
 }
 
 // Formulaires: files dropped on the zone go into its file input.
