@@ -83,6 +83,19 @@ def _guard(ctx: click.Context, func: Any, *args: Any, **kwargs: Any) -> Any:
               "et transmettez le message complet à l'équipe technique.", EXIT_BUG)
 
 
+def _after_build(settings: Settings) -> list[str]:
+    """Bundles, agendas and drafts follow the documents (imported here: a Ctrl-C during the import is guarded)."""
+    from pipeline.sending.derived import after_build
+
+    return after_build(settings)
+
+
+def _refresh_drafts(settings: Settings) -> list[str]:
+    from pipeline.sending.derived import refresh_drafts
+
+    return refresh_drafts(settings.input, settings.output, settings.templates, settings.today)
+
+
 class _FrenchGroup(click.Group):
     """The copar group: click's own words are French while it runs (see cli_fr)."""
 
@@ -219,9 +232,7 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
                         rapport_max_mb=rapport_max_mb, **options)
     click.echo(describe(settings.templates, file, from_file))
     result = _guard(ctx, run_build, settings, _Bar())
-    from pipeline.sending.derived import after_build  # as Promotion.build does
-
-    result.notes.extend(_guard(ctx, after_build, settings))
+    result.notes.extend(_guard(ctx, _after_build, settings))  # as Promotion.build does
     for line in summary_lines(result):
         click.echo(line)
     click.echo(f"Sorties : {result.output}/ (voir {result.output}/rapport-de-construction.txt)")
@@ -255,9 +266,7 @@ def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, peri
 
     settings = Settings(input=entrees, output=sorties, student=student, templates=templates, force=force)
     written = _guard(ctx, write_forms, settings, form_type, periode, fmt, tutor)
-    from pipeline.sending.derived import refresh_drafts  # drafts that attach the forms follow them
-
-    written.notes = _guard(ctx, refresh_drafts, settings.input, settings.output, settings.templates, settings.today)
+    written.notes = _guard(ctx, _refresh_drafts, settings)  # drafts that attach the forms follow them
     for line in written.skipped:
         click.echo(f"Sans formulaire : {line}")
     click.echo(f"{written.forms} formulaire{'s' if written.forms > 1 else ''} pour {written.recipients} "
