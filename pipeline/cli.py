@@ -6,14 +6,18 @@ import signal
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click import core, decorators, exceptions, formatting, parser, types
 
 from pipeline import cli_fr
-from pipeline.build.settings import DEFAULT_INPUT, DEFAULT_OUTPUT, Settings
+from pipeline.build.settings import DEFAULT_INPUT, DEFAULT_OUTPUT
+from pipeline.documents import catalogue
 from pipeline.errors import CoparError, ValidationFailed
+
+if TYPE_CHECKING:
+    from pipeline.promotion import Promotion
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 3  # and each CoparError's exit_code
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
@@ -83,17 +87,26 @@ def _guard(ctx: click.Context, func: Any, *args: Any, **kwargs: Any) -> Any:
               "et transmettez le message complet à l'équipe technique.", EXIT_BUG)
 
 
-def _after_build(settings: Settings) -> list[str]:
-    """Bundles, agendas and drafts follow the documents (imported here: a Ctrl-C during the import is guarded)."""
-    from pipeline.sending.derived import after_build
-
-    return after_build(settings)
+# Settings field → the click parameter that overrides it, where the names differ
+_PARAMETER_OF = {"output": "sorties"}
 
 
-def _refresh_drafts(settings: Settings) -> list[str]:
-    from pipeline.sending.derived import refresh_drafts
+def _default(ctx: click.Context, parameter: str) -> bool:
+    """Whether a command-line option was left at its default (so copar.toml may set it)."""
+    source = ctx.get_parameter_source(parameter)
+    return source in (None, click.core.ParameterSource.DEFAULT)
 
-    return refresh_drafts(settings.input, settings.output, settings.templates, settings.today)
+
+def _open(ctx: click.Context, entrees: Path, **options: Any) -> Promotion:
+    """The front door: the promotion at ENTRÉES, its copar.toml, and only the options typed on the command line.
+
+    `options` are Settings field names → the parsed option values; those left at their default
+    are dropped, so that copar.toml (read by Promotion.open) decides them.
+    """
+    from pipeline.promotion import Promotion
+
+    typed = {name: value for name, value in options.items() if not _default(ctx, _PARAMETER_OF.get(name, name))}
+    return _guard(ctx, Promotion.open, entrees, **typed)
 
 
 class _FrenchGroup(click.Group):
@@ -165,9 +178,7 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
 
     Code de sortie : 0 sans erreur, 1 s'il y a des erreurs, 2 si l'entrée est illisible.
     """
-    from pipeline.workbook.validate import check as run_check
-
-    _, report = _guard(ctx, run_check, entrees)
+    report = _guard(ctx, _open(ctx, entrees).check)
     if fmt == "json":
         click.echo(report.to_json())
     else:
@@ -181,8 +192,7 @@ def check(ctx: click.Context, entrees: Path, fmt: str) -> None:
               help="Dossier où écrire les documents.")
 @click.option("--only", "only", multiple=True, metavar="FAMILLE",
               help="Ne produit que cette famille (répétable, ou séparée par des virgules) : "
-                   "reunion-tuteurs, bilans, jurys, invitation, emargement, fiche, cahier, feuille-de-route, "
-                   "bilan, livret, compte-rendu, grille.")
+                   + ", ".join(catalogue.only_names()) + ".")
 @click.option("--etudiant", "student", metavar="N°", help="Ne produit que les documents de cet·te étudiant·e.")
 @click.option("--no-pdf", "no_pdf", is_flag=True, help="N'écrit que les documents Word, sans conversion PDF.")
 @click.option("--pdfa", is_flag=True, help="PDF/A-2b (archivage) pour tous les PDF.")
@@ -209,30 +219,22 @@ def build(ctx: click.Context, entrees: Path, sorties: Path, only: tuple[str, ...
     de la commande l'emportent. Refuse de produire quoi que ce soit tant que « copar check »
     trouve des erreurs.
     """
-    from pipeline.build.builder import build as run_build
     from pipeline.build.results import summary_lines
-    from pipeline.documents import catalogue as documents
-    from pipeline.workbook.config import describe, read_settings_file
+    from pipeline.promotion import BuildOptions
     from pipeline.workbook.parse import parse_date
 
     names = [name for value in only for name in value.split(",") if name.strip()]  # --only a,b --only c
-    families = _guard(ctx, documents.expand, names)
+    families = _guard(ctx, catalogue.expand, names)
     try:
         letter_day = parse_date(letter_date) if letter_date else None
     except ValueError:
         _fail(f"date illisible pour --date-courrier : « {letter_date} ». Écrivez-la JJ/MM/AAAA, par exemple "
               "20/11/2024.", EXIT_PROBLEMS)
-    options: dict[str, Any] = {"output": sorties, "pdfa": pdfa, "workers": workers, "templates": templates,
-                               "timeout": timeout, "letter_date": letter_day}
-    file = _guard(ctx, read_settings_file, entrees)
-    # copar.toml fills what the command line left at its default
-    from_file = [name for name in file.values if _default(ctx, _OPTION_OF.get(name, name))]
-    options.update({name: file.values[name] for name in from_file})
-    settings = Settings(input=entrees, only=families, student=student, pdf=not no_pdf, force=force,
-                        rapport_max_mb=rapport_max_mb, **options)
-    click.echo(describe(settings.templates, file, from_file))
-    result = _guard(ctx, run_build, settings, _Bar())
-    result.notes.extend(_guard(ctx, _after_build, settings))  # as Promotion.build does
+    promotion = _open(ctx, entrees, output=sorties, pdfa=pdfa, workers=workers, templates=templates, timeout=timeout,
+                      letter_date=letter_day, rapport_max_mb=rapport_max_mb)
+    click.echo(promotion.describe_settings())
+    options = BuildOptions(only=frozenset(families), student=student, pdf=not no_pdf, force=force)
+    result = _guard(ctx, promotion.build, options, _Bar())
     for line in summary_lines(result):
         click.echo(line)
     click.echo(f"Sorties : {result.output}/ (voir {result.output}/rapport-de-construction.txt)")
@@ -262,21 +264,13 @@ def forms(ctx: click.Context, entrees: Path, sorties: Path, form_type: str, peri
     Le cadre d'identité est pré-rempli et non modifiable ; les réponses déjà présentes dans le
     classeur sont pré-remplies. Les formulaires remplis reviennent avec « copar collect ».
     """
-    from pipeline.forms.generate import write_forms
+    from pipeline.promotion import FormOptions
 
-    settings = Settings(input=entrees, output=sorties, student=student, templates=templates, force=force)
-    written = _guard(ctx, write_forms, settings, form_type, periode, fmt, tutor)
-    written.notes = _guard(ctx, _refresh_drafts, settings)  # drafts that attach the forms follow them
-    for line in written.skipped:
-        click.echo(f"Sans formulaire : {line}")
-    click.echo(f"{written.forms} formulaire{'s' if written.forms > 1 else ''} pour {written.recipients} "
-               f"destinataire{'s' if written.recipients > 1 else ''}, {len(written.files)} fichier"
-               f"{'s' if len(written.files) > 1 else ''} écrit{'s' if len(written.files) > 1 else ''} dans {sorties}/formulaires/")
-    if written.removed:
-        click.echo(f"Retiré{'s' if len(written.removed) > 1 else ''} (ancien nom, ou plus attendu) : "
-                   + ", ".join(str(p) for p in written.removed))
-    for note in written.notes:
-        click.echo(note)
+    promotion = _open(ctx, entrees, output=sorties, templates=templates)
+    options = FormOptions(form_type, periode, student, fmt, force, tutor)
+    written = _guard(ctx, promotion.forms, options)
+    for line in written.summary_lines(promotion.output):
+        click.echo(line)
 
 
 @cli.command()
@@ -298,28 +292,14 @@ def collect(ctx: click.Context, dossier: Path, entrees: Path, sorties: Path, rem
     (voir « copar sauvegardes »). Code de sortie 1 si un
     fichier est rejeté ou s'il y a un conflit.
     """
-    from pipeline.forms import merge
-    from pipeline.forms.collect import EMPTY_ROW, REJECTED
-    from pipeline.forms.collect import collect as run_collect
+    from pipeline.promotion import CollectOptions
 
-    settings = Settings(input=entrees, output=sorties)
-    result = _guard(ctx, run_collect, settings, dossier, remplacer, simulation, retour_max_mb)
+    promotion = _open(ctx, entrees, output=sorties)
+    result = _guard(ctx, promotion.collect, CollectOptions(dossier, remplacer, simulation, retour_max_mb))
     click.echo(result.table(), nl=False)
-    counts = ", ".join(f"{result.count(s)} {s}" for s in (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED,
-                                                         merge.TO_CHECK, REJECTED, EMPTY_ROW))
-    click.echo(f"Fichiers : {counts}.")
-    if simulation:
-        click.echo("Simulation : rien n'a été écrit.")
-    elif result.backup:
-        click.echo(f"{result.written} cellule{'s' if result.written > 1 else ''} écrite{'s' if result.written > 1 else ''} "
-                   f"dans le classeur ; sauvegarde : {result.backup} (pour annuler : copar sauvegardes "
-                   f"--restaurer {result.backup.name})")
-    else:
-        click.echo("Rien de nouveau : le classeur n'a pas été modifié.")
-    if result.conflicts:
-        click.echo(f"Conflits : {result.conflicts}")
-    trouble = result.count(merge.CONFLICT) + result.count(REJECTED) + result.count(merge.TO_CHECK)
-    sys.exit(EXIT_PROBLEMS if trouble else EXIT_OK)
+    for line in result.summary_lines():
+        click.echo(line)
+    sys.exit(EXIT_PROBLEMS if result.trouble else EXIT_OK)
 
 
 _INPUT = click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
@@ -368,7 +348,8 @@ def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, form_
     sinon il est demandé. Code de sortie 1 si un message est à compléter (adresse ou pièce
     jointe manquante), refusé, non envoyé ou incertain.
     """
-    from pipeline.sending.mails import MailRequest, run, summary_lines
+    from pipeline.promotion import MailOptions
+    from pipeline.sending.mails import summary_lines
 
     if (campaign == "relance") != (form_type is not None):
         _fail("--type s'emploie avec --pour relance, et --pour relance demande --type (bilan, compte-rendu "
@@ -376,30 +357,26 @@ def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, form_
     if a_renvoyer and campaign == "relance":
         _fail("--a-renvoyer ne s'emploie pas avec --pour relance : la prochaine relance joint déjà les formulaires "
               "à jour.", 2)
-    request = MailRequest(entrees, sorties, campaign, periode, max_mb, templates, force, form_type=form_type,
-                          a_renvoyer=a_renvoyer, all_formats=all_formats)
+    promotion = _open(ctx, entrees, output=sorties, templates=templates)
+    options = MailOptions(campaign, form_type, periode, max_mb, force, a_renvoyer, all_formats)
     if envoyer:
-        _send(ctx, request, oui, renvoyer)
+        _send(ctx, promotion, options, oui, renvoyer)
     if oui or renvoyer:
         _fail("--oui et --renvoyer s'emploient avec --envoyer.", 2)
-    result = _guard(ctx, run, request)
-    if campaign == "relance":
-        from pipeline.sending.send import record_drafts
-
-        _guard(ctx, record_drafts, request, result)
+    result = _guard(ctx, promotion.mails, options)
     for line in summary_lines(result):
         click.echo(line)
     sys.exit(EXIT_OK if result.complete else EXIT_PROBLEMS)
 
 
-def _send(ctx: click.Context, request: Any, oui: bool, renvoyer: bool) -> None:
+def _send(ctx: click.Context, promotion: Promotion, options: Any, oui: bool, renvoyer: bool) -> None:
     """`mails --envoyer`: the summary, the confirmation, the password, the sending; exits."""
     import os
 
     from pipeline.sending import send as sending
     from pipeline.sending.smtp import PASSWORD_ENV
 
-    plan = _guard(ctx, sending.prepare, request, renvoyer)
+    plan = _guard(ctx, promotion.send_plan, options, renvoyer)
     for line in sending.summary_lines(plan):
         click.echo(line)
     todo = len(plan.having(sending.A_ENVOYER))
@@ -414,7 +391,7 @@ def _send(ctx: click.Context, request: Any, oui: bool, renvoyer: bool) -> None:
         password = click.prompt(f"Mot de passe SMTP de {plan.settings.identifiant}", hide_input=True, err=True)
     bar = _Bar()
     try:
-        result = _guard(ctx, sending.send, plan, password, bar.advance, lambda: bar.start("Envoi", todo))
+        result = _guard(ctx, promotion.send, plan, password, bar.advance, lambda: bar.start("Envoi", todo))
     finally:
         bar.finish()
     for line in sending.result_lines(result):
@@ -426,14 +403,14 @@ def _send(ctx: click.Context, request: Any, oui: bool, renvoyer: bool) -> None:
 @_INPUT
 @click.option("--format", "fmt", type=click.Choice(["table", "xlsx"]), default="table", show_default=True,
               help="table pour l'écran, xlsx pour un tableau filtrable.")
-@click.option("-o", "--sortie", type=_path(path_type=Path), default=DEFAULT_OUTPUT / "envois.xlsx",
-              show_default=True, help="Fichier écrit avec --format xlsx.")
+@click.option("-o", "--sortie", type=_path(path_type=Path), default=None,
+              help="Fichier écrit avec --format xlsx (par défaut envois.xlsx dans SORTIES).")
 @click.option("--a-renvoyer", "a_renvoyer", is_flag=True,
               help="Liste, par personne, les documents envoyés qui ont changé depuis (après une correction).")
 @click.option("--sorties", type=_path(path_type=Path), default=DEFAULT_OUTPUT, show_default=True,
               help="Avec --a-renvoyer : dossier des documents produits par « copar build ».")
 @click.pass_context
-def envois(ctx: click.Context, entrees: Path, fmt: str, sortie: Path, a_renvoyer: bool, sorties: Path) -> None:
+def envois(ctx: click.Context, entrees: Path, fmt: str, sortie: Path | None, a_renvoyer: bool, sorties: Path) -> None:
     """Le journal des envois : ce qui est parti, à qui et quand, par campagne et par personne.
 
     Lu dans envois/journal.jsonl à côté du classeur (écrit par « copar mails … --envoyer »).
@@ -441,17 +418,15 @@ def envois(ctx: click.Context, entrees: Path, fmt: str, sortie: Path, a_renvoyer
     messages dont un document a changé depuis l'envoi (un nom corrigé puis « copar build »),
     à renvoyer avec « copar mails --pour … --a-renvoyer ».
     """
-    from pipeline.sending import envois as journal_view
-
+    promotion = _open(ctx, entrees, output=sorties)
     if a_renvoyer:
-        items = _guard(ctx, journal_view.to_resend, entrees, sorties)
-        click.echo(journal_view.resend_table(entrees, items), nl=False)
+        click.echo(_guard(ctx, promotion.resend_table), nl=False)
         sys.exit(EXIT_OK)
     if fmt == "xlsx":
-        path = _guard(ctx, journal_view.write_xlsx, entrees, sortie)
+        path = _guard(ctx, promotion.envois_xlsx, sortie)
         click.echo(f"Journal des envois écrit : {path}")
     else:
-        click.echo(_guard(ctx, journal_view.table, entrees), nl=False)
+        click.echo(_guard(ctx, promotion.envois_table), nl=False)
     sys.exit(EXIT_OK)
 
 
@@ -465,12 +440,9 @@ def calendriers(ctx: click.Context, entrees: Path, sorties: Path) -> None:
     Dans SORTIES/calendriers/. À importer (ou à publier pour abonnement) dans un agenda :
     un nouvel import met à jour les événements au lieu de les dupliquer.
     """
-    from pipeline.sending.calendars import write_calendars
-    from pipeline.sending.mails import load
-
-    dataset = _guard(ctx, load, entrees)
-    written = _guard(ctx, write_calendars, dataset, sorties)
-    click.echo(f"{len(written)} agendas écrits dans {sorties / 'calendriers'}/ (dont promotion.ics, "
+    promotion = _open(ctx, entrees, output=sorties)
+    written = _guard(ctx, promotion.calendars)
+    click.echo(f"{len(written)} agendas écrits dans {promotion.output / 'calendriers'}/ (dont promotion.ics, "
                "l'agenda de toute la promotion).")
 
 
@@ -478,8 +450,7 @@ def calendriers(ctx: click.Context, entrees: Path, sorties: Path) -> None:
 @_INPUT
 @_OUTPUT
 @click.option("--famille", required=True,
-              type=click.Choice(["invitation", "fiche", "cahier", "feuille-de-route", "bilan", "livret", "compte-rendu",
-                                 "grille"]),
+              type=click.Choice(catalogue.bundle_names()),
               help="Les documents à réunir en un PDF à imprimer.")
 @_PERIODE
 @click.option("--ordre", type=click.Choice(["tuteur", "jury"]), default=None,
@@ -495,16 +466,13 @@ def lots(ctx: click.Context, entrees: Path, sorties: Path, famille: str, periode
     ajoutée quand il le faut pour que chaque personne commence sur un recto. Code de
     sortie 1 si un document manque (lancez alors « copar build »).
     """
-    from pipeline.sending.bundles import write_bundle
-    from pipeline.sending.mails import load
+    from pipeline.promotion import BundleOptions
+    from pipeline.sending.bundles import summary_lines
 
-    dataset = _guard(ctx, load, entrees)
-    bundle = _guard(ctx, write_bundle, dataset, sorties, famille, ordre, periode, jury)
-    for line in bundle.missing:
-        click.echo(f"[attention] {line}")
-    order = "par jury puis heure de passage" if bundle.order == "jury" else "par tuteur·rice"
-    click.echo(f"{bundle.title} : {len(bundle.bookmarks)} documents, {bundle.pages} pages dont {bundle.blanks} "
-               f"blanches (recto verso), classés {order} → {bundle.path}")
+    promotion = _open(ctx, entrees, output=sorties)
+    bundle = _guard(ctx, promotion.bundle, BundleOptions(famille, ordre, periode, jury))
+    for line in summary_lines(bundle):
+        click.echo(line)
     sys.exit(EXIT_PROBLEMS if bundle.missing else EXIT_OK)
 
 
@@ -516,23 +484,14 @@ def lots(ctx: click.Context, entrees: Path, sorties: Path, famille: str, periode
                    "\"etudiants/*/fiche-alternance.pdf\". Par défaut : tout.")
 @click.option("--fichier", type=_path(path_type=Path, dir_okay=False), default=None,
               help="Le fichier .zip à écrire (par défaut SORTIES.zip, à côté du dossier).")
+@click.option("--entrees", type=_path(path_type=Path), default=DEFAULT_INPUT, show_default=True,
+              help="Classeur (ou son dossier) dont le copar.toml donne SORTIES quand -o n'est pas donné.")
 @click.pass_context
-def archive(ctx: click.Context, sorties: Path, selection: tuple[str, ...], fichier: Path | None) -> None:
+def archive(ctx: click.Context, sorties: Path, selection: tuple[str, ...], fichier: Path | None, entrees: Path) -> None:
     """Écrit un .zip d'une sélection de SORTIES, avec un LISEZMOI.txt qui liste les fichiers."""
-    from pipeline.sending.archive import write_archive
-
-    result = _guard(ctx, write_archive, sorties, selection, fichier, on_wait=lambda line: click.echo(line, err=True))
+    promotion = _open(ctx, entrees, output=sorties)
+    result = _guard(ctx, promotion.archive, selection, fichier, on_wait=lambda line: click.echo(line, err=True))
     click.echo(f"{len(result.files)} fichiers, et LISEZMOI.txt qui les liste, dans {result.path}")
-
-
-# Settings field → click parameter name, where they differ
-_OPTION_OF = {"output": "sorties"}
-
-
-def _default(ctx: click.Context, parameter: str) -> bool:
-    """Whether a command-line option was left at its default (so copar.toml may set it)."""
-    source = ctx.get_parameter_source(parameter)
-    return source in (None, click.core.ParameterSource.DEFAULT)
 
 
 @cli.group(subcommand_metavar="COMMANDE [ARGUMENTS]...")
@@ -567,10 +526,8 @@ def templates_check(ctx: click.Context, dossier: Path | None) -> None:
     """
     from pipeline.documents.variables import check_templates
     from pipeline.sending.mails import check_mail_templates
-    from pipeline.workbook.config import read_settings_file
-
     if dossier is None and DEFAULT_INPUT.is_dir():
-        dossier = _guard(ctx, read_settings_file, DEFAULT_INPUT).values.get("templates")
+        dossier = _open(ctx, DEFAULT_INPUT).templates
         if dossier is not None:
             click.echo(f"Modèles de {dossier} (réglage « modeles » de {DEFAULT_INPUT / 'copar.toml'}) :")
     lines, broken = _guard(ctx, check_templates, dossier)
@@ -585,10 +542,10 @@ def templates_check(ctx: click.Context, dossier: Path | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "xlsx", "json"]), default="table", show_default=True,
               help="table pour l'écran, xlsx pour un tableau filtrable, json pour les programmes.")
 @click.option("--date", "date_", metavar="JJ/MM/AAAA", help="Date du suivi (par défaut : aujourd'hui).")
-@click.option("-o", "--sortie", type=_path(path_type=Path), default=DEFAULT_OUTPUT / "suivi.xlsx",
-              show_default=True, help="Fichier écrit avec --format xlsx.")
+@click.option("-o", "--sortie", type=_path(path_type=Path), default=None,
+              help="Fichier écrit avec --format xlsx (par défaut suivi.xlsx dans le dossier des sorties).")
 @click.pass_context
-def suivi(ctx: click.Context, entrees: Path, fmt: str, date_: str | None, sortie: Path) -> None:
+def suivi(ctx: click.Context, entrees: Path, fmt: str, date_: str | None, sortie: Path | None) -> None:
     """Où en est chaque étudiant·e : cahier des charges ou feuille de route, bilans des périodes
     terminées, bilan tripartite, rapport de mission, jury et notes — et ce qui est en retard.
 
@@ -597,17 +554,16 @@ def suivi(ctx: click.Context, entrees: Path, fmt: str, date_: str | None, sortie
     import datetime as dt
 
     from pipeline.planning.slots import parse_day
-    from pipeline.sending.envois import reminders
     from pipeline.tracking import export
-    from pipeline.tracking.load import load_states
 
     today = _guard(ctx, parse_day, date_, "--date") if date_ else dt.date.today()
-    states = _guard(ctx, load_states, entrees, today)
-    reminded = _guard(ctx, reminders, entrees)
+    promotion = _open(ctx, entrees)
+    states = _guard(ctx, promotion.suivi, today)
+    reminded = _guard(ctx, promotion.reminded)
     if fmt == "json":
         click.echo(export.to_json(states, today), nl=False)
     elif fmt == "xlsx":
-        path = _guard(ctx, export.write_xlsx, states, today, sortie, reminded)
+        path = _guard(ctx, promotion.suivi_xlsx, sortie, today)
         click.echo(f"Suivi au {today:%d/%m/%Y} écrit : {path}")
     else:
         click.echo(export.table(states, today, reminded), nl=False)
@@ -626,20 +582,19 @@ def sauvegardes(ctx: click.Context, entrees: Path, nom: str | None) -> None:
     dit quand, avant quelle commande, et combien de cellules diffèrent du classeur actuel.
     """
     from pipeline.workbook import backups
-    from pipeline.workbook.reader import resolve_input
-    from pipeline.workbook.writer import restore
 
-    workbook = _guard(ctx, resolve_input, entrees)
+    promotion = _open(ctx, entrees)
+    workbook = _guard(ctx, lambda: promotion.workbook)
     if not workbook.is_file():
         _fail(f"{workbook} est un dossier de CSV : copar ne l'écrit jamais et n'en fait pas de sauvegarde.",
               EXIT_PROBLEMS)
     if nom:
-        saved, restored = _guard(ctx, restore, workbook, nom)
+        saved, restored = _guard(ctx, promotion.restore, nom)
         click.echo(f"Classeur remis comme dans {restored.name} : {workbook}")
         click.echo(f"Le classeur d'avant est sauvegardé : {saved.backup} (pour revenir en arrière : copar "
                    f"sauvegardes --restaurer {saved.backup.name})")
         sys.exit(EXIT_OK)
-    listed = _guard(ctx, backups.report, workbook)
+    listed = _guard(ctx, promotion.backups)
     if not listed:
         click.echo(f"Aucune sauvegarde de {workbook} (elles vont dans {backups.folder(workbook)}/).")
         sys.exit(EXIT_OK)
@@ -666,25 +621,15 @@ def planning() -> None:
 
 
 def _show_plan(outcome: Any, group_header: str, fmt: str, simulation: bool) -> None:
-    from pipeline.planning.plan import table_lines
+    from pipeline.planning import run
 
     if fmt == "json":
         import json
 
-        data = {**outcome.plan.to_json(), "sauvegarde": str(outcome.saved.backup) if outcome.saved else None}
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(run.to_json(outcome), ensure_ascii=False, indent=2))
     else:
-        for line in table_lines(outcome.plan, group_header):
+        for line in run.outcome_lines(outcome, group_header, simulation):
             click.echo(line)
-        if outcome.saved is not None:
-            backup = outcome.saved.backup
-            click.echo(f"Classeur mis à jour : {outcome.saved.path} (sauvegarde : {backup.parent.name}/{backup.name} ; "
-                       f"pour annuler : copar sauvegardes --restaurer {backup.name})")
-        else:
-            nothing = not outcome.plan.placed and not outcome.plan.unplaced
-            click.echo("Rien à planifier : chaque étudiant·e a déjà son heure. Le classeur n'a pas été modifié."
-                       if nothing else "Simulation : le classeur n'a pas été modifié." if simulation
-                       else "Le classeur n'a pas été modifié.")
     sys.exit(EXIT_PROBLEMS if outcome.plan.unplaced else EXIT_OK)
 
 
@@ -715,13 +660,13 @@ def planning_tripartites(ctx: click.Context, entrees: Path, jours: str | None, c
     indisponibilités de la feuille Disponibilités sont respectées. Code de sortie 1 si un·e
     étudiant·e n'a pas pu être placé·e (la raison est donnée).
     """
-    from pipeline.planning import run, slots
-    from pipeline.planning.tripartites import Options
+    from pipeline.planning import slots
+    from pipeline.planning.tripartites import TripartiteOptions
 
     days = _guard(ctx, slots.parse_days, jours) if jours is not None else None
     windows = _guard(ctx, slots.parse_windows, creneaux)
-    options = Options(days, tuple(windows), duree, pause)
-    outcome = _guard(ctx, run.tripartites, entrees, options, simulate=simulation)
+    options = TripartiteOptions(days, tuple(windows), duree, pause)
+    outcome = _guard(ctx, _open(ctx, entrees).plan_tripartites, options, simulate=simulation)
     _show_plan(outcome, "Tuteur·rice", fmt, simulation)
 
 
@@ -740,11 +685,30 @@ def planning_jurys(ctx: click.Context, entrees: Path, debut: str, duree: int, si
     passages déjà fixés ni ceux d'un autre jury du même jour qui partage un membre ou un·e
     tuteur·rice.
     """
-    from pipeline.planning import run, slots
+    from pipeline.planning import slots
+    from pipeline.promotion import JuryPlanOptions
 
     start = _guard(ctx, slots.parse_time, debut, "--debut")
-    outcome = _guard(ctx, run.juries, entrees, start, duree, simulate=simulation)
+    outcome = _guard(ctx, _open(ctx, entrees).plan_juries, JuryPlanOptions(start, duree), simulate=simulation)
     _show_plan(outcome, "Jury", fmt, simulation)
+
+
+@cli.command()
+@click.argument("entrees", metavar="[ENTRÉES]", type=_path(path_type=Path), default=DEFAULT_INPUT)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, metavar="N",
+              help="Port de la page sur 127.0.0.1 (0 : un port libre au hasard).")
+@click.option("--sans-navigateur", "no_browser", is_flag=True, help="N'ouvre pas le navigateur (le lien s'affiche).")
+@click.pass_context
+def serve(ctx: click.Context, entrees: Path, port: int, no_browser: bool) -> None:
+    """Ouvre la page web de la promotion ENTRÉES : l'année, le classeur, les documents, les
+    formulaires, le suivi, les envois, le planning et les sauvegardes.
+
+    La page n'est visible que sur cet ordinateur (127.0.0.1), avec le lien affiché (il contient
+    un jeton d'accès). Ctrl-C l'arrête.
+    """
+    from pipeline.web.server import serve as run_serve
+
+    _guard(ctx, run_serve, entrees, port, not no_browser, click.echo)
 
 
 def main() -> None:

@@ -13,7 +13,9 @@
   process groups whose command line holds that path before sweeping the folder.
 - On a full disk, objects that fail to flush when garbage-collected (a half-saved
   ZipFile) print "Exception ignored …" tracebacks; those are silenced, the build
-  reports the full disk once.
+  reports the full disk once. A Ctrl-C (or SIGTERM, SIGHUP) whose KeyboardInterrupt landed in
+  such a finalizer, where Python ignores it, is raised again: after each rendered document, and
+  at the latest when the build ends.
 """
 
 from __future__ import annotations
@@ -61,10 +63,28 @@ def worker_initializer(parent: int) -> None:
     sys.unraisablehook = _quiet_unraisable
 
 
+_SWALLOWED: list[KeyboardInterrupt] = []  # interrupts raised inside a finalizer, not yet acted upon
+
+
 def _quiet_unraisable(unraisable: Any) -> None:
+    """Silence disk-full noise, and keep an interrupt Python would lose. A signal's handler runs
+    wherever the main thread is, a `__del__` or a weakref callback included (a pool's finalizer, a
+    half-saved ZipFile): the KeyboardInterrupt it raises there is only « ignored » by Python, and
+    the build would run to its end and exit 0 after a Ctrl-C. It is kept for `raise_if_interrupted`."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        _SWALLOWED.append(unraisable.exc_value)
+        return
     if is_disk_full(unraisable.exc_value):
         return
     sys.__unraisablehook__(unraisable)
+
+
+def raise_if_interrupted() -> None:
+    """Raise, in the main thread, the interrupt a finalizer swallowed since `interruptible()` began."""
+    if _SWALLOWED and threading.current_thread() is threading.main_thread():
+        interrupt = _SWALLOWED[-1]
+        _SWALLOWED.clear()
+        raise KeyboardInterrupt(*interrupt.args)
 
 
 def kill_orphans(marker: str) -> int:
@@ -90,16 +110,20 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
-    """While the block runs: SIGHUP and SIGTERM act like Ctrl-C; disk-full noise is silenced."""
+    """While the block runs: SIGHUP and SIGTERM act like Ctrl-C; disk-full noise is silenced; an
+    interrupt a finalizer swallowed is raised at `raise_if_interrupted()`, or when the block ends."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGHUP, signal.SIGTERM)}
     hook = sys.unraisablehook
     sys.unraisablehook = _quiet_unraisable
+    _SWALLOWED.clear()
     try:
         yield
+        raise_if_interrupted()  # a block that ran to its end after a swallowed Ctrl-C still stops
     finally:
+        _SWALLOWED.clear()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         sys.unraisablehook = hook

@@ -29,9 +29,9 @@ if TYPE_CHECKING:  # the features are imported when a command runs, keeping `imp
     from pipeline.build.builder import Progress
     from pipeline.build.results import BuildResult
     from pipeline.forms.collect import Collected
-    from pipeline.forms.generate import Written as FormsWritten
-    from pipeline.planning.run import Outcome as PlanOutcome
-    from pipeline.planning.tripartites import Options as TripartiteOptions
+    from pipeline.forms.generate import FormsWritten
+    from pipeline.planning.run import PlanningOutcome as PlanOutcome
+    from pipeline.planning.tripartites import TripartiteOptions
     from pipeline.report import Report
     from pipeline.sending.archive import Archive
     from pipeline.sending.bundles import Bundle
@@ -76,7 +76,7 @@ class CollectOptions:
     """`copar collect`: the folder of returned forms, and how to merge them."""
 
     folder: Path
-    replace: bool = False
+    replace: bool | frozenset[str] = False  # a set: only these cells (`forms.merge.cell_key`), the page's choice
     simulation: bool = False
     max_mb: int = 50
 
@@ -210,7 +210,7 @@ class Promotion:
         from pipeline.forms.collect import collect
 
         self._dataset = None
-        return collect(self.settings, options.folder, options.replace, options.simulation, options.max_mb)
+        return collect(self.input, self.output, options.folder, options.replace, options.simulation, options.max_mb)
 
     # ---- follow-up ----
     def suivi(self, today: dt.date | None = None) -> list[StudentState]:
@@ -228,7 +228,7 @@ class Promotion:
         from pipeline.tracking import export
 
         day = today or self.settings.today
-        return export.write_xlsx(self.suivi(day), day, target or self.output / "suivi.xlsx", self.reminded())
+        return export.write_xlsx(self.suivi(day), day, target or self.output / export.XLSX_NAME, self.reminded())
 
     # ---- mails and sending ----
     def mail_request(self, options: MailOptions) -> MailRequest:
@@ -273,10 +273,16 @@ class Promotion:
 
         return to_resend(self.input, self.output, self.templates)
 
-    def envois_xlsx(self, target: Path | None = None) -> Path:
-        from pipeline.sending.envois import write_xlsx
+    def resend_table(self) -> str:
+        """`copar envois --a-renvoyer`: by person, the sent documents that changed since."""
+        from pipeline.sending.envois import resend_table
 
-        return write_xlsx(self.input, target or self.output / "envois.xlsx")
+        return resend_table(self.input, self.to_resend())
+
+    def envois_xlsx(self, target: Path | None = None) -> Path:
+        from pipeline.sending.envois import XLSX_NAME, write_xlsx
+
+        return write_xlsx(self.input, target or self.output / XLSX_NAME)
 
     def calendars(self) -> list[Path]:
         from pipeline.sending.calendars import write_calendars

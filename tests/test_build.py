@@ -132,6 +132,7 @@ def test_second_build_skips_unchanged_documents(built, tmp_path: Path) -> None:
                              "  - Dossier de jury (PDF) : 0 écrit, 3 inchangés\n")  # packets checked, up to date
 
 
+@pytest.mark.slow
 def test_build_refuses_an_invalid_workbook(tmp_path: Path) -> None:
     import openpyxl
 

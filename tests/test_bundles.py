@@ -33,6 +33,7 @@ def outline(path: Path) -> list[tuple[str, int]]:
     return [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
 
 
+@pytest.mark.slow
 def test_grilles_by_jury_then_time_recto_padded(sample: Dataset, tmp_path: Path, copar) -> None:
     layout = Layout.of(sample)
     sizes = {}

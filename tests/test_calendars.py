@@ -26,6 +26,7 @@ def events(path: Path) -> list:
     return list(cal.walk("VEVENT"))
 
 
+@pytest.mark.slow
 def test_promotion_calendar_one_event_per_row(sample: Dataset, tmp_path: Path, copar) -> None:
     result = copar("calendriers", "-o", tmp_path)
     assert result.exit_code == 0, result.output

@@ -155,6 +155,7 @@ def test_workbook_locked_by_excel(copar: Copar, monkeypatch: pytest.MonkeyPatch,
 # --- odd real-world workbooks: never a crash ---------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", CORPUS, ids=[p.name for p in CORPUS])
 def test_corpus_never_crashes(copar: Copar, path: Path) -> None:
     """Not promotion workbooks: missing sheets (exit 1) or unreadable (exit 2), never a bug (exit 3)."""
@@ -171,6 +172,7 @@ def test_corpus_codes_cover_the_corpus() -> None:
     assert sorted(CORPUS_CODES) == [p.name for p in CORPUS]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "path",
     [WORKBOOKS / "unreadable" / "mot-de-passe.xlsx", WORKBOOKS / "corpus" / "date-serial-overflow-year10099.xlsx",

@@ -139,6 +139,7 @@ def test_missing_source_is_reported_without_calling_libreoffice(tmp_path: Path) 
     assert not (tmp_path / "calls.log").exists()
 
 
+@pytest.mark.slow
 def test_hanging_libreoffice_is_killed_with_its_children(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
     fake = stand_in(tmp_path, f'sleep 300 &\necho $! > "{pid_file}"\nwait\n')
@@ -220,6 +221,7 @@ def test_garbage_pdf_is_rejected_and_the_old_pdf_kept(tmp_path: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == ["grille.docx", "grille.pdf"]
 
 
+@pytest.mark.slow
 def test_after_a_batch_and_its_first_retry_time_out_the_rest_is_not_attempted(tmp_path: Path) -> None:
     """A hanging LibreOffice: two calls (the batch, then its first document alone), not one per document."""
     fake = stand_in(tmp_path, "sleep 300\n")
@@ -238,6 +240,7 @@ def test_after_a_batch_and_its_first_retry_time_out_the_rest_is_not_attempted(tm
     assert [r.timed_out for r in results] == [True, False, False, False]
 
 
+@pytest.mark.slow
 def test_a_call_stuck_on_a_file_is_killed_at_that_files_allowance_not_at_the_calls_total(tmp_path: Path) -> None:
     """Five documents get 1 s each (one document's limit) between two PDFs, and 2 s in all: a call that
     produces nothing is killed at the first file's allowance — the limit it reports."""
@@ -251,6 +254,7 @@ def test_a_call_stuck_on_a_file_is_killed_at_that_files_allowance_not_at_the_cal
     assert run.timed_out and run.limit == 1.0
 
 
+@pytest.mark.slow
 def test_a_call_that_makes_progress_runs_to_its_total(tmp_path: Path) -> None:
     """A PDF every 0.5 s (each file within its 1 s allowance): killed at the call's total, 2 s."""
     body = ('mkdir -p "$outdir"\n'

@@ -96,6 +96,7 @@ def _docx_text(path: Path) -> str:
     return "\n".join(body + footers)
 
 
+@pytest.mark.slow
 def test_letters_carry_the_chosen_date_and_warn_about_a_past_meeting(tmp_path: Path, copar: Any) -> None:
     out = tmp_path / "out"
     result = copar("build", SAMPLE, "-o", out, "--only", "invitation", "--no-pdf", "--date-courrier", "20/12/2023")
@@ -108,6 +109,7 @@ def test_letters_carry_the_chosen_date_and_warn_about_a_past_meeting(tmp_path: P
     assert "La réunion des tuteur·rices du mardi 5 décembre 2023 est déjà passée" in result.stdout
 
 
+@pytest.mark.slow
 def test_letter_date_from_the_promotion_sheet(tmp_path: Path, copar: Any) -> None:
     path = edited_sample(tmp_path, _set("Promotion", "Date des courriers", 2, dt.datetime(2023, 11, 24)))
     (tmp_path / "rapports").mkdir()
@@ -128,6 +130,7 @@ def test_bad_letter_date_option_is_one_french_sentence(copar: Any) -> None:
 MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
 
 
+@pytest.mark.slow
 def test_instructions_of_a_new_workbook_hard_code_no_date(tmp_path: Path) -> None:
     import re
 
@@ -143,6 +146,7 @@ def test_instructions_of_a_new_workbook_hard_code_no_date(tmp_path: Path) -> Non
     assert dated == []
 
 
+@pytest.mark.slow
 def test_livret_says_non_concerne_for_periods_before_arrival(tmp_path: Path, copar: Any) -> None:
     from docx import Document
 

@@ -204,6 +204,7 @@ def test_xlsx_round_trip_grille(copar, promo: Path, tmp_path: Path) -> None:
     assert "Total : 15 / 20" in pdf_text(grille)
 
 
+@pytest.mark.slow
 def test_rejections(copar, promo: Path, tmp_path: Path) -> None:
     out = tmp_path / "outputs"
     copar("forms", promo, "-o", out, "--type", "bilan", "--periode", "5", "--etudiant", "22004512")
@@ -254,6 +255,7 @@ def test_rejections(copar, promo: Path, tmp_path: Path) -> None:
     assert sorted(row[6] for row in doubles.iter_rows(min_row=2, values_only=True)) == ["version deux", "version un"]
 
 
+@pytest.mark.slow
 def test_online_form_exports_and_simulation(copar, promo: Path, tmp_path: Path) -> None:
     returned = tmp_path / "retours"
     returned.mkdir()
@@ -289,6 +291,7 @@ def test_collect_refuses_an_open_workbook(copar, promo: Path, tmp_path: Path) ->
     assert "est ouvert dans Excel ou LibreOffice" in r.stderr
 
 
+@pytest.mark.slow
 def test_notes_sheet_is_checked(copar, promo: Path) -> None:
     wb = openpyxl.load_workbook(promo)
     ws = wb["Notes"]

@@ -86,6 +86,7 @@ def _run(text: str) -> Any:
     return run
 
 
+@pytest.mark.slow
 def test_word_collect_reads_text_typed_beside_a_control_never_the_placeholder(copar, promo: Path,
                                                                                tmp_path: Path) -> None:
     out = tmp_path / "out"
@@ -223,6 +224,7 @@ def test_word_grille_headings_say_what_the_notes_add_up_to(copar, promo: Path, t
     assert "(sur 20)" not in text
 
 
+@pytest.mark.slow
 def test_workbook_identity_is_checked_by_its_fingerprint(copar, promo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     path = _form(copar, promo, out, "--type", "grille", "--format", "xlsx")

@@ -63,6 +63,7 @@ def _stable(text: str, port: int) -> str:
     return re.sub(r"\d{4}-\d\d-\d\d", "AAAA-MM-JJ", text)
 
 
+@pytest.mark.slow
 def test_sending_chapter_sessions_are_what_copar_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The chapter's sessions, in order, on a copy of the sample, through a local SMTP server."""
     from tests.smtp_server import HOST, PASSWORD, Server

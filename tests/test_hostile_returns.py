@@ -189,6 +189,7 @@ def _bilan(collected: dict[str, Any], numero: str) -> Any:
     return None
 
 
+@pytest.mark.slow
 def test_the_batch_completes_with_one_line_per_file(collected: dict[str, Any]) -> None:
     assert collected["code"] == 1, collected["out"] + collected["err"]  # rejections and answers to check; never 3
     assert "erreur inattendue" not in collected["out"] + collected["err"]
@@ -197,6 +198,7 @@ def test_the_batch_completes_with_one_line_per_file(collected: dict[str, Any]) -
     assert len(collected["lines"]) == 23  # the header and 22 files
 
 
+@pytest.mark.slow
 def test_formula_prefixes_are_taken_as_text(collected: dict[str, Any]) -> None:
     assert " ajouté" in _line(collected, "formules.pdf")
     assert " ajouté" in _line(collected, "formules-tab-cr.pdf")
@@ -206,10 +208,12 @@ def test_formula_prefixes_are_taken_as_text(collected: dict[str, Any]) -> None:
     assert (r.activites, r.autres_actions) == ("=1+1", "=2+2")  # tab and line break trimmed as every answer is
 
 
+@pytest.mark.slow
 def test_no_formula_added_to_the_workbook(collected: dict[str, Any]) -> None:
     assert _formulas(_sheet_xml(collected["promo"])) <= _formulas(collected["before"])
 
 
+@pytest.mark.slow
 def test_partial_returns_merge_every_valid_answer(collected: dict[str, Any]) -> None:
     line = _line(collected, "=1+2-partiel.pdf")
     assert "à vérifier" in line and "2 ajouté, 1 à vérifier" in line
@@ -220,6 +224,7 @@ def test_partial_returns_merge_every_valid_answer(collected: dict[str, Any]) -> 
     assert "« Attentes" not in _line(collected, "@partiel.pdf")
 
 
+@pytest.mark.slow
 def test_conflicts_xlsx_keeps_what_to_check_as_text(collected: dict[str, Any]) -> None:
     path = collected["output"] / "formulaires" / "conflits.xlsx"
     assert _formulas(_sheet_xml(path)) == 0
@@ -235,6 +240,7 @@ def test_conflicts_xlsx_keeps_what_to_check_as_text(collected: dict[str, Any]) -
     assert "=1+2-partiel.pdf" in sheet and "=NOW()" in sheet
 
 
+@pytest.mark.slow
 def test_an_answer_too_long_for_a_cell_is_refused_with_the_limit(collected: dict[str, Any]) -> None:
     line = _line(collected, "trop-long.pdf")
     assert "1 ajouté, 1 à vérifier" in line
@@ -243,6 +249,7 @@ def test_an_answer_too_long_for_a_cell_is_refused_with_the_limit(collected: dict
     assert (r.activites, r.autres_actions) == (None, "court")
 
 
+@pytest.mark.slow
 def test_control_characters_removed_with_a_warning(collected: dict[str, Any]) -> None:
     line = _line(collected, "controles.pdf")
     assert " ajouté" in line and "caractères retirés de la réponse « activites »" in line
@@ -251,6 +258,7 @@ def test_control_characters_removed_with_a_warning(collected: dict[str, Any]) ->
     assert _bilan(collected, "22003398").activites == "Bonjour cloche verticale[31m échappement nul fin"
 
 
+@pytest.mark.slow
 def test_control_characters_in_file_names(collected: dict[str, Any]) -> None:
     line = _line(collected, "[31mrouge.pdf")
     assert " ajouté" in line and "caractères retirés du nom du fichier : U+001B" in line and "U+0007" in line
@@ -260,6 +268,7 @@ def test_control_characters_in_file_names(collected: dict[str, Any]) -> None:
     assert "[31mrouge.pdf" in report and "\x1b" not in report
 
 
+@pytest.mark.slow
 def test_forged_identities_are_rejected(collected: dict[str, Any]) -> None:
     for name in ("forge-numero.pdf", "forge-destinataire.pdf"):
         assert "rejeté — signature du formulaire invalide" in _line(collected, name)
@@ -275,16 +284,19 @@ def test_forged_identities_are_rejected(collected: dict[str, Any]) -> None:
     assert _bilan(collected, A) is None and _bilan(collected, A2) is None
 
 
+@pytest.mark.slow
 def test_nested_identity_json(collected: dict[str, Any]) -> None:
     assert "rejeté — identité du formulaire illisible" in _line(collected, "json-imbrique.pdf")
     assert "caractères (limite : 4096)" in _line(collected, "json-geant.pdf")
 
 
+@pytest.mark.slow
 def test_a_date_in_the_period_cell(collected: dict[str, Any]) -> None:
     assert "rejeté — classeur-formulaire modifié" in _line(collected, "periode-date.xlsx")
     assert "une date à la place de la période" in _line(collected, "periode-date.xlsx")
 
 
+@pytest.mark.slow
 def test_bombs_and_giants_refused_before_parsing(collected: dict[str, Any]) -> None:
     assert "occupe 2\u202f048 Mo une fois décompressée (limite : 32 Mo par partie)" in _line(collected, "bombe.docx")
     assert "fichier de 1\u202f536 Mo, plus que la limite de 50 Mo (option --retour-max-mo)" in _line(collected, "enorme.pdf")
@@ -293,12 +305,14 @@ def test_bombs_and_giants_refused_before_parsing(collected: dict[str, Any]) -> N
     assert "PDF de plus de 100000 objets" in _line(collected, "objets-nombreux.pdf")
 
 
+@pytest.mark.slow
 def test_symlinks_are_not_followed(collected: dict[str, Any]) -> None:
     assert "rejeté — lien symbolique" in _line(collected, "lien.pdf")
     assert "rejeté — lien symbolique" in _line(collected, "dossier-lien")
     assert _bilan(collected, "22008391") is None
 
 
+@pytest.mark.slow
 def test_reports_are_written_before_the_workbook(tmp_path: Path) -> None:
     """An output folder that cannot be written: the workbook is left as it was."""
     inputs = tmp_path / "inputs"
@@ -318,6 +332,7 @@ def test_reports_are_written_before_the_workbook(tmp_path: Path) -> None:
     assert "Le classeur n'a pas été modifié." in stdout + stderr
 
 
+@pytest.mark.slow
 def test_unsigned_forms_are_accepted_with_a_warning_and_never_replace(tmp_path: Path) -> None:
     inputs = tmp_path / "inputs"
     inputs.mkdir()
@@ -362,6 +377,7 @@ def test_memory_cap_of_the_parsing_child() -> None:
         guard.isolated(hungry)
 
 
+@pytest.mark.slow
 def test_time_cap_of_the_parsing_child() -> None:
     def endless() -> None:
         while True:
@@ -387,6 +403,7 @@ def test_xml_depth_and_entities() -> None:
     assert guard.parse_xml(b"<a><b/></a>").tag == "a"
 
 
+@pytest.mark.slow
 def test_forms_never_overwrite_a_form_filled_in_place(tmp_path: Path) -> None:
     inputs = tmp_path / "inputs"
     inputs.mkdir()
@@ -420,6 +437,7 @@ def test_forms_never_overwrite_a_form_filled_in_place(tmp_path: Path) -> None:
     assert form.read_bytes() != filled
 
 
+@pytest.mark.slow
 def test_forms_never_overwrite_a_workbook_form_filled_in_place(tmp_path: Path) -> None:
     inputs = tmp_path / "inputs"
     inputs.mkdir()

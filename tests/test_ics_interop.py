@@ -81,6 +81,7 @@ def test_a_calendar_without_timed_events_has_no_vtimezone(sample: Dataset) -> No
     assert cal.walk("VTIMEZONE") == [] and len(cal.walk("VEVENT")) == 1
 
 
+@pytest.mark.slow
 def test_mail_attachment_says_charset_and_method(tmp_path: Path, copar) -> None:
     result = copar("mails", INPUTS, "-o", tmp_path, "--pour", "reunion-tuteurs")
     assert result.exit_code == 1, result.output  # no build ran: the PDFs are missing, the .ics is there

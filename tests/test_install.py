@@ -15,7 +15,12 @@ import pytest
 
 from tests.helpers import ROOT, pdf_text
 
-IGNORE = shutil.ignore_patterns(".git", ".venv", "outputs", "build", "*.egg-info", "__pycache__", ".*_cache", "tests")
+_IGNORED = shutil.ignore_patterns(".git", ".venv", "outputs", "*.egg-info", "__pycache__", ".*_cache", "tests")
+
+
+def _ignore(folder: str, names: list[str]) -> set[str]:
+    """What the copy leaves out; setuptools' build/ at the top only (pipeline/build is the build's package)."""
+    return set(_IGNORED(folder, names)) | ({"build"} & set(names) if Path(folder) == ROOT else set())
 
 
 def _run(*args: object, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -29,13 +34,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The `copar` script of a fresh venv holding only the wheel and its dependencies."""
     tmp = tmp_path_factory.mktemp("install")
     source = tmp / "source"  # a copy, so that setuptools' build/ and egg-info never land in the checkout
-    shutil.copytree(ROOT, source, ignore=IGNORE)
+    shutil.copytree(ROOT, source, ignore=_ignore)
     _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "wheels", source, cwd=tmp)
     (wheel,) = (tmp / "wheels").glob("copar-*.whl")
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
     assert {f"copar_templates/{p.name}" for p in (ROOT / "templates_docx").glob("*.docx")} <= names
     assert {f"copar_sample_rapports/{p.name}" for p in (ROOT / "inputs" / "rapports").glob("*.pdf")} <= names
+    web = ROOT / "pipeline" / "web"  # copar serve's templates and static files
+    assert {p.relative_to(ROOT).as_posix() for p in [*web.glob("templates/*"), *web.glob("static/*")]} <= names
     venv = tmp / "venv"
     _run(sys.executable, "-m", "venv", venv, cwd=tmp)
     # dependencies from the same index as the development venv: pip reads the same configuration

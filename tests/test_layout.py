@@ -66,6 +66,7 @@ def test_layout_names_are_unique_and_safe() -> None:
                                               "invitation-durand-marc-3"]
 
 
+@pytest.mark.slow
 def test_init_command(tmp_path: Path) -> None:
     target = tmp_path / "promo.xlsx"
     result = invoke("init", target)

@@ -12,7 +12,7 @@ from icalendar import Calendar
 
 from pipeline.documents.catalogue import Layout
 from pipeline.sending.addresses import parse_member, recipient
-from pipeline.sending.bundles import Item
+from pipeline.sending.bundles import BundleItem
 from pipeline.workbook.parse import one_line
 from pipeline.workbook.validate import check
 from tests.sending_helpers import addresses, edited_sample, read_eml
@@ -37,6 +37,7 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_check_warns_and_names_the_cells(workbook: Path, copar) -> None:
     result = copar("check", "--format", "json", workbook)
     assert result.exit_code == 0, result.output
@@ -53,6 +54,7 @@ def test_check_warns_and_names_the_cells(workbook: Path, copar) -> None:
     assert all(p["severity"] == "warning" for p in json.loads(result.stdout) if p["code"] == "line-break-folded")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("campaign", ["cahier", "reunion-tuteurs", "jurys"])
 def test_mails_fold_names_in_headers(workbook: Path, tmp_path: Path, copar, campaign: str) -> None:
     result = copar("mails", workbook, "-o", tmp_path, "--pour", campaign)
@@ -114,7 +116,7 @@ def test_one_line_helpers() -> None:
     assert recipient("Anne\nMarie", "anne@example.org").header().display_name == "Anne Marie"
     assert parse_member("Karim\nHaddad, maître de conférences <k.haddad@example.org>") == ("Karim Haddad",
                                                                                             "k.haddad@example.org")
-    assert Item("Anne\nMarie (tuteur·rice Le\nGoff)", Path("x.pdf")).title == "Anne Marie (tuteur·rice Le Goff)"
+    assert BundleItem("Anne\nMarie (tuteur·rice Le\nGoff)", Path("x.pdf")).title == "Anne Marie (tuteur·rice Le Goff)"
 
 
 def test_print_bundle_bookmarks_are_one_line(workbook: Path, tmp_path: Path, copar) -> None:

@@ -40,6 +40,7 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     })
 
 
+@pytest.mark.slow
 def test_cahier_drafts_round_trip(workbook: Path, tmp_path: Path, copar) -> None:
     out = tmp_path / "out"
     result = copar("mails", workbook, "-o", out, "--pour", "cahier")
@@ -66,6 +67,7 @@ def test_cahier_drafts_round_trip(workbook: Path, tmp_path: Path, copar) -> None
     assert list(attachments(msg)) == ["cahier-des-charges.ics"]
 
 
+@pytest.mark.slow
 def test_non_ascii_names_encoded_in_headers(workbook: Path, tmp_path: Path) -> None:
     result = run(MailRequest(workbook, tmp_path, "reunion-tuteurs"))
     drafts = {d.path.name: d for d in result.drafts}
@@ -113,6 +115,7 @@ def test_jury_members_without_address_listed_and_large_packet_mentioned(workbook
     assert rows[0].keys() == {"destinataire", "adresse", "copie", "objet", "pieces_jointes", "brouillon", "statut"}
 
 
+@pytest.mark.slow
 def test_formulaires_attach_the_tutors_forms(workbook: Path, tmp_path: Path, copar) -> None:
     assert copar("mails", workbook, "-o", tmp_path, "--pour", "formulaires").exit_code == 1  # none yet
     forms = tmp_path / "formulaires" / "bilan-periode-2" / "tuteur-l-hote-gaelle"  # the layout of copar forms
@@ -138,6 +141,7 @@ def test_formulaires_attach_the_tutors_forms(workbook: Path, tmp_path: Path, cop
     assert bodies(jury)[0].startswith("Bonjour,\n\nVous trouverez ci-joint les formulaires du Jury A à remplir pour ")
 
 
+@pytest.mark.slow
 def test_mail_templates_linted(tmp_path: Path, copar) -> None:
     (tmp_path / "courriel-cahier.txt").write_text("Objet : {{ etudiant.inconnu }}\n{{ etudiant.__class__ }}\n")
     (tmp_path / "courriel-cahier.html").write_text("{% if %}")
@@ -153,6 +157,7 @@ def test_mail_templates_linted(tmp_path: Path, copar) -> None:
     assert "courriel-relance.txt : OK" in lines  # the reminders (--pour relance)
 
 
+@pytest.mark.slow
 def test_rerun_keeps_a_hand_edited_draft_and_removes_obsolete_ones(workbook: Path, tmp_path: Path, copar) -> None:
     folder = tmp_path / "courriels" / "jurys"
     copar("mails", workbook, "-o", tmp_path, "--pour", "jurys")
@@ -186,6 +191,7 @@ def test_compte_rendu_to_tutor_and_student_with_the_45_minute_slot(workbook: Pat
     assert slot.decoded("DTEND") == dt.datetime(2024, 6, 6, 9, 45, tzinfo=PARIS)
 
 
+@pytest.mark.slow
 def test_formulaires_from_copar_forms(tmp_path: Path, copar) -> None:
     """The contract with `copar forms`: what it writes for a tutor is what their draft carries."""
     made = copar("forms", INPUTS, "-o", tmp_path, "--type", "bilan", "--periode", "3", "--etudiant", "22004512")

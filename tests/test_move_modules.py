@@ -72,3 +72,18 @@ def test_the_packages_list_names_every_package_folder() -> None:
 def test_no_file_of_the_repository_uses_an_old_name() -> None:
     """After a merge, `tools/move_modules.py --rewrite-only` fixes what this lists."""
     assert [p.relative_to(ROOT).as_posix() for p in move_modules.rewrite_all(write=False)] == []
+
+
+def test_a_renamed_class_is_renamed_where_it_is_imported() -> None:
+    """Imported without `as`, its uses follow; beside another class of the old name, it is imported `as` it."""
+    plain = "from pipeline.planning.run import Outcome, tripartites\n\n\ndef f() -> Outcome:\n    return tripartites()\n"
+    assert move_modules.rewrite_python(plain) == ("from pipeline.planning.run import PlanningOutcome, tripartites\n\n\n"
+                                                  "def f() -> PlanningOutcome:\n    return tripartites()\n")
+    clash = ("from pipeline.build.results import Outcome\nfrom pipeline.planning.run import Outcome as Planned\n"
+             "from pipeline.tracking.status import Item\n\nx: Item\n")
+    assert move_modules.rewrite_python(clash) == (
+        "from pipeline.build.results import Outcome\nfrom pipeline.planning.run import PlanningOutcome as Planned\n"
+        "from pipeline.tracking.status import Deliverable\n\nx: Deliverable\n")
+    defining = "class Item:\n    pass\n\n\ndef f() -> Item:\n    return Item()\n"
+    assert move_modules.rewrite_python(defining, "pipeline.tracking.status") == defining.replace("Item", "Deliverable")
+    assert move_modules.rewrite_python(defining, "pipeline.sending.bundles") == defining.replace("Item", "BundleItem")

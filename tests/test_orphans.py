@@ -40,6 +40,7 @@ def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder / "copar"
 
 
+@pytest.mark.slow
 def test_a_killed_build_leaves_libreoffice_that_the_next_command_of_any_kind_kills(
         tmp_path: Path, runtime: Path) -> None:
     pids = tmp_path / "pids"

@@ -48,6 +48,7 @@ def inputs(tmp_path: Path) -> Path:
     return small_promotion(tmp_path / "in")
 
 
+@pytest.mark.slow
 def test_a_second_build_in_the_same_folder_is_refused_while_the_first_runs(inputs: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     with BuildLock(out / ".copar", out):
@@ -67,6 +68,7 @@ def test_a_lock_left_by_a_killed_build_is_taken_over(inputs: Path, tmp_path: Pat
     assert json.loads((out / ".copar" / "verrou").read_text())["pid"] == os.getpid()
 
 
+@pytest.mark.slow
 def test_a_folder_that_is_not_copars_is_refused_unless_force(inputs: Path, tmp_path: Path) -> None:
     out = tmp_path / "Documents"
     (out / "Mes scans").mkdir(parents=True)
@@ -80,6 +82,7 @@ def test_a_folder_that_is_not_copars_is_refused_unless_force(inputs: Path, tmp_p
     assert run("build", inputs, "-o", out, "--no-pdf", "--force")[0] == 0
 
 
+@pytest.mark.slow
 def test_only_files_the_manifest_lists_are_removed_then_their_empty_folders(inputs: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run("build", inputs, "-o", out, "--no-pdf")[0] == 0
@@ -113,6 +116,7 @@ def test_leftovers_of_a_killed_build_are_swept_at_the_next_start(inputs: Path, t
     assert keep.exists()
 
 
+@pytest.mark.slow
 def test_no_pdf_never_deletes_the_jury_packets(inputs: Path, tmp_path: Path) -> None:
     """A Word-only build skips the packet stage: what that stage wrote stays, with its manifest entry."""
     out = tmp_path / "out"
@@ -151,6 +155,7 @@ def test_a_docx_edited_by_hand_is_kept_under_another_name(inputs: Path, tmp_path
     assert "1 écrit, 1 inchangé" in stdout  # the other student's fiche was not touched
 
 
+@pytest.mark.slow
 def test_another_promotion_is_not_mixed_into_the_folder(inputs: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run("build", inputs, "-o", out, "--no-pdf", "--only", "fiche")[0] == 0
@@ -179,6 +184,7 @@ def add_student(wb: openpyxl.Workbook) -> None:
     ws.cell(3, 1).value, ws.cell(3, 2).value, ws.cell(3, 3).value = "22009999", "Nouvelle", "Camille"
 
 
+@pytest.mark.slow
 def test_a_partial_build_for_a_new_student_updates_the_shared_attendance_sheet(tmp_path: Path) -> None:
     out = tmp_path / "out"
     before = small_promotion(tmp_path / "in")
@@ -193,6 +199,7 @@ def test_a_partial_build_for_a_new_student_updates_the_shared_attendance_sheet(t
     assert "NOUVELLE" in docx_text(sheet).upper()
 
 
+@pytest.mark.slow
 def test_a_partial_build_names_the_shared_documents_it_left_out_of_date(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run("build", small_promotion(tmp_path / "in"), "-o", out, "--no-pdf", "--only", "reunion-tuteurs")[0] == 0
@@ -204,6 +211,7 @@ def test_a_partial_build_names_the_shared_documents_it_left_out_of_date(tmp_path
             "les mettre à jour.") in " ".join(stdout.split())  # her tutor's letter, and the sheet
 
 
+@pytest.mark.slow
 def test_a_full_disk_gives_one_message_the_summary_and_no_half_written_file(
         inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline.documents import render
@@ -259,6 +267,7 @@ def rendering(out: Path) -> tuple[subprocess.Popen[str], list[int]]:
     return process, workers
 
 
+@pytest.mark.slow
 def test_ctrl_c_or_sigterm_during_rendering_stops_workers_with_one_french_line(tmp_path: Path) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         process, workers = rendering(tmp_path / sig.name)
@@ -271,6 +280,7 @@ def test_ctrl_c_or_sigterm_during_rendering_stops_workers_with_one_french_line(t
         assert not [pid for pid in workers if alive(pid)]
 
 
+@pytest.mark.slow
 def test_kill_9_of_copar_kills_its_render_workers(tmp_path: Path) -> None:
     process, workers = rendering(tmp_path / "out")
     process.kill()
@@ -337,6 +347,7 @@ def tiny_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
     subprocess.run(["umount", str(folder)], check=True)
 
 
+@pytest.mark.slow
 def test_a_really_full_disk_prints_no_traceback_and_leaves_no_temporary_file(tiny_disk: Path) -> None:
     out = tiny_disk / "out"
     done = subprocess.run([sys.executable, "-m", "pipeline", "build", str(INPUTS), "-o", str(out), "--no-pdf"],
@@ -360,12 +371,12 @@ def test_a_journal_line_cut_by_a_full_disk_is_not_kept_nor_believed(tmp_path: Pa
     fails. The journal then held half a line the build believed written: the document counted as
     written was not « inchangé » at the next build (the full-disk tests' race)."""
     from pipeline.build import manifest as module
-    from pipeline.build.manifest import Manifest
+    from pipeline.build.manifest import Entry, Manifest
 
     out = tmp_path / "out"
     manifest = Manifest(out, out / ".copar")
     manifest.open({})
-    manifest.record("a", {"fingerprint": "1"})
+    manifest.record("a", Entry("fiche", fingerprint="1"))
     real = os.write
     calls: list[int] = []
 
@@ -377,10 +388,10 @@ def test_a_journal_line_cut_by_a_full_disk_is_not_kept_nor_believed(tmp_path: Pa
 
     monkeypatch.setattr(module.os, "write", filling_up)
     with pytest.raises(OSError) as raised:
-        manifest.record("b", {"fingerprint": "2"})
+        manifest.record("b", Entry("fiche", fingerprint="2"))
     assert raised.value.errno == errno.ENOSPC and len(calls) == 2  # the rest of the line was tried
     monkeypatch.undo()
     assert "b" not in manifest.state
-    manifest.record("c", {"fingerprint": "3"})  # space freed
+    manifest.record("c", Entry("fiche", fingerprint="3"))  # space freed
     manifest.close()
     assert [json.loads(line)["rel"] for line in manifest.journal_path.read_text().splitlines()] == ["a", "c"]

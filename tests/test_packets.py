@@ -255,6 +255,7 @@ def test_one_pdf_beside_another_file_is_used(tmp_path: Path) -> None:
                             "ignoré : 22004512-rapport.docx."]
 
 
+@pytest.mark.slow
 def test_one_jurys_cover_failing_fails_that_packet_only(tmp_path: Path) -> None:
     """With a stand-in converter (no LibreOffice): every jury's placeholders in one call, every cover
     in one; jury B's cover fails, so does its packet alone; the next run converts only what is missing."""

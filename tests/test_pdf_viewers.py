@@ -137,6 +137,7 @@ def test_prefilled_long_answer_is_drawn_whole_with_emoji(promo: Path, tmp_path: 
     _shot(tmp_path / "page-1.png", "prefilled-1500.png")
 
 
+@pytest.mark.slow
 def test_printed_form_is_read_from_its_text_and_a_scan_is_refused(copar, promo: Path, tmp_path: Path) -> None:
     from reportlab.pdfgen.canvas import Canvas
 
@@ -210,6 +211,7 @@ def test_typed_in_pdfium(copar, promo: Path, tmp_path: Path) -> None:
     _collect_and_build(copar, returned, promo, out, ANSWERS)
 
 
+@pytest.mark.slow
 @pytest.mark.pdfium
 def test_pdfium_adds_to_a_prefilled_600_character_answer(copar, promo: Path, tmp_path: Path) -> None:
     from tests.viewers import pdfium_render, pdfium_type

@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pipeline.workbook.validate import check
 from tests.helpers import INPUTS, edited_sample, find_row
 
@@ -29,6 +31,7 @@ def _problems(report: Any) -> list[tuple[str, str, int | None, str]]:
     return [(p.code, p.sheet, p.row, p.column) for p in report.problems]
 
 
+@pytest.mark.slow
 def test_value_matched_only_by_dropping_punctuation_is_warned(tmp_path: Path) -> None:
     path = edited_sample(tmp_path, _students(lambda ws: setattr(_cell(ws, STAGE, "Statut"), "value", "stagiaire ???")))
     dataset, report = check(path)
@@ -39,6 +42,7 @@ def test_value_matched_only_by_dropping_punctuation_is_warned(tmp_path: Path) ->
                                           "c'est bien cela, écrivez « Stage » (liste déroulante de la colonne).")
 
 
+@pytest.mark.slow
 def test_usual_separators_are_dropped_without_a_word(tmp_path: Path) -> None:
     path = edited_sample(tmp_path, _students(
         lambda ws: setattr(_cell(ws, STAGE, "Statut"), "value", "contrat-d’apprentissage")))
@@ -53,6 +57,7 @@ def edited_sample_sheet(path: Path) -> Any:
     return openpyxl.load_workbook(path)["Étudiant·es"]
 
 
+@pytest.mark.slow
 def test_tutor_with_two_emails_is_a_likely_duplicate(tmp_path: Path) -> None:
     def edit(ws: Any) -> None:
         for header in ("Tuteur·rice nom", "Tuteur·rice prénom"):
@@ -64,6 +69,7 @@ def test_tutor_with_two_emails_is_a_likely_duplicate(tmp_path: Path) -> None:
     assert "deux invitations et deux lignes d'émargement seront faites" in report.problems[0].message
 
 
+@pytest.mark.slow
 def test_one_spelling_of_a_tutor_is_printed_everywhere(tmp_path: Path) -> None:
     def edit(ws: Any) -> None:
         email = _cell(ws, STAGE, "Tuteur·rice courriel").value
@@ -85,6 +91,7 @@ def test_one_spelling_of_a_tutor_is_printed_everywhere(tmp_path: Path) -> None:
             in report.problems[0].message)
 
 
+@pytest.mark.slow
 def test_student_typed_twice_with_two_numbers_is_warned(tmp_path: Path) -> None:
     def edit(ws: Any) -> None:
         for header in ("Nom", "Prénom"):
@@ -122,6 +129,7 @@ def test_newer_workbook_of_another_format_beside_the_xlsx_is_warned(tmp_path: Pa
         "Numbers et exportez-le au format Excel (Fichier > Exporter vers > Excel), sous le nom promotion.xlsx.\n")
 
 
+@pytest.mark.slow
 def test_empty_grille_sheet_is_warned(tmp_path: Path) -> None:
     def edit(wb: Any) -> None:
         ws = wb["Grille"]
@@ -130,6 +138,7 @@ def test_empty_grille_sheet_is_warned(tmp_path: Path) -> None:
     assert _problems(report) == [("empty-grille", "Grille", None, "")]
 
 
+@pytest.mark.slow
 def test_short_stage_warning_is_in_the_build_summary(tmp_path: Path, copar: Any) -> None:
     path = edited_sample(tmp_path, _students(lambda ws: setattr(_cell(ws, STAGE, "Heures prévues"), "value", 300)))
     (tmp_path / "rapports").mkdir()

@@ -38,6 +38,7 @@ def _minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute
 
 
+@pytest.mark.slow
 def test_sample_all_26_placed_over_6_and_7_june(copar: Copar, workbook: Path) -> None:
     before = _values(workbook)
     original = workbook.read_bytes()
@@ -117,6 +118,7 @@ def test_refuses_while_open_and_on_bad_options(copar: Copar, workbook: Path) -> 
     assert bad.stderr == "Erreur : Plage « 14h00-9h00 » de --creneaux : la fin doit suivre le début.\n"
 
 
+@pytest.mark.slow
 def test_jurys_fill_missing_hours_without_collisions(copar: Copar, workbook: Path) -> None:
     wb = load_workbook(workbook)
     ws = wb["Soutenances"]
@@ -141,6 +143,7 @@ def test_jurys_fill_missing_hours_without_collisions(copar: Copar, workbook: Pat
     assert c == [dt.time(17, 0), dt.time(17, 30), dt.time(18, 0), dt.time(18, 30), dt.time(19, 0), dt.time(19, 30)]
 
 
+@pytest.mark.slow
 def test_disponibilites_sheet_is_checked_and_optional(workbook: Path) -> None:
     wb = load_workbook(workbook)
     ws = wb["Disponibilités"]

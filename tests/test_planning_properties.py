@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.planning.jurys import Pending, plan_juries
-from pipeline.planning.tripartites import Options, plan_tripartites
+from pipeline.planning.tripartites import TripartiteOptions, plan_tripartites
 from pipeline.workbook.model import Dataset, Promotion, Student, TripartiteReview, Tutor, Unavailability
 
 DAYS = [dt.date(2024, 6, 6), dt.date(2024, 6, 7)]
@@ -24,7 +24,7 @@ def _tutor(i: int) -> Tutor:
 
 
 @st.composite
-def promotions(draw: st.DrawFn) -> tuple[Dataset, Options]:
+def promotions(draw: st.DrawFn) -> tuple[Dataset, TripartiteOptions]:
     n = draw(st.integers(1, 14))
     tutors = draw(st.integers(1, 6))
     windows = draw(st.sampled_from(WINDOW_CHOICES))
@@ -47,7 +47,7 @@ def promotions(draw: st.DrawFn) -> tuple[Dataset, Options]:
         off.append(Unavailability(draw(st.sampled_from(people)), draw(st.sampled_from(DAYS)),
                                   dt.time(start, 0), dt.time(start + draw(st.integers(1, 4)), 0), row + 2))
     ds = Dataset(PROMOTION, students=students, tripartites=reviews, unavailabilities=off)
-    return ds, Options(sorted(days), windows, duration, pause)
+    return ds, TripartiteOptions(sorted(days), windows, duration, pause)
 
 
 def _who(ds: Dataset, numero: str) -> set[str]:
@@ -61,7 +61,7 @@ def _minutes(t: dt.time) -> int:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(promotions())
-def test_random_promotions(case: tuple[Dataset, Options]) -> None:
+def test_random_promotions(case: tuple[Dataset, TripartiteOptions]) -> None:
     ds, options = case
     plan = plan_tripartites(ds, options)
     fixed = {r.numero for r in ds.tripartites}
@@ -104,7 +104,7 @@ def test_infeasible_case_is_reported_with_who_was_not_free() -> None:
     """Three students, one teaching-team member, one slot: one placed, two reported with the reason."""
     students = [_student(i, _tutor(i), "Claire Guillou") for i in range(3)]
     ds = Dataset(PROMOTION, students=students)
-    plan = plan_tripartites(ds, Options([DAYS[0]], ((540, 585),), 45, 15))
+    plan = plan_tripartites(ds, TripartiteOptions([DAYS[0]], ((540, 585),), 45, 15))
     assert [(p.numero, p.start) for p in plan.placed] == [("23000000", dt.time(9, 0))]
     assert [u.numero for u in plan.unplaced] == ["23000001", "23000002"]
     assert plan.unplaced[0].reason == (
@@ -118,7 +118,7 @@ def test_most_constrained_student_first() -> None:
     a, b = _student(0, _tutor(0), "Claire Guillou"), _student(1, _tutor(1), "Claire Guillou")
     off = [Unavailability(b.tuteur.courriel, DAYS[0], dt.time(10, 0), dt.time(11, 0), 2)]
     ds = Dataset(PROMOTION, students=[a, b], unavailabilities=off)
-    plan = plan_tripartites(ds, Options([DAYS[0]], ((540, 660),), 45, 15))
+    plan = plan_tripartites(ds, TripartiteOptions([DAYS[0]], ((540, 660),), 45, 15))
     assert sorted((p.numero, p.start) for p in plan.placed) == [("23000000", dt.time(10, 0)), ("23000001", dt.time(9, 0))]
     assert plan.unplaced == []
 
@@ -128,7 +128,7 @@ def test_a_tutors_students_follow_one_another() -> None:
     students = [_student(0, _tutor(0), "Karim Haddad"), _student(1, shared, "Claire Guillou"),
                 _student(2, _tutor(2), "Karim Haddad"), _student(3, shared, "Sophie Kervella")]
     ds = Dataset(PROMOTION, students=students)
-    plan = plan_tripartites(ds, Options(DAYS, ((540, 750), (840, 1050)), 45, 15))
+    plan = plan_tripartites(ds, TripartiteOptions(DAYS, ((540, 750), (840, 1050)), 45, 15))
     times = sorted(_minutes(p.start) for p in plan.placed if p.group == shared.nom_complet)
     assert times[1] - times[0] == 60
 
@@ -136,7 +136,7 @@ def test_a_tutors_students_follow_one_another() -> None:
 def test_unknown_person_in_disponibilites_is_a_note() -> None:
     ds = Dataset(PROMOTION, students=[_student(0, _tutor(0), "Claire Guillou")],
                  unavailabilities=[Unavailability("Personne Inconnue", DAYS[0], None, None, 4)])
-    plan = plan_tripartites(ds, Options([DAYS[0]], ((540, 750),), 45, 15))
+    plan = plan_tripartites(ds, TripartiteOptions([DAYS[0]], ((540, 750),), 45, 15))
     assert plan.notes == ["Disponibilités, ligne 4, colonne Personne : « Personne Inconnue » ne correspond à aucun·e "
                           "étudiant·e, tuteur·rice ni membre de l'équipe pédagogique ou d'un jury ; cette "
                           "indisponibilité n'est pas prise en compte. Corrigez le courriel ou le nom."]
@@ -204,7 +204,7 @@ def test_reviews_already_clashing_in_the_workbook_are_noted() -> None:
     a, b = _student(0, tutor, "Claire Guillou"), _student(1, tutor, "Karim Haddad")
     reviews = [TripartiteReview(a.numero, DAYS[0], dt.time(9, 0), row=2),
                TripartiteReview(b.numero, DAYS[0], dt.time(9, 30), row=3)]
-    plan = plan_tripartites(Dataset(PROMOTION, students=[a, b], tripartites=reviews), Options([DAYS[0]]))
+    plan = plan_tripartites(Dataset(PROMOTION, students=[a, b], tripartites=reviews), TripartiteOptions([DAYS[0]]))
     assert plan.placed == [] and plan.unplaced == []
     assert plan.notes == ["Bilans tripartites, ligne 3 : Prénom0 Tuteur0 a déjà le bilan de Prénom0 Nom0 le 06/06 à "
                           "9h00 à la même heure (ou sans pause) ; déplacez l'un des deux entretiens."]

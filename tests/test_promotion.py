@@ -13,7 +13,7 @@ from pipeline import Promotion
 def test_open_reads_copar_toml_and_overrides_win(promo: Path, tmp_path: Path) -> None:
     (promo.parent / "copar.toml").write_text('sorties = "../sorties-promo"\nworkers = 3\n', encoding="utf-8")
     promotion = Promotion.open(promo.parent)
-    assert promotion.output == promo.parent / "../sorties-promo"
+    assert promotion.output == promo.parent.parent / "sorties-promo"
     assert promotion.settings.workers == 3
     assert set(promotion.from_file) == {"output", "workers"}
     other = Promotion.open(promo.parent, output=tmp_path / "ailleurs", workers=None)  # None: not given

@@ -54,6 +54,7 @@ def lower_note(wb: openpyxl.Workbook) -> None:
             ws.cell(row, 4).value, ws.cell(row, 5).value = 3, 4
 
 
+@pytest.mark.slow
 def test_a_runtime_template_error_fails_that_document_only(tmp_path: Path) -> None:
     templates = broken_fiche(tmp_path / "modeles", "{{ etudiant.nom / 2 }}")
     out = tmp_path / "out"
@@ -70,6 +71,7 @@ def test_a_runtime_template_error_fails_that_document_only(tmp_path: Path) -> No
     assert "fiche.docx : 1 problème" in checked and "Échec d'un essai avec la promotion d'exemple" in checked
 
 
+@pytest.mark.slow
 def test_a_failed_rerender_leaves_no_stale_document(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run("build", str(INPUTS), "-o", str(out), "--no-pdf", "--only", "fiche", "--etudiant", "22001843")[0] == 0
@@ -82,6 +84,7 @@ def test_a_failed_rerender_leaves_no_stale_document(tmp_path: Path) -> None:
     assert key not in manifest(out)
 
 
+@pytest.mark.slow
 def test_people_no_longer_in_the_workbook_lose_their_documents(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run("build", str(INPUTS), "-o", str(out), "--no-pdf")[0] == 0
@@ -96,6 +99,7 @@ def test_people_no_longer_in_the_workbook_lose_their_documents(tmp_path: Path) -
     assert "etudiants/22004587-le-bihan-mael/fiche-alternance.docx" in report
 
 
+@pytest.mark.slow
 def test_only_removes_obsolete_outputs_of_the_families_it_built_and_no_other(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run("build", str(INPUTS), "-o", str(out), "--no-pdf", "--only", "fiche,livret")[0] == 0
@@ -108,6 +112,7 @@ def test_only_removes_obsolete_outputs_of_the_families_it_built_and_no_other(tmp
     assert [k for k in manifest(out) if "22004587" in k] == ["etudiants/22004587-le-bihan-mael/livret-de-bilans"]
 
 
+@pytest.mark.slow
 def test_etudiant_finds_the_tutor_whatever_the_case_of_the_email(tmp_path: Path) -> None:
     def shout(wb: openpyxl.Workbook) -> None:
         ws = wb["Étudiant·es"]
@@ -123,6 +128,7 @@ def test_etudiant_finds_the_tutor_whatever_the_case_of_the_email(tmp_path: Path)
     assert [p.name for p in (out / "reunion-tuteurs" / "invitations").iterdir()] == ["invitation-l-hote-gaelle.docx"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["file", "readonly"])
 def test_unusable_output_folder(tmp_path: Path, kind: str) -> None:
     out = tmp_path / "out"
@@ -312,16 +318,53 @@ def test_a_cover_edited_by_hand_is_set_aside_when_copar_rewrites_it(built_bilans
 
 def test_extras_of_a_manifest_old_and_new(tmp_path: Path) -> None:
     """Older manifests list a packet's extra files as bare paths: still read, their hash unknown."""
-    from pipeline.build.manifest import Manifest
+    from pipeline.build.manifest import Entry, Manifest
 
     m = Manifest(tmp_path, tmp_path / ".copar")
-    m.state["p"] = {"pdf": {"path": "p.pdf", "sha256": "a"}, "extra": ["c.docx", {"path": "c.pdf", "sha256": "b"}]}
+    old = Entry.from_json({"family": "dossier_jury", "pdf": {"path": "p.pdf", "sha256": "a"},
+                           "extra": ["c.docx", {"path": "c.pdf", "sha256": "b"}, 3, {"sha256": "no path"}]})
+    assert old is not None
+    m.state["p"] = old
     assert m.files_of("p") == [("p.pdf", "a"), ("c.docx", None), ("c.pdf", "b")]
     (tmp_path / "c.docx").write_bytes(b"x")
     m.update_extra("p", "c.docx", tmp_path / "c.docx", "fp")
     m.update_extra("p", "d.pdf", None)
-    assert [x["path"] for x in m.state["p"]["extra"]] == ["c.docx", "c.pdf", "d.pdf"]
-    assert m.extras_of("p")["c.docx"]["fingerprint"] == "fp" and m.extras_of("p")["d.pdf"]["sha256"] is None
+    assert [x.path for x in m.state["p"].extra] == ["c.docx", "c.pdf", "d.pdf"]
+    assert m.extras_of("p")["c.docx"].fingerprint == "fp" and m.extras_of("p")["d.pdf"].sha256 is None
+    # written back as it was read, the extras now with their hashes
+    assert m.state["p"].to_json()["extra"][:2] == [
+        {"path": "c.docx", "sha256": "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881",
+         "fingerprint": "fp"}, {"path": "c.pdf", "sha256": "b"}]
+
+
+def test_a_manifest_entry_survives_its_json_and_the_journal(tmp_path: Path) -> None:
+    """manifest.json and the journal hold each entry as JSON: read back, it is the same typed record;
+    a value of the wrong type is dropped, not believed."""
+    from pipeline.build.manifest import Entry, FileRecord, Manifest
+
+    document = Entry("fiche", "Fiche d'alternance — A", "f1", docx=FileRecord("e/a/fiche.docx", "d1"),
+                     pdf=FileRecord("e/a/fiche.pdf", "p1", pages=2), student="22004512", template="fiche.docx",
+                     template_sha256="t", inputs=("promotion.xlsx",))
+    packet = Entry("dossier_jury", "Dossier du jury A", "f2", pdf=FileRecord("j/a.pdf", "p2", 40, 123456),
+                   extra=(FileRecord("j/c.docx", "c", fingerprint="f3"),), students=("22004512",), pdfa=True,
+                   parts=(FileRecord("e/a/grille.pdf", "g"),))
+    for entry in (document, packet):
+        assert Entry.from_json(json.loads(json.dumps(entry.to_json()))) == entry
+    assert Entry.from_json({"family": "fiche", "fingerprint": 3, "pdf": {"path": "x.pdf", "pages": True}}) == \
+        Entry("fiche", pdf=FileRecord("x.pdf"))
+    assert Entry.from_json(["not", "an", "entry"]) is None
+
+    out = tmp_path / "out"
+    manifest = Manifest(out, out / ".copar")
+    manifest.open({"promotion": "2024-2025"})
+    manifest.record("e/a/fiche", document)
+    manifest.record("j/a", packet)
+    manifest.close()  # as a killed build leaves it: the journal only
+    again = Manifest.load(out, out / ".copar")
+    assert again.state == {"e/a/fiche": document, "j/a": packet}
+    again.open({})
+    again.close()
+    assert Manifest.load(out, out / ".copar").state == {"e/a/fiche": document, "j/a": packet}
 
 
 @pytest.mark.soffice

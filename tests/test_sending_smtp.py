@@ -79,6 +79,7 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.slow
 def test_every_tutor_gets_their_forms_once(tmp_path: Path, server: Server) -> None:
     folder = _promotion(tmp_path, server)
     out = _forms(tmp_path, folder)
@@ -112,6 +113,7 @@ def test_every_tutor_gets_their_forms_once(tmp_path: Path, server: Server) -> No
     assert len(box.messages) == 21
 
 
+@pytest.mark.slow
 def test_confirmation_and_summary_before_anything_is_sent(tmp_path: Path, server: Server) -> None:
     folder = _promotion(tmp_path, server)
     out = _forms(tmp_path, folder)
@@ -129,6 +131,7 @@ def test_confirmation_and_summary_before_anything_is_sent(tmp_path: Path, server
     assert server.mailbox.messages == [] and _journal(folder) == {}
 
 
+@pytest.mark.slow
 def test_wrong_password_sends_nothing_and_says_so(tmp_path: Path, server: Server,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _promotion(tmp_path, server)
@@ -146,6 +149,7 @@ def _addresses(folder: Path) -> list[str]:
     return sorted(_tutors(folder / "promotion.xlsx"))
 
 
+@pytest.mark.slow
 def test_dropped_connection_451_and_550(tmp_path: Path, server: Server) -> None:
     folder = _promotion(tmp_path, server)
     out = _forms(tmp_path, folder)
@@ -181,6 +185,7 @@ def _copar_process(folder: Path, out: Path) -> subprocess.Popen[bytes]:
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow
 def test_kill_9_mid_campaign_then_again(tmp_path: Path, server: Server) -> None:
     folder = _promotion(tmp_path, server)
     out = _forms(tmp_path, folder)
@@ -220,6 +225,7 @@ def test_kill_9_mid_campaign_then_again(tmp_path: Path, server: Server) -> None:
     assert "incertain" in shown.stdout and held in shown.stdout.lower()
 
 
+@pytest.mark.slow
 def test_renvoyer_sends_the_uncertain_one(tmp_path: Path, server: Server) -> None:
     folder = _promotion(tmp_path, server)
     out = _forms(tmp_path, folder)
@@ -242,6 +248,7 @@ def test_renvoyer_sends_the_uncertain_one(tmp_path: Path, server: Server) -> Non
     assert lines[1] == '{"cle": "coupé' and all(json.loads(x) for x in lines[2:])
 
 
+@pytest.mark.slow
 def test_reminders_reach_exactly_the_tutors_still_owing(tmp_path: Path, server: Server) -> None:
     tutors = _tutors(INPUTS / "promotion.xlsx")
     two = next(a for a, numbers in tutors.items() if len(numbers) == 2)
@@ -289,6 +296,7 @@ def _xlsx_suivi(folder: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_envois_xlsx_is_text_only(tmp_path: Path, server: Server) -> None:
     def rename(wb: Any) -> None:
         ws = wb["Étudiant·es"]
@@ -335,6 +343,7 @@ def test_tutors_meeting_built_then_sent(tmp_path: Path, server: Server) -> None:
         assert len(team) == 2  # the teaching team in copy
 
 
+@pytest.mark.slow
 def test_rate_limit_and_back_off(tmp_path: Path, server: Server) -> None:
     """Measured on a clock that only moves when copar waits: the pauses are the settings', nothing is timed."""
     import datetime as dt
@@ -361,6 +370,7 @@ def test_rate_limit_and_back_off(tmp_path: Path, server: Server) -> None:
     assert waits == [10, 20] + [30] * 19
 
 
+@pytest.mark.slow
 def test_one_sender_at_a_time(tmp_path: Path, server: Server) -> None:
     folder = _promotion(tmp_path, server)
     out = _forms(tmp_path, folder)
@@ -372,6 +382,7 @@ def test_one_sender_at_a_time(tmp_path: Path, server: Server) -> None:
     assert server.mailbox.messages == []
 
 
+@pytest.mark.slow
 def test_password_is_asked_and_not_shown(tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from docx import Document
 
 from pipeline.sending.smtp import read_smtp_settings
@@ -70,6 +71,7 @@ def test_build_without_settings_file_says_so(tmp_path: Path, copar: Any) -> None
                                              "copar.toml (valeurs par défaut).")
 
 
+@pytest.mark.slow
 def test_init_writes_commented_settings_that_change_nothing(tmp_path: Path, copar: Any) -> None:
     result = copar("init", tmp_path / "promotion.xlsx")
     assert result.exit_code == 0
@@ -101,6 +103,7 @@ def test_wrong_setting_is_one_french_sentence(tmp_path: Path, copar: Any) -> Non
                              "possibles : modeles, sorties, date_courrier, workers, pdfa, delai, sauvegardes.\n")
 
 
+@pytest.mark.slow
 def test_templates_check_uses_the_settings_files_templates(tmp_path: Path, copar: Any, monkeypatch: Any) -> None:
     (tmp_path / "inputs" / "mes-modeles").mkdir(parents=True)
     shutil.copy(ROOT / "templates_docx" / "fiche.docx", tmp_path / "inputs" / "mes-modeles" / "fiche.docx")

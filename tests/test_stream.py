@@ -59,6 +59,7 @@ def small_docx(path: Path, text: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_failed_call_is_bisected(tmp_path: Path) -> None:
     soffice, log = fake_soffice(tmp_path)
     names = [f"doc{i}" for i in range(7)] + ["bad"]
@@ -98,6 +99,7 @@ def test_documents_with_images_or_notes_are_not_merged(tmp_path: Path) -> None:
     assert merge_key(with_image) is None
 
 
+@pytest.mark.slow
 def test_pdfs_are_journalled_as_they_land_while_rendering_goes_on(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A PDF converted while other documents are still being rendered is recorded at once, not at the
@@ -218,6 +220,7 @@ def test_one_changed_bilan_rewrites_that_student_and_the_packet_only(
 
 # --- a hung LibreOffice on the build path ----------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_build_with_a_hung_libreoffice_gives_up_after_two_calls_per_worker(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`copar build` with a LibreOffice that never answers (a stand-in: fault injection): each worker's

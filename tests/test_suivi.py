@@ -70,6 +70,7 @@ def test_periods_1_and_2_due_on_10_january(copar: Copar, sample: Path) -> None:
     assert states["19004471"]["cahier"]["detail"] == "feuille de route à rendre le 22/01/2024"
 
 
+@pytest.mark.slow
 def test_tripartite_rapport_and_jury_in_june(copar: Copar, sample: Path) -> None:
     (sample / "rapports" / "22004587-rapport.pdf").write_bytes(b"Ceci n'est pas un PDF\n")
     shutil.copyfile(CORPUS / "enc_r4-aes128-user-password.pdf", sample / "rapports" / "rapport_22001176.pdf")
@@ -98,6 +99,7 @@ def test_tripartite_rapport_and_jury_in_june(copar: Copar, sample: Path) -> None
                                          "echeance": "2024-06-25"}
 
 
+@pytest.mark.slow
 def test_student_starting_in_january(copar: Copar, tmp_path: Path) -> None:
     workbook = tmp_path / "promotion.xlsx"
     shutil.copyfile(INPUTS / "promotion.xlsx", workbook)
@@ -115,6 +117,7 @@ def test_student_starting_in_january(copar: Copar, tmp_path: Path) -> None:
     assert _states(copar, workbook, "01/02/2024")["22003398"]["cahier"]["etat"] == "a_venir"
 
 
+@pytest.mark.slow
 def test_xlsx_for_the_secretary(copar: Copar, sample: Path, tmp_path: Path) -> None:
     target = tmp_path / "suivi.xlsx"
     result = copar("suivi", sample, "--date", "15/02/2024", "--format", "xlsx", "-o", target)
@@ -140,6 +143,7 @@ def test_xlsx_for_the_secretary(copar: Copar, sample: Path, tmp_path: Path) -> N
     assert [state for state, _ in legend] == ["reçu", "à venir", "en retard", "à vérifier", "inutilisable", "non dû"]
 
 
+@pytest.mark.slow
 def test_a_soutenance_without_hour_is_not_an_error_for_suivi(copar: Copar, tmp_path: Path) -> None:
     workbook = tmp_path / "promotion.xlsx"
     shutil.copyfile(INPUTS / "promotion.xlsx", workbook)

@@ -37,6 +37,7 @@ def _messages(path: Path, known: dict[str, Any]) -> list[str]:
     return [issue.message for issue in lint(path, known)]
 
 
+@pytest.mark.slow
 def test_unclosed_if_points_at_the_table_cell_where_it_opens(tmp_path: Path, fiche_context: dict[str, Any]) -> None:
     path = _template(tmp_path / "fiche.docx", ["Fiche de {{ etudiant.nom_complet }}", "Deuxième paragraphe"],
                      cell="{% if etudiant.en_emploi %}En emploi")
@@ -87,6 +88,7 @@ def test_misspelled_variable_gets_a_suggestion(tmp_path: Path, fiche_context: di
     ]
 
 
+@pytest.mark.slow
 def test_tag_with_mixed_formatting_is_a_warning_naming_the_kept_one(tmp_path: Path, copar: Any) -> None:
     folder = tmp_path / "modeles"
     folder.mkdir()
@@ -109,6 +111,7 @@ def test_tag_with_mixed_formatting_is_a_warning_naming_the_kept_one(tmp_path: Pa
         "      texte : « {{ etudiant.nom_complet }} »\n")
 
 
+@pytest.mark.slow
 def test_template_vars_shows_oui_non_for_conditions() -> None:
     text = describe("fiche")
     line = next(line for line in text.splitlines() if "{{ etudiant.en_emploi }}" in line)

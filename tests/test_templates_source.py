@@ -24,6 +24,7 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_same_templates(regenerated: Path) -> None:
     assert sorted(p.name for p in regenerated.glob("*.docx")) == sorted(p.name for p in COMMITTED.glob("*.docx"))
 

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
@@ -106,6 +107,7 @@ def _rewrite(source: Path, target: Path, part: str, edit) -> None:  # type: igno
                 zout.writestr(item, zin.read(item.filename))
 
 
+@pytest.mark.slow
 def test_a_million_formatted_empty_rows_check_in_seconds(tmp_path: Path) -> None:
     part = _sheet_part(VALID, "Étudiant·es")
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -71,6 +72,7 @@ def test_symlinks_outside_the_inputs_or_to_another_students_file_are_refused(tmp
 # ---------------------------------------------------------------- size
 
 
+@pytest.mark.slow
 def test_a_valid_pdf_above_the_size_limit_is_too_large_not_damaged(tmp_path: Path) -> None:
     big = tmp_path / "22004512.pdf"
     writer = PdfWriter()

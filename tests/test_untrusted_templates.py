@@ -49,6 +49,7 @@ def template_with(folder: Path, text: str, name: str = "fiche.docx") -> Path:
     return folder / name
 
 
+@pytest.mark.slow
 def test_templates_check_refuses_huge_computations_at_once(tmp_path: Path) -> None:
     for name, text in HOSTILE.items():
         template_with(tmp_path, text, name)
@@ -61,6 +62,7 @@ def test_templates_check_refuses_huge_computations_at_once(tmp_path: Path) -> No
         assert "opération interdite" in lines[at + 1] and "calcul trop coûteux, refusé" in lines[at + 1], lines
 
 
+@pytest.mark.slow
 def test_ordinary_arithmetic_still_works(tmp_path: Path) -> None:
     template_with(tmp_path, "{{ 2 ** 10 }} {{ 'ab' * 3 }} {% for i in range(3) %}{{ i }}{% endfor %} "
                             "{{ '%05d' % 42 }} {{ 'x'|center(9) }} {{ 1234567 * 3 }}")
@@ -68,6 +70,7 @@ def test_ordinary_arithmetic_still_works(tmp_path: Path) -> None:
     assert (lines, broken) == (["fiche.docx : OK"], False)
 
 
+@pytest.mark.slow
 def test_a_long_render_is_interrupted(tmp_path: Path, fiche: dict) -> None:
     template = template_with(tmp_path, "{% for i in range(10000) %}{% for j in range(10000) %}{{ j }}"
                                        "{% endfor %}{% endfor %}")
@@ -80,6 +83,7 @@ def test_a_long_render_is_interrupted(tmp_path: Path, fiche: dict) -> None:
     assert not (tmp_path / "out.docx").exists()
 
 
+@pytest.mark.slow
 def test_a_template_that_inflates_beyond_the_limit_is_refused_before_reading(tmp_path: Path) -> None:
     source = PACKAGE_TEMPLATES / "fiche.docx"
     bomb = tmp_path / "fiche.docx"
@@ -110,6 +114,7 @@ def _render_in_worker(template: Path, context: dict, out: Path) -> tuple[int, st
     return limit, "rendu"
 
 
+@pytest.mark.slow
 def test_a_render_worker_has_a_memory_cap(tmp_path: Path, fiche: dict) -> None:
     doubling = ("{% set ns = namespace(x='a') %}{% for i in range(40) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}"
                 "{{ ns.x|length }}")
@@ -128,6 +133,7 @@ def _record_pid(args: tuple) -> str | None:  # type: ignore[type-arg]
     return _ORIGINAL_JOB(args)
 
 
+@pytest.mark.slow
 def test_render_workers_are_replaced_so_their_memory_stays_bounded(tmp_path: Path, monkeypatch) -> None:
     """Workers grow as they render (see pipeline.documents.limits): fresh ones every RENDER_BATCH documents."""
     import importlib
@@ -165,6 +171,7 @@ def _only_when_capped(original):  # type: ignore[no-untyped-def]
     return render
 
 
+@pytest.mark.slow
 def test_templates_check_renders_under_the_memory_cap(tmp_path: Path, monkeypatch) -> None:
     import pipeline.documents.variables as variables
 
@@ -176,6 +183,7 @@ def test_templates_check_renders_under_the_memory_cap(tmp_path: Path, monkeypatc
                         "pour remplir le modèle (limite : 1\u202f024 Mo par document). Simplifiez le modèle."), lines
 
 
+@pytest.mark.slow
 def test_a_small_build_renders_under_the_memory_cap(tmp_path: Path, monkeypatch) -> None:
     """--etudiant, one family: fewer documents than a pool of workers is worth, still capped."""
     import shutil

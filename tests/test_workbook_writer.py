@@ -70,6 +70,7 @@ def _parts_only_target_differs(before: Path, after: Path, sheet: str, targets: s
     assert strip.sub(b"", a) == strip.sub(b"", b)
 
 
+@pytest.mark.slow
 def test_collect_writes_hostile_answers_as_text_and_touches_nothing_else(copar: Any, promo: Path,
                                                                            tmp_path: Path) -> None:
     original = tmp_path / "original.xlsx"
@@ -108,6 +109,7 @@ def test_formulas_and_cached_values_survive(tmp_path: Path) -> None:
         p.name for p in (tmp_path / "sauvegardes").glob("*.xlsx")), path, sheet, {"C3", "A101"})
 
 
+@pytest.mark.slow
 def test_a_formula_cell_is_never_replaced(promo: Path) -> None:
     before = promo.read_bytes()
     wb = openpyxl.load_workbook(promo)
@@ -175,6 +177,7 @@ def test_a_symlinked_0600_workbook_stays_so(copar: Any, tmp_path: Path) -> None:
     assert sorted(p.name for p in real.parent.iterdir()) == ["promotion.xlsx"]  # no temporary left
 
 
+@pytest.mark.slow
 def test_dates_times_and_a_new_sheet(tmp_path: Path) -> None:
     src = io.BytesIO((INPUTS / "promotion.xlsx").read_bytes())
     out = io.BytesIO()
@@ -210,6 +213,7 @@ def test_rows_without_numbers_are_refused() -> None:
         patch(src, io.BytesIO(), [CellEdit(name, 3, 1, "x")])
 
 
+@pytest.mark.slow
 def test_init_force_backs_up_and_restore_puts_it_back(copar: Any, promo: Path, tmp_path: Path) -> None:
     original = promo.read_bytes()
     r = copar("init", promo, "--force")
@@ -248,6 +252,7 @@ def _copar(*args: object) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow
 def test_two_collects_and_a_planning_at_once_lose_nothing(tmp_path: Path) -> None:
     first = _returns(tmp_path / "a", [("22004512", 5, ["A1", "A2", "A3", "A4"])])
     second = _returns(tmp_path / "b", [("22004587", 5, ["B1", "B2", "B3", "B4"])])
@@ -288,6 +293,7 @@ for n in itertools.count():
 """
 
 
+@pytest.mark.slow
 def test_kill_9_during_writes_leaves_a_whole_workbook(promo: Path, tmp_path: Path) -> None:
     script = tmp_path / "writer.py"
     script.write_text(KILLED_WRITER, encoding="utf-8")
@@ -308,6 +314,7 @@ def test_kill_9_during_writes_leaves_a_whole_workbook(promo: Path, tmp_path: Pat
     assert 1 <= len(list((promo.parent / "sauvegardes").glob("*.xlsx"))) <= 3  # the bound of copar.toml
 
 
+@pytest.mark.slow
 def test_collect_cells_recreate_a_missing_notes_sheet_and_a_removed_column(tmp_path: Path) -> None:
     from pipeline.forms import merge
     from pipeline.workbook import schema

@@ -25,6 +25,7 @@ def workbook(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_backup_then_atomic_write(workbook: Path) -> None:
     before = workbook.read_bytes()
     with Writing(workbook) as w:

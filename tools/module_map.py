@@ -1,5 +1,5 @@
 """Print the module map of the package (folders, modules, lines, first line of each docstring),
-as the README's Layout section shows it.
+as docs/architecture.md (Rooms) refers to it.
 
     .venv/bin/python tools/module_map.py
 """

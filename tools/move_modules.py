@@ -6,8 +6,11 @@
 
 MODULES maps an old dotted module name to its new one; SYMBOLS names the few functions that moved
 to another module than their old module's (hashing to pipeline.files, French plurals to the
-formats). `--rewrite-only` is for code written against the old names on other branches: run it
-after merging them; running it twice changes nothing the second time.
+formats); RENAMES gives classes of one name new names. `--rewrite-only` is for code written
+against the old names on other branches: run it after merging them; running it twice changes
+nothing the second time. A merge conflict in a file that this branch changed only through this
+tool (its imports, a renamed class) is resolved by taking the other side, then running
+`--rewrite-only`, which makes the same changes again on the merged text.
 
 What is rewritten, in pipeline/, tests/, tools/, docs/, scripts/, README.md, Makefile and
 pyproject.toml:
@@ -61,6 +64,22 @@ SYMBOLS = {
     ("pipeline.planning.run", "missing_hour"): "pipeline.workbook.validate",
 }
 
+# Classes of one name meaning different things, renamed to say what they are: (module, old) -> new.
+# The defining module is rewritten whole; a module importing the old name imports the new one (and
+# uses it in its body, unless something else there is called the old name: it then imports it
+# `as` the old name).
+RENAMES = {
+    ("pipeline.planning.run", "Outcome"): "PlanningOutcome",
+    ("pipeline.sending.smtp", "Outcome"): "Delivery",
+    ("pipeline.forms.generate", "Written"): "FormsWritten",
+    ("pipeline.sending.mails", "Written"): "DraftWritten",
+    ("pipeline.planning.tripartites", "Options"): "TripartiteOptions",
+    ("pipeline.sending.campaigns", "Options"): "CampaignOptions",
+    ("pipeline.sending.bundles", "Item"): "BundleItem",
+    ("pipeline.tracking.status", "Item"): "Deliverable",
+    ("pipeline.forms.layout", "Recipient"): "FormRecipient",
+}
+
 NEW_PACKAGE_DOCS = {
     "pipeline.build": '"""The build: documents from the workbook (builder), the manifest of what was written, the output\n'
                       'folder\'s keeper (outputs), one build per folder (lock), the jury packets (packets)."""\n',
@@ -112,8 +131,10 @@ def new_dotted(dotted: str) -> str:
     return dotted
 
 
-def _rewrite_from(node: ast.ImportFrom, package_attrs: dict[str, set[str]]) -> list[str] | None:
-    """The statements replacing `from X import a, b` (None: unchanged)."""
+def _rewrite_from(node: ast.ImportFrom, package_attrs: dict[str, set[str]],
+                  body_renames: dict[str, str], taken: set[str]) -> list[str] | None:
+    """The statements replacing `from X import a, b` (None: unchanged). A renamed class imported
+    without `as` goes to `body_renames` (old -> new) unless `taken` holds its old name otherwise."""
     if node.level or not node.module or not node.module.startswith("pipeline"):
         return None
     groups: dict[str, list[str]] = {}
@@ -133,16 +154,41 @@ def _rewrite_from(node: ast.ImportFrom, package_attrs: dict[str, set[str]]) -> l
         else:
             moved = new_dotted(node.module)
             symbol = SYMBOLS.get((node.module, alias.name)) or SYMBOLS.get((moved, alias.name))
-            if symbol:
-                target = symbol
-            else:
-                target = moved
+            target = symbol or moved
             changed |= target != node.module
-        asname = alias.asname or (alias.name if name != alias.name else None)
+            renamed = RENAMES.get((target, alias.name))
+            if renamed:
+                name, changed = renamed, True
+                if alias.asname is None and alias.name not in taken:
+                    body_renames[alias.name] = renamed
+        asname = alias.asname or (alias.name if name != alias.name and alias.name not in body_renames else None)
         groups.setdefault(target, []).append(f"{name} as {asname}" if asname and asname != name else name)
     if not changed:
         return None
     return [f"from {module} import {', '.join(names)}" for module, names in groups.items()]
+
+
+def _defined_and_imported(tree: ast.Module) -> dict[str, int]:
+    """How many times each name is bound by a definition or an import (a name bound twice cannot be
+    renamed in the body without renaming the other too)."""
+    counts: dict[str, int] = {}
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names = [node.name]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _renamed_in_module(module: str, text: str) -> str:
+    """The module that defines renamed classes: every use of their old names, renamed."""
+    for (owner, old), new in RENAMES.items():
+        if owner == module and re.search(rf"^class ({re.escape(old)}|{re.escape(new)})\b", text, flags=re.M):
+            text = re.sub(rf"(?<![\w.]){re.escape(old)}\b", new, text)
+    return text
 
 
 def _rewrite_import(node: ast.Import) -> list[str] | None:
@@ -177,8 +223,11 @@ def _wrap(statement: str, indent: str) -> str:
     return f"{indent}{head} import (\n" + "\n".join(out) + f"\n{indent})"
 
 
-def rewrite_python(text: str) -> str:
-    """Imports rewritten from their ast nodes; the rest of the text (strings, comments) by names."""
+def rewrite_python(text: str, module: str = "") -> str:
+    """Imports rewritten from their ast nodes; the rest of the text (strings, comments) by names.
+    `module`: the file's own dotted name, for the classes it defines that were renamed."""
+    if module:
+        text = _renamed_in_module(module, text)
     try:
         tree = ast.parse(text)
     except SyntaxError:
@@ -187,11 +236,16 @@ def rewrite_python(text: str) -> str:
     edits: dict[int, tuple[int, str]] = {}
     in_imports: set[int] = set()
     attrs: dict[str, set[str]] = {}
+    body_renames: dict[str, str] = {}
+    taken = {name for name, count in _defined_and_imported(tree).items() if count > 1}
     for node in ast.walk(tree):
         if not isinstance(node, (ast.Import, ast.ImportFrom)) or node.end_lineno is None:
             continue
         in_imports.update(range(node.lineno - 1, node.end_lineno))
-        new = _rewrite_from(node, attrs) if isinstance(node, ast.ImportFrom) else _rewrite_import(node)
+        if isinstance(node, ast.ImportFrom):
+            new = _rewrite_from(node, attrs, body_renames, taken)
+        else:
+            new = _rewrite_import(node)
         first = lines[node.lineno - 1]
         indent = first[: len(first) - len(first.lstrip())]
         tail = lines[node.end_lineno - 1][node.end_col_offset:]
@@ -199,6 +253,12 @@ def rewrite_python(text: str) -> str:
             continue  # unchanged, or `x; import y` on one line: left as it is
         replacement = "\n".join(_wrap(s, indent) for s in new) + rewrite_text(tail)
         edits[node.lineno - 1] = (node.end_lineno, replacement if replacement.endswith("\n") else replacement + "\n")
+
+    def body(line: str) -> str:
+        for old, new in body_renames.items():
+            line = re.sub(rf"(?<![\w.]){re.escape(old)}\b", new, line)
+        return rewrite_text(line)
+
     out, i = [], 0
     while i < len(lines):
         if i in edits:
@@ -209,7 +269,7 @@ def rewrite_python(text: str) -> str:
             out.append(lines[i])  # an import left as it is
             i += 1
         else:
-            out.append(rewrite_text(lines[i]))
+            out.append(body(lines[i]))
             i += 1
     return "".join(out)
 
@@ -283,7 +343,8 @@ def rewrite_all(write: bool) -> list[Path]:
         if path.name == "pyproject.toml":
             new = rewrite_pyproject(text)
         elif path.suffix == ".py":
-            new = rewrite_python(text)
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            new = rewrite_python(text, ".".join(parts) if parts[0] == "pipeline" else "")
         else:
             new = rewrite_text(text)
         if new != text:
@@ -292,9 +353,10 @@ def rewrite_all(write: bool) -> list[Path]:
                 path.write_text(new, encoding="utf-8")
     if write and changed:
         # rewritten imports may be out of order; let ruff sort them (I001) as the project's style has it
-        ruff = ROOT / ".venv" / "bin" / "ruff"
+        ruff = next((r for r in (ROOT / ".venv" / "bin" / "ruff", Path(sys.executable).parent / "ruff") if r.exists()),
+                    None)
         python_files = [str(p) for p in changed if p.suffix == ".py"]
-        if ruff.exists() and python_files:
+        if ruff is not None and python_files:
             subprocess.run([str(ruff), "check", "-q", "--select", "I", "--fix", *python_files], cwd=ROOT, check=False)
     return changed
 

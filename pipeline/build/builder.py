@@ -30,13 +30,13 @@ from pipeline.documents.catalogue import FAMILIES, Layout, Unit
 from pipeline.documents.letters import letter_warnings
 from pipeline.documents.limits import limit_worker
 from pipeline.documents.render import find_template, lighten_rendering, render_docx
-from pipeline.errors import CoparError, ValidationFailed
+from pipeline.errors import CoparError
 from pipeline.files import sha256_file, write_bytes_atomically
 from pipeline.libreoffice.stream import ConversionStream, Document
-from pipeline.processes import SPAWNING, interruptible, is_disk_full, worker_initializer
+from pipeline.processes import SPAWNING, interruptible, is_disk_full, raise_if_interrupted, worker_initializer
 from pipeline.workbook.model import Dataset
-from pipeline.workbook.reader import rapports_dir, resolve_input
-from pipeline.workbook.validate import check
+from pipeline.workbook.reader import load, rapports_dir, resolve_input
+from pipeline.workbook.validate import checked
 
 BUILD_REPORT = "rapport-de-construction.txt"
 RENDER_CHUNK = 4  # documents sent to a render worker at once
@@ -131,9 +131,7 @@ class Builder:
         return not self.s.only and self.s.student is None
 
     def run(self) -> BuildResult:
-        dataset, report = check(self.s.input)
-        if dataset is None or not report.valid:
-            raise ValidationFailed(report)
+        dataset, report = checked(load(self.s.input))
         self.outputs.prepare()  # only now: a refused build leaves no trace
         self._refuse_foreign_folder()
         result = BuildResult(self.outputs.root, report)
@@ -241,8 +239,8 @@ class Builder:
             template = find_template(FAMILIES[unit.family].template, self.s.templates)
         except CoparError:
             return True
-        entry = self.manifest.state.get(str(unit.path)) or {}
-        return entry.get("fingerprint") != fingerprint(unit.context, template, self.s.pdfa)
+        entry = self.manifest.state.get(str(unit.path))
+        return entry is None or entry.fingerprint != fingerprint(unit.context, template, self.s.pdfa)
 
     def _render_all(self, units: list[Unit], result: BuildResult) -> list[tuple[Unit, Path]]:
         """Render what changed (in parallel when worth it); return the DOCX files that need a PDF."""
@@ -275,13 +273,14 @@ class Builder:
 
     def _known_pages(self, rel: str) -> int | None:
         """The page count of the PDF the last build made of `rel`, if it recorded one (the stream's guess)."""
-        pages = ((self.manifest.old.get(rel) or {}).get("pdf") or {}).get("pages")
-        return pages if isinstance(pages, int) and not isinstance(pages, bool) and pages > 0 else None
+        entry = self.manifest.old.get(rel)
+        return entry.pdf.pages if entry is not None and entry.pdf is not None else None
 
     def _rendered(self, unit: Unit, outcome: Outcome, docx: Path, error: str | None,
                   pending: list[tuple[Unit, Path]]) -> bool:
         """One document rendered (or not): record it as it lands; whether it was."""
         self.progress.advance(unit.label)
+        raise_if_interrupted()  # a Ctrl-C that landed in a finalizer stops the build here
         rel = str(unit.path)
         self.outputs.discard(f"{rel}.pdf")  # stale: converted again below, or none with --no-pdf
         if error is not None:
@@ -364,16 +363,10 @@ class Builder:
         return outcome, (template, docx)
 
     def _entry(self, unit: Unit, template: Path, fp: str) -> Entry:
-        return {
-            "family": unit.family,
-            "label": unit.label,
-            "student": unit.numero,
-            "template": template.name,
-            "template_sha256": sha256_file(template),
-            "custom_template": self.s.templates is not None and template.parent == self.s.templates,
-            "inputs": [str(self.source)],
-            "fingerprint": fp,
-        }
+        return Entry(unit.family, unit.label, fp, student=unit.numero, template=template.name,
+                     template_sha256=sha256_file(template),
+                     custom_template=self.s.templates is not None and template.parent == self.s.templates,
+                     inputs=(str(self.source),))
 
     # --- conversion ----------------------------------------------------------------------
 
@@ -455,7 +448,7 @@ class Builder:
 
     def _packets(self, ds: Dataset, layout: Layout, result: BuildResult, requested: bool) -> bool:
         """Build or update the jury packets; whether the packet stage ran."""
-        existing = any(v.get("family") == PACKET_FAMILY for v in self.manifest.state.values())
+        existing = any(entry.family == PACKET_FAMILY for entry in self.manifest.state.values())
         if not (requested or existing):
             return False
         if not self.s.pdf:
@@ -480,9 +473,9 @@ class Builder:
             if rel in self.manifest.seen:
                 continue
             if not self.other_promotion:
-                if entry.get("family") not in built:
+                if entry.family not in built:
                     continue
-                if self.s.student is not None and entry.get("student") != self.s.student:
+                if self.s.student is not None and entry.student != self.s.student:
                     continue
             for path, sha in self.manifest.files_of(rel):
                 remove_file(self.outputs, path, sha, result)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,108 @@ JOURNAL = "journal.jsonl"
 MANIFEST_VERSION = 1
 FILE_KEYS = ("docx", "pdf")  # the files of an entry, by suffix
 
-Entry = dict[str, Any]
+
+def _text(raw: Any) -> str | None:
+    return raw if isinstance(raw, str) else None
+
+
+def _count(raw: Any) -> int | None:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else None
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One file an entry lists: its path in the output folder, and its SHA-256 once it has landed
+    (None: copar's, content unknown — about to be rewritten, or listed by an older manifest)."""
+
+    path: str
+    sha256: str | None = None
+    pages: int | None = None  # a PDF's page count
+    size: int | None = None  # a packet's bytes
+    fingerprint: str | None = None  # a packet's cover or placeholder page: what it was rendered from
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "sha256": self.sha256}
+        optional = {"pages": self.pages, "bytes": self.size, "fingerprint": self.fingerprint}
+        return data | {key: value for key, value in optional.items() if value is not None}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> FileRecord | None:
+        """A file as manifest.json holds it; an older manifest lists a packet's extras as bare paths."""
+        if isinstance(raw, str):
+            return cls(raw)
+        if not isinstance(raw, dict) or not isinstance(raw.get("path"), str):
+            return None
+        return cls(raw["path"], _text(raw.get("sha256")), _count(raw.get("pages")), _count(raw.get("bytes")),
+                   _text(raw.get("fingerprint")))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the manifest knows of one output (a document, or a jury packet)."""
+
+    family: str
+    label: str = ""
+    fingerprint: str | None = None  # of what it was made from; None while it is being rewritten
+    docx: FileRecord | None = None
+    pdf: FileRecord | None = None
+    extra: tuple[FileRecord, ...] = ()  # a packet's cover and placeholder pages
+    student: str | None = None  # a document's student (None: a shared document)
+    students: tuple[str, ...] = ()  # a packet's students, in order of passage
+    template: str = ""
+    template_sha256: str = ""
+    custom_template: bool = False
+    inputs: tuple[str, ...] = ()
+    pdfa: bool = False
+    parts: tuple[FileRecord, ...] = ()  # a packet's parts, with their hashes
+
+    def file(self, key: str) -> FileRecord | None:
+        """The entry's "docx" or "pdf"."""
+        return self.docx if key == "docx" else self.pdf if key == "pdf" else None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"family": self.family, "label": self.label, "fingerprint": self.fingerprint}
+        if self.student is not None:
+            data["student"] = self.student
+        if self.students:
+            data["students"] = list(self.students)
+        if self.template:
+            data |= {"template": self.template, "template_sha256": self.template_sha256,
+                     "custom_template": self.custom_template}
+        if self.inputs:
+            data["inputs"] = list(self.inputs)
+        data |= {key: record.to_json() for key in FILE_KEYS if (record := self.file(key)) is not None}
+        if self.pdfa:
+            data["pdfa"] = True
+        if self.parts:
+            data["parts"] = [part.to_json() for part in self.parts]
+        if self.extra:
+            data["extra"] = [item.to_json() for item in self.extra]
+        return data
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Entry | None:
+        """An entry as manifest.json or the journal holds it; None for anything else (a hand-edited
+        manifest is not believed on trust: an entry copar cannot read is not copar's)."""
+        if not isinstance(raw, dict):
+            return None
+
+        def files(key: str) -> tuple[FileRecord, ...]:
+            items = raw.get(key)
+            found = [FileRecord.from_json(item) for item in items] if isinstance(items, list) else []
+            return tuple(item for item in found if item is not None)
+
+        def texts(key: str) -> tuple[str, ...]:
+            items = raw.get(key)
+            return tuple(str(item) for item in items) if isinstance(items, list) else ()
+
+        return cls(family=_text(raw.get("family")) or "", label=_text(raw.get("label")) or "",
+                   fingerprint=_text(raw.get("fingerprint")),
+                   docx=FileRecord.from_json(raw.get("docx")), pdf=FileRecord.from_json(raw.get("pdf")),
+                   extra=files("extra"), student=_text(raw.get("student")), students=texts("students"),
+                   template=_text(raw.get("template")) or "", template_sha256=_text(raw.get("template_sha256")) or "",
+                   custom_template=raw.get("custom_template") is True, inputs=texts("inputs"),
+                   pdfa=raw.get("pdfa") is True, parts=files("parts"))
 
 
 def _read_manifest(path: Path) -> tuple[dict[str, Entry], dict[str, Any]] | None:
@@ -45,7 +146,8 @@ def _read_manifest(path: Path) -> tuple[dict[str, Entry], dict[str, Any]] | None
     if data.get("version") != MANIFEST_VERSION:
         return {}, {}
     meta = {k: v for k, v in data.items() if k != "files"}
-    return {k: v for k, v in data["files"].items() if isinstance(v, dict)}, meta
+    entries = {str(rel): Entry.from_json(raw) for rel, raw in data["files"].items()}
+    return {rel: entry for rel, entry in entries.items() if entry is not None}, meta
 
 
 def _read_journal(path: Path) -> list[tuple[str, Entry | None]]:
@@ -58,9 +160,12 @@ def _read_journal(path: Path) -> list[tuple[str, Entry | None]]:
     for line in text.splitlines():
         try:
             record = json.loads(line)
-            records.append((str(record["rel"]), record["entry"]))
+            rel, raw = str(record["rel"]), record["entry"]
         except (ValueError, KeyError, TypeError):
             continue
+        entry = Entry.from_json(raw)
+        if raw is None or entry is not None:
+            records.append((rel, entry))
     return records
 
 
@@ -118,7 +223,8 @@ class Manifest:
 
     def write(self) -> None:
         """manifest.json from the current state; the journal is then spent."""
-        data = {"version": MANIFEST_VERSION, **self.meta, "files": dict(sorted(self.state.items()))}
+        files = {rel: entry.to_json() for rel, entry in sorted(self.state.items())}
+        data = {"version": MANIFEST_VERSION, **self.meta, "files": files}
         write_bytes_atomically(self.path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
         if self._journal is not None:
             os.ftruncate(self._journal, 0)
@@ -130,7 +236,8 @@ class Manifest:
     def record(self, rel: str, entry: Entry | None) -> None:
         """The entry of `rel` is now `entry` (None: its files are gone)."""
         if self._journal is not None:  # first: a change the journal could not keep is not made
-            self._append((json.dumps({"rel": rel, "entry": entry}, ensure_ascii=False) + "\n").encode("utf-8"))
+            raw = entry.to_json() if entry is not None else None
+            self._append((json.dumps({"rel": rel, "entry": raw}, ensure_ascii=False) + "\n").encode("utf-8"))
         if entry is None:
             self.state.pop(rel, None)
         else:
@@ -160,64 +267,65 @@ class Manifest:
     def invalidate(self, rel: str, entry: Entry, files: list[str]) -> None:
         """About to (re)write the files of `rel` from `entry`'s fingerprint: record them as copar's,
         content unknown, until the first of them lands (`update_file`)."""
-        self._coming[rel] = entry.get("fingerprint")
-        self.record(rel, {**entry, "fingerprint": None,
-                          **{key: {"path": path, "sha256": None} for key, path in zip(FILE_KEYS, files, strict=False)}})
+        self._coming[rel] = entry.fingerprint
+        unknown: dict[str, Any] = {key: FileRecord(path) for key, path in zip(FILE_KEYS, files, strict=False)}
+        self.record(rel, replace(entry, fingerprint=None, **unknown))
 
-    def update_file(self, rel: str, key: str, path: str, file: Path, *, drop: str = "", **extra: Any) -> None:
+    def update_file(self, rel: str, key: str, path: str, file: Path, *, drop: str = "",
+                    pages: int | None = None) -> None:
         """One file of `rel` has landed: record its hash (and forget the file `drop`, deleted)."""
-        entry = {k: v for k, v in self.state[rel].items() if k != drop}
+        entry = self.state[rel]
+        changes: dict[str, Any] = {key: FileRecord(path, sha256_file(file), pages)}
+        if drop:
+            changes[drop] = None
         if rel in self._coming:
-            entry["fingerprint"] = self._coming.pop(rel)
-        self.record(rel, {**entry, key: {"path": path, "sha256": sha256_file(file), **extra}})
+            changes["fingerprint"] = self._coming.pop(rel)
+        self.record(rel, replace(entry, **changes))
 
     # --- questions ----------------------------------------------------------------------
 
     def fresh(self, rel: str, fingerprint: str, files: dict[str, Path]) -> bool:
         """Whether `rel` was written from this fingerprint and each of `files` is as copar wrote it."""
         entry = self.state.get(rel)
-        if not entry or entry.get("fingerprint") != fingerprint:
+        if entry is None or entry.fingerprint != fingerprint:
             return False
         for key, path in files.items():
-            recorded = entry.get(key) or {}
-            if not recorded.get("sha256") or not path.is_file() or sha256_file(path) != recorded["sha256"]:
+            recorded = entry.file(key)
+            if recorded is None or not recorded.sha256 or not path.is_file() or sha256_file(path) != recorded.sha256:
                 return False
         return True
 
     def edited(self, rel: str, key: str, path: Path) -> bool:
         """Whether the file has changed since copar wrote it (someone edited it)."""
-        recorded = (self.state.get(rel) or {}).get(key) or {}
-        return bool(recorded.get("sha256")) and path.is_file() and sha256_file(path) != recorded["sha256"]
+        entry = self.state.get(rel)
+        recorded = entry.file(key) if entry is not None else None
+        return (recorded is not None and bool(recorded.sha256) and path.is_file()
+                and sha256_file(path) != recorded.sha256)
 
     def files_of(self, rel: str) -> list[tuple[str, str | None]]:
         """(path, recorded hash) of every file an entry lists: its documents, then its extras."""
-        entry = self.state.get(rel) or {}
-        listed = [(entry[key]["path"], entry[key].get("sha256")) for key in FILE_KEYS
-                  if isinstance(entry.get(key), dict) and entry[key].get("path")]
-        return listed + [(item["path"], item.get("sha256")) for item in self.extras_of(rel).values()]
+        entry = self.state.get(rel)
+        if entry is None:
+            return []
+        listed = [record for key in FILE_KEYS if (record := entry.file(key)) is not None and record.path]
+        return [(record.path, record.sha256) for record in [*listed, *self.extras_of(rel).values()]]
 
-    def extras_of(self, rel: str) -> dict[str, Entry]:
-        """The other files an entry lists (a packet's cover and placeholder pages), by path: each
-        {"path", "sha256", "fingerprint"}; an older manifest lists bare paths (hash unknown)."""
-        found: dict[str, Entry] = {}
-        for item in (self.state.get(rel) or {}).get("extra", []):
-            if isinstance(item, str):
-                found[item] = {"path": item, "sha256": None}
-            elif isinstance(item, dict) and isinstance(item.get("path"), str):
-                found[item["path"]] = item
-        return found
+    def extras_of(self, rel: str) -> dict[str, FileRecord]:
+        """The other files an entry lists (a packet's cover and placeholder pages), by path."""
+        entry = self.state.get(rel)
+        return {item.path: item for item in entry.extra} if entry is not None else {}
 
     def update_extra(self, rel: str, path: str, file: Path | None, fingerprint: str | None = None,
-                     **extra: Any) -> None:
+                     pages: int | None = None) -> None:
         """One extra file of `rel` has landed (`file`, from `fingerprint`), or is about to be rewritten
         (None: copar's, content unknown, until it lands)."""
         entry = self.state[rel]
-        item: Entry = {"path": path, "sha256": sha256_file(file) if file is not None else None,
-                       **({"fingerprint": fingerprint, **extra} if file is not None else {})}
-        items = list(entry.get("extra", []))
-        paths = [old if isinstance(old, str) else old.get("path") if isinstance(old, dict) else None for old in items]
+        item = FileRecord(path, sha256_file(file), pages, fingerprint=fingerprint) if file is not None \
+            else FileRecord(path)
+        items = list(entry.extra)
+        paths = [old.path for old in items]
         if path in paths:
             items[paths.index(path)] = item
         else:
             items.append(item)
-        self.record(rel, {**entry, "extra": items})
+        self.record(rel, replace(entry, extra=tuple(items)))

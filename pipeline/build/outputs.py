@@ -27,7 +27,7 @@ WORK = ".copar"
 # Names that do not make a folder "someone else's": what copar's other commands write there by
 # default (`copar forms` and `collect`, `calendriers`, `mails`, `lots`, `suivi`; their modules' own
 # constants, checked by tests/test_shared_output_folder.py), and what file managers leave.
-COMMANDS_FOLDERS = {"formulaires", "calendriers", "courriels", "impression", "suivi.xlsx"}
+COMMANDS_FOLDERS = {"formulaires", "calendriers", "courriels", "impression", "suivi.xlsx", "envois.xlsx"}
 HARMLESS = {WORK, *COMMANDS_FOLDERS, ".gitkeep", ".DS_Store", "Thumbs.db", "desktop.ini"}
 # write_atomically's temporary files: ".<name>.<8 hex digits>.tmp"
 TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")

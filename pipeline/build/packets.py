@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from pipeline.build.fingerprints import fingerprint
-from pipeline.build.manifest import Entry, Manifest
+from pipeline.build.manifest import Entry, FileRecord, Manifest
 from pipeline.build.outputs import Outputs, remove_file, set_aside, set_aside_edited
 from pipeline.build.results import FAILED, PACKET_FAMILY, SKIPPED, WRITTEN, BuildResult, Outcome
 from pipeline.build.settings import Settings
@@ -173,10 +173,9 @@ def _start(stage: PacketStage, ds: Dataset, packet: _Packet, result: BuildResult
     recorded = manifest.extras_of(packet.rel)
     for path, item in recorded.items():
         if path not in wanted:  # e.g. the placeholder of a rapport that has arrived since
-            remove_file(outputs, path, item.get("sha256"), result)
-    extras = [recorded.get(path) or {"path": path, "sha256": None} for path in wanted]  # kept: may be reused
-    manifest.invalidate(packet.rel, {"family": PACKET_FAMILY, "label": packet.outcome.label, "extra": extras},
-                        [f"{packet.rel}.pdf"])
+            remove_file(outputs, path, item.sha256, result)
+    extras = tuple(recorded.get(path) or FileRecord(path) for path in wanted)  # kept: may be reused
+    manifest.invalidate(packet.rel, Entry(PACKET_FAMILY, packet.outcome.label, extra=extras), [f"{packet.rel}.pdf"])
     return True
 
 
@@ -215,10 +214,10 @@ def _reusable(stage: PacketStage, packet: _Packet, stem: str, fp: str) -> Path |
         return None
     recorded = stage.manifest.extras_of(packet.rel)
     for suffix in (".docx", ".pdf"):
-        item = recorded.get(f"{stem}{suffix}") or {}
+        item = recorded.get(f"{stem}{suffix}")
         path = stage.outputs.target(stem, suffix)
-        if item.get("fingerprint") != fp or not item.get("sha256") or not path.is_file() \
-                or sha256_file(path) != item["sha256"]:
+        if item is None or item.fingerprint != fp or not item.sha256 or not path.is_file() \
+                or sha256_file(path) != item.sha256:
             return None
     return stage.outputs.target(stem, ".pdf")
 
@@ -233,7 +232,8 @@ def _render_extra(stage: PacketStage, packet: _Packet, stem: str, fp: str, templ
     recorded = stage.manifest.extras_of(packet.rel)
     for suffix in (".docx", ".pdf"):
         path = f"{stem}{suffix}"
-        set_aside_edited(stage.outputs, path, (recorded.get(path) or {}).get("sha256"), result)
+        item = recorded.get(path)
+        set_aside_edited(stage.outputs, path, item.sha256 if item is not None else None, result)
         stage.manifest.update_extra(packet.rel, path, None)  # copar's, content unknown until it lands
     stage.outputs.discard(f"{stem}.pdf")
     docx = stage.outputs.target(stem, ".docx")
@@ -336,18 +336,12 @@ def _assemble(stage: PacketStage, packet: _Packet, result: BuildResult) -> Entry
     info = assemble_packet(packet.front, sections, stage.outputs.target(packet.rel, ".pdf"), title=title, pdfa=pdfa)
     out = stage.outputs.root.resolve()
     recorded = stage.manifest.extras_of(packet.rel)
-    return {
-        "family": PACKET_FAMILY,
-        "label": title,
-        "students": [s.numero for s in packet.students],
-        "fingerprint": packet.fingerprint,
-        "pdf": {"path": f"{packet.rel}.pdf", "sha256": sha256_file(info.path), "pages": info.pages,
-                "bytes": info.size},
-        "pdfa": pdfa,
-        "parts": [{"path": _relative(p.pdf, out), "sha256": sha256_file(p.pdf)}
-                  for sec in sections for p in sec.parts],
-        "extra": [recorded.get(path) or {"path": path, "sha256": None} for path in packet.extras()],
-    }
+    return Entry(PACKET_FAMILY, title, packet.fingerprint,
+                 pdf=FileRecord(f"{packet.rel}.pdf", sha256_file(info.path), info.pages, info.size),
+                 extra=tuple(recorded.get(path) or FileRecord(path) for path in packet.extras()),
+                 students=tuple(s.numero for s in packet.students), pdfa=pdfa,
+                 parts=tuple(FileRecord(_relative(p.pdf, out), sha256_file(p.pdf))
+                             for sec in sections for p in sec.parts))
 
 
 def _relative(path: Path, out: Path) -> str:

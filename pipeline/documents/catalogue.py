@@ -2,7 +2,7 @@
 
 A family names its template, what it is "one per", how to build the context of each
 document and where the document goes under outputs/. Adding a family is one template
-in templates_docx/ plus one `Family(...)` entry in CATALOGUE (see README).
+in templates_docx/ plus one `Family(...)` entry in CATALOGUE (docs/architecture.md, How to add a document family).
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ class Family:
     per: str  # French: what one document is for
     build: Builder
     standalone: bool = True  # False: rendered only as part of jury packets
+    bundle: str | None = None  # French title of its print bundle (`copar lots --famille`); None: not bundled
 
     @property
     def template(self) -> str:
@@ -172,25 +173,28 @@ def _emargement(ds: Dataset, common: dict[str, Any], layout: Layout) -> list[Uni
 
 
 CATALOGUE: tuple[Family, ...] = (
-    Family("invitation", "Invitation à la réunion des tuteur·rices", "tuteur·rice", _invitations),
+    Family("invitation", "Invitation à la réunion des tuteur·rices", "tuteur·rice", _invitations,
+           bundle="Invitations à la réunion des tuteur·rices"),
     Family("emargement", "Feuille d'émargement de la réunion", "réunion", _emargement),
     Family("fiche", "Fiche d'alternance", "étudiant·e",
-           _per_student("fiche", "Fiche d'alternance", lambda s, ds: {})),
+           _per_student("fiche", "Fiche d'alternance", lambda s, ds: {}), bundle="Fiches d'alternance"),
     Family("cahier", "Cahier des charges (trame)", "étudiant·e hors emploi",
            _per_student("cahier", "Cahier des charges",
                         _cahier_due,
-                        keep=lambda s: not s.en_emploi)),
+                        keep=lambda s: not s.en_emploi), bundle="Cahiers des charges"),
     Family("feuille_de_route", "Feuille de route (trame)", "étudiant·e en emploi",
            _per_student("feuille_de_route", "Feuille de route",
                         _cahier_due,
-                        keep=lambda s: s.en_emploi)),
-    Family("bilan", "Bilan intermédiaire", "étudiant·e et période", _bilans),
-    Family("livret", "Livret de bilans", "étudiant·e", _per_student("livret", "Livret de bilans", _livret)),
+                        keep=lambda s: s.en_emploi), bundle="Feuilles de route"),
+    Family("bilan", "Bilan intermédiaire", "étudiant·e et période", _bilans, bundle="Bilans intermédiaires"),
+    Family("livret", "Livret de bilans", "étudiant·e", _per_student("livret", "Livret de bilans", _livret),
+           bundle="Livrets de bilans"),
     Family("compte_rendu", "Compte rendu du bilan tripartite", "étudiant·e",
            _per_student("compte_rendu", "Compte rendu du bilan tripartite",
-                        lambda s, ds: {"bilan": cx.tripartite(ds.tripartite_of(s.numero))})),
+                        lambda s, ds: {"bilan": cx.tripartite(ds.tripartite_of(s.numero))}),
+           bundle="Comptes rendus des bilans tripartites"),
     Family("grille", "Grille d'évaluation du jury", "étudiant·e",
-           _per_student("grille", "Grille d'évaluation", _grille)),
+           _per_student("grille", "Grille d'évaluation", _grille), bundle="Grilles d'évaluation du jury"),
     Family("couverture_jury", "Couverture et sommaire du dossier de jury", "jury", lambda ds, c, lay: [], standalone=False),
     Family("rapport_indisponible", "Page « rapport non disponible »", "rapport manquant", lambda ds, c, lay: [], standalone=False),
 )
@@ -217,6 +221,11 @@ class UnknownFamily(CoparError):
 def only_names() -> list[str]:
     """The names a person may give to --only: groups and buildable families, spelt with dashes."""
     return sorted({*GROUPS, *(f.name.replace("_", "-") for f in CATALOGUE if f.standalone)})
+
+
+def bundle_names() -> list[str]:
+    """The names `copar lots --famille` accepts, spelt with dashes, in catalogue order."""
+    return [f.name.replace("_", "-") for f in CATALOGUE if f.bundle]
 
 
 def selectable() -> frozenset[str]:

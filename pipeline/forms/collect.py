@@ -20,17 +20,18 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.build.settings import Settings
-from pipeline.errors import InputError, ReportUnwritable, ValidationFailed
+from pipeline.documents.formats import plural
+from pipeline.errors import InputError, ReportUnwritable
 from pipeline.files import write_atomically, write_bytes_atomically
 from pipeline.forms import guard, keys, layout, merge
 from pipeline.forms.read import Return, read_file
 from pipeline.workbook.reader import load, resolve_input
-from pipeline.workbook.validate import validate
+from pipeline.workbook.validate import checked
 from pipeline.workbook.writer import Writing
 
 REJECTED = "rejeté"
@@ -61,6 +62,27 @@ class Collected:
 
     def count(self, status: str) -> int:
         return sum(1 for line in self.lines if line.status == status)
+
+    @property
+    def trouble(self) -> bool:
+        """A conflict, a rejected file or an answer to check: what makes `copar collect` exit 1."""
+        return bool(self.count(merge.CONFLICT) + self.count(REJECTED) + self.count(merge.TO_CHECK))
+
+    def summary_lines(self) -> list[str]:
+        """What the collect did, in French, after the table (the CLI and the web page show them)."""
+        counts = ", ".join(f"{self.count(s)} {s}" for s in (merge.ADDED, merge.SAME, merge.CONFLICT, merge.REPLACED,
+                                                           merge.TO_CHECK, REJECTED, EMPTY_ROW))
+        lines = [f"Fichiers : {counts}."]
+        if self.simulation:
+            lines.append("Simulation : rien n'a été écrit.")
+        elif self.backup:
+            lines.append(f"{plural(self.written, 'cellule écrite', 'cellules écrites')} dans le classeur ; sauvegarde : "
+                         f"{self.backup} (pour annuler : copar sauvegardes --restaurer {self.backup.name})")
+        else:
+            lines.append("Rien de nouveau : le classeur n'a pas été modifié.")
+        if self.conflicts:
+            lines.append(f"Conflits : {self.conflicts}")
+        return lines
 
     def table(self) -> str:
         width = max([len(line.source) for line in self.lines] + [7])
@@ -103,19 +125,19 @@ def clean_name(name: str) -> tuple[str, str]:
     return cleaned or "?", f"caractères retirés du nom du fichier : {describe_characters(removed)}"
 
 
-def collect(settings: Settings, folder: Path, replace: bool = False, simulation: bool = False,
+def collect(workbook: Path, output: Path, folder: Path, replace: bool | AbstractSet[str] = False, simulation: bool = False,
             max_mb: int = guard.RETURN_MAX_MB) -> Collected:
+    """`replace`: True (--remplacer) takes the form's answer for every differing cell, a set of `merge.cell_key`
+    only for those cells (the page's choice per cell), False none."""
     files = _files(folder)
-    with Writing(resolve_input(settings.input), active=not simulation) as hold:
-        return _collect(settings, hold, folder, files, replace, simulation, max_mb)
+    with Writing(resolve_input(workbook), active=not simulation) as hold:
+        return _collect(output, hold, folder, files, replace, simulation, max_mb)
 
 
-def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path], replace: bool,
+def _collect(output: Path, hold: Writing, folder: Path, files: list[Path], replace: bool | AbstractSet[str],
              simulation: bool, max_mb: int) -> Collected:
     raw = load(hold.path)
-    ds, report = validate(raw)
-    if ds is None:
-        raise ValidationFailed(report)
+    ds, _ = checked(raw)
     key = keys.load_key(hold.path)
     result = Collected(simulation=simulation)
     accepted: list[tuple[Return, dict[str, Any], Line]] = []
@@ -148,7 +170,7 @@ def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path],
             line.status, line.detail = REJECTED, duplicates[id(line)]
             continue
         # an unsigned form (made before the key) never replaces what the workbook holds
-        line.changes = merge.plan(ret.identity, typed, ds, replace and (ret.export or bool(ret.identity.mac)))
+        line.changes = merge.plan(ret.identity, typed, ds, replace if ret.export or ret.identity.mac else False)
         statuses = {c.status for c in line.changes} | ({merge.TO_CHECK} if line.invalid else set())
         line.status = next((s for s in (merge.CONFLICT, merge.TO_CHECK, merge.REPLACED, merge.ADDED) if s in statuses),
                            merge.SAME)
@@ -161,9 +183,9 @@ def _collect(settings: Settings, hold: Writing, folder: Path, files: list[Path],
     if simulation:
         return result
     try:
-        _reports(settings.output / layout.ROOT, result, accepted, duplicates, ds)
+        _reports(output / layout.ROOT, result, accepted, duplicates, ds)
     except OSError as exc:
-        raise ReportUnwritable(f"Impossible d'écrire le rapport de collecte dans {settings.output / layout.ROOT} "
+        raise ReportUnwritable(f"Impossible d'écrire le rapport de collecte dans {output / layout.ROOT} "
                           f"({exc.strerror or exc}) : choisissez un dossier de sortie accessible en écriture (-o). "
                           "Le classeur n'a pas été modifié.") from exc
     if any(c.status in (merge.ADDED, merge.REPLACED) for c in changes):

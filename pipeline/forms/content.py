@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pipeline.documents import formats as fmt
 from pipeline.errors import CoparError
 from pipeline.forms import spec
-from pipeline.forms.layout import Recipient, recipients
+from pipeline.forms.layout import FormRecipient, recipients
 from pipeline.workbook.model import Dataset, Student
 
 
@@ -23,7 +23,7 @@ class Form:
     fields: tuple[spec.Field, ...]
     values: dict[str, str] = field(default_factory=dict)  # pre-filled answers, as typed in a form
     student: Student | None = None
-    recipient: Recipient | None = None
+    recipient: FormRecipient | None = None
     header: tuple[str, str] = ("", "")  # programme, promotion and année
 
 

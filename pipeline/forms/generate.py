@@ -8,20 +8,21 @@ from pathlib import Path
 
 from pipeline.build.settings import Settings
 from pipeline.documents import contexts as cx
-from pipeline.errors import CoparError, ValidationFailed
+from pipeline.documents.formats import plural
+from pipeline.errors import CoparError
 from pipeline.forms import layout, spec
 from pipeline.forms.content import Form, build_forms
 from pipeline.forms.keys import ensure_key, sign
 from pipeline.workbook.model import Dataset, Student, Tutor
 from pipeline.workbook.reader import resolve_input
 from pipeline.workbook.schema import normalize
-from pipeline.workbook.validate import check
+from pipeline.workbook.validate import load_valid
 
 FORMATS = ("pdf", "docx", "xlsx")
 
 
 @dataclass
-class Written:
+class FormsWritten:
     files: list[Path] = field(default_factory=list)
     forms: int = 0
     recipients: int = 0
@@ -30,12 +31,21 @@ class Written:
     notes: list[str] = field(default_factory=list)  # French: drafts written again because their forms changed
                                                     # (filled by the caller: pipeline.sending.derived)
 
+    def summary_lines(self, output: Path) -> list[str]:
+        """What `copar forms` wrote, in French (the CLI and the web page show these lines)."""
+        lines = [f"Sans formulaire : {line}" for line in self.skipped]
+        written = "écrit" if len(self.files) <= 1 else "écrits"
+        lines.append(f"{plural(self.forms, 'formulaire')} pour {plural(self.recipients, 'destinataire')}, "
+                     f"{plural(len(self.files), 'fichier')} {written} dans {output}/{layout.ROOT}/")
+        if self.removed:
+            lines.append(f"{'Retiré' if len(self.removed) == 1 else 'Retirés'} (ancien nom, ou plus attendu) : "
+                         + ", ".join(str(p) for p in self.removed))
+        return lines + self.notes
 
-def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: str, tutor: str | None = None) -> Written:
+
+def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: str, tutor: str | None = None) -> FormsWritten:
     """Write every form (of one tutor's students with `tutor`); raises ValidationFailed while the workbook has errors."""
-    ds, report = check(settings.input)
-    if ds is None:
-        raise ValidationFailed(report)
+    ds = load_valid(settings.input)
     mine = None
     if tutor is not None:
         if form_type == spec.GRILLE:
@@ -45,7 +55,7 @@ def write_forms(settings: Settings, form_type: str, periode: int | None, fmt: st
     forms = [replace(f, identity=sign(f.identity, f.recipient.folder, key)) if f.recipient else f
              for f in build_forms(ds, form_type, periode, settings.student)
              if mine is None or f.identity.numero in mine]
-    result = Written(forms=len(forms))
+    result = FormsWritten(forms=len(forms))
     if form_type == "grille":
         with_defense = {f.identity.numero for f in forms}
         result.skipped = [f"{s.nom_complet} (n° {s.numero}) : pas de soutenance dans la feuille Soutenances, "

@@ -22,7 +22,7 @@ REPORT = "rapport-de-collecte.txt"
 
 
 @dataclass(frozen=True)
-class Recipient:
+class FormRecipient:
     folder: str  # `tuteur-l-hote-gaelle`, `jury-a`
     name: str  # French, for people: « Gaëlle L'Hôte », « Jury A »
     courriel: str = ""
@@ -41,11 +41,11 @@ def tutor_folder(tutor: Tutor) -> str:
     return f"tuteur-{slug(tutor.nom, 30)}-{slug(tutor.prenom, 30)}"
 
 
-def recipients(ds: Dataset, form_type: str) -> dict[str, Recipient]:
+def recipients(ds: Dataset, form_type: str) -> dict[str, FormRecipient]:
     """N° étudiant → who fills that student's form; a grille only for students with a soutenance."""
     if form_type == spec.GRILLE:
         juries = Layout.of(ds).juries
-        return {d.numero: Recipient(juries[d.jury], d.jury) for d in ds.defenses if d.jury in juries}
+        return {d.numero: FormRecipient(juries[d.jury], d.jury) for d in ds.defenses if d.jury in juries}
     folders: dict[str, str] = {}
     taken: set[str] = set()
     for tutor, _ in ds.tutors():
@@ -56,7 +56,7 @@ def recipients(ds: Dataset, form_type: str) -> dict[str, Recipient]:
             candidate = f"{base}-{n}"
         taken.add(candidate)
         folders[tutor.key] = candidate
-    return {s.numero: Recipient(folders[s.tuteur.key], s.tuteur.nom_complet, s.tuteur.courriel) for s in ds.students}
+    return {s.numero: FormRecipient(folders[s.tuteur.key], s.tuteur.nom_complet, s.tuteur.courriel) for s in ds.students}
 
 
 def recipient_folder(output: Path, ds: Dataset, form_type: str, student: Student, periode: int | None = None) -> Path:

@@ -8,6 +8,7 @@ A checked return becomes `Change`s, one per answer: *ajouté* (the cell was empt
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,7 +174,14 @@ def normalize_text(value: Any) -> str:
     return str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def plan(i: spec.Identity, typed: dict[str, Any], ds: Dataset, replace: bool) -> list[Change]:
+def cell_key(change: Change) -> str:
+    """The cell a change writes, named stably (sheet, row, column): « Bilans intermédiaires|numero=…|periode=2|apports »."""
+    return "|".join([change.sheet.name, *(f"{k}={show(v)}" for k, v in change.match), change.column])
+
+
+def plan(i: spec.Identity, typed: dict[str, Any], ds: Dataset, replace: bool | AbstractSet[str]) -> list[Change]:
+    """What each answer does to its cell. `replace`: True replaces every differing cell, a set only the cells
+    named in it (by `cell_key`: the page's choice per cell), False none (a conflict)."""
     changes = []
     for key, new in typed.items():
         sheet, match, column, old = _target(i, key, ds)
@@ -182,7 +190,10 @@ def plan(i: spec.Identity, typed: dict[str, Any], ds: Dataset, replace: bool) ->
         elif _same(old, new):
             status = SAME
         else:
-            status = REPLACED if replace else CONFLICT
+            status = CONFLICT
+            if replace is True or (not isinstance(replace, bool)
+                                   and cell_key(Change(sheet, match, column, old, new, status)) in replace):
+                status = REPLACED
         changes.append(Change(sheet, match, column, old, new, status))
     return changes
 

@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ValidationFailed
 from pipeline.planning.jurys import Pending, plan_juries
-from pipeline.planning.plan import Placement, Plan
-from pipeline.planning.tripartites import Options, plan_tripartites
+from pipeline.planning.plan import Placement, Plan, table_lines
+from pipeline.planning.tripartites import TripartiteOptions, plan_tripartites
 from pipeline.workbook import parse
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.reader import RawSheet, RawWorkbook, load, resolve_input
 from pipeline.workbook.schema import SOUTENANCES, TRIPARTITES, Sheet
-from pipeline.workbook.validate import missing_hour, validate
+from pipeline.workbook.validate import checked, missing_hour
 from pipeline.workbook.writer import Saved, Writing
 from pipeline.workbook.xlsxpatch import CellEdit, column_index
 
@@ -29,13 +28,13 @@ BACKUP_LABEL = "avant-planning"
 
 
 @dataclass(frozen=True)
-class Outcome:
+class PlanningOutcome:
     plan: Plan
     source: Path
     saved: Saved | None  # None for a simulation or when nothing was placed
 
 
-def tripartites(path: Path, options: Options, *, simulate: bool, when: dt.datetime | None = None) -> Outcome:
+def tripartites(path: Path, options: TripartiteOptions, *, simulate: bool, when: dt.datetime | None = None) -> PlanningOutcome:
     with Writing(resolve_input(path), active=not simulate) as hold:
         raw, ds = _checked(hold.path)
         plan = plan_tripartites(ds, options)
@@ -46,7 +45,7 @@ def tripartites(path: Path, options: Options, *, simulate: bool, when: dt.dateti
         return _finish(hold, raw, TRIPARTITES, plan, cells, simulate, when)
 
 
-def juries(path: Path, start: int, duration: int, *, simulate: bool, when: dt.datetime | None = None) -> Outcome:
+def juries(path: Path, start: int, duration: int, *, simulate: bool, when: dt.datetime | None = None) -> PlanningOutcome:
     with Writing(resolve_input(path), active=not simulate) as hold:
         raw, ds = _checked(hold.path, tolerate=missing_hour)
         plan = plan_juries(ds, _pending(raw.sheets.get("soutenances"), ds), start, duration)
@@ -57,12 +56,27 @@ def juries(path: Path, start: int, duration: int, *, simulate: bool, when: dt.da
         return _finish(hold, raw, SOUTENANCES, plan, cells, simulate, when)
 
 
+def outcome_lines(outcome: PlanningOutcome, group_header: str, simulation: bool) -> list[str]:
+    """The plan as a table, then what happened to the workbook, in French (CLI and web page)."""
+    lines = table_lines(outcome.plan, group_header)
+    if outcome.saved is not None:
+        backup = outcome.saved.backup
+        lines.append(f"Classeur mis à jour : {outcome.saved.path} (sauvegarde : {backup.parent.name}/{backup.name} ; "
+                     f"pour annuler : copar sauvegardes --restaurer {backup.name})")
+    elif not outcome.plan.placed and not outcome.plan.unplaced:
+        lines.append("Rien à planifier : chaque étudiant·e a déjà son heure. Le classeur n'a pas été modifié.")
+    else:
+        lines.append("Simulation : le classeur n'a pas été modifié." if simulation else "Le classeur n'a pas été modifié.")
+    return lines
+
+
+def to_json(outcome: PlanningOutcome) -> dict[str, Any]:
+    return {**outcome.plan.to_json(), "sauvegarde": str(outcome.saved.backup) if outcome.saved else None}
+
+
 def _checked(path: Path, tolerate: Any = None) -> tuple[RawWorkbook, Dataset]:
     raw = load(path)
-    ds, report = validate(raw, tolerate=tolerate)
-    if ds is None:
-        raise ValidationFailed(report)
-    return raw, ds
+    return raw, checked(raw, tolerate=tolerate)[0]
 
 
 def _pending(sheet: RawSheet | None, ds: Dataset) -> list[Pending]:
@@ -81,15 +95,15 @@ def _pending(sheet: RawSheet | None, ds: Dataset) -> list[Pending]:
 
 
 def _finish(hold: Writing, raw: RawWorkbook, spec: Sheet, plan: Plan, cells: Any, simulate: bool,
-            when: dt.datetime | None) -> Outcome:
+            when: dt.datetime | None) -> PlanningOutcome:
     if simulate or not plan.placed:
-        return Outcome(plan, raw.source, None)
+        return PlanningOutcome(plan, raw.source, None)
     edits = _edits(spec, raw.sheets.get(spec.key), [(p, cells(p)) for p in plan.placed])
     if not edits:
-        return Outcome(plan, raw.source, None)
+        return PlanningOutcome(plan, raw.source, None)
     written = sum(1 for e in edits if not isinstance(e, _Header))
     saved = hold.write_cells(edits, cause=BACKUP_LABEL, when=when)
-    return Outcome(plan, raw.source, Saved(saved.path, saved.backup, written))
+    return PlanningOutcome(plan, raw.source, Saved(saved.path, saved.backup, written))
 
 
 class _Header(CellEdit):

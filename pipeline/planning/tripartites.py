@@ -41,7 +41,7 @@ SEARCH_BUDGET = 3000  # search nodes before falling back to the greedy pass
 
 
 @dataclass(frozen=True)
-class Options:
+class TripartiteOptions:
     days: list[dt.date] | None = None  # None: the Calendrier's bilan_tripartite dates
     windows: tuple[tuple[int, int], ...] = ((9 * 60, 12 * 60 + 30), (14 * 60, 17 * 60 + 30))
     duration: int = 45
@@ -88,7 +88,7 @@ def apply_unavailabilities(ds: Dataset, directory: Directory, agenda: Agenda) ->
     return notes
 
 
-def plan_tripartites(ds: Dataset, options: Options) -> Plan:
+def plan_tripartites(ds: Dataset, options: TripartiteOptions) -> Plan:
     days = options.days if options.days is not None else calendar_days(ds)
     slots = grid(days, list(options.windows), options.duration, options.pause)
     agenda = Agenda(options.pause)
@@ -135,7 +135,7 @@ class _OutOfBudget(Exception):
 
 
 class _Solver:
-    def __init__(self, tasks: list[_Task], slots: list[Slot], agenda: Agenda, options: Options,
+    def __init__(self, tasks: list[_Task], slots: list[Slot], agenda: Agenda, options: TripartiteOptions,
                  fixed: dict[str, list[Slot]]) -> None:
         self.tasks, self.slots, self.agenda, self.o, self.fixed = tasks, slots, agenda, options, fixed
         self.chosen: dict[int, Slot] = {}

@@ -15,8 +15,8 @@ from typing import Any
 
 from pypdf import PdfWriter
 
-from pipeline.documents.catalogue import STUDENT_FILES, Layout
-from pipeline.documents.formats import slug, time_fr
+from pipeline.documents.catalogue import CATALOGUE, STUDENT_FILES, Layout
+from pipeline.documents.formats import plural, slug, time_fr
 from pipeline.errors import CoparError
 from pipeline.files import sha256_file, write_atomically, write_bytes_atomically
 from pipeline.pdf.pdfinfo import UnusablePdf, load_pdf, quiet_pypdf
@@ -25,21 +25,13 @@ from pipeline.workbook.parse import one_line
 
 FOLDER = PurePosixPath("impression")
 # --famille value -> (catalogue family, French title of the bundle)
-FAMILIES = {
-    "invitation": ("invitation", "Invitations à la réunion des tuteur·rices"),
-    "fiche": ("fiche", "Fiches d'alternance"),
-    "cahier": ("cahier", "Cahiers des charges"),
-    "feuille-de-route": ("feuille_de_route", "Feuilles de route"),
-    "bilan": ("bilan", "Bilans intermédiaires"),
-    "livret": ("livret", "Livrets de bilans"),
-    "compte-rendu": ("compte_rendu", "Comptes rendus des bilans tripartites"),
-    "grille": ("grille", "Grilles d'évaluation du jury"),
-}
+# `lots --famille` name → (catalogue family, bundle title): the families whose catalogue entry has a bundle title
+FAMILIES = {f.name.replace("_", "-"): (f.name, f.bundle or f.title) for f in CATALOGUE if f.bundle}
 ORDERS = ("tuteur", "jury")
 
 
 @dataclass(frozen=True)
-class Item:
+class BundleItem:
     title: str  # the bookmark, on one line
     path: Path
 
@@ -56,6 +48,15 @@ class Bundle:
     pages: int = 0
     blanks: int = 0
     missing: list[str] = field(default_factory=list)  # French, one per document not found
+
+
+def summary_lines(bundle: Bundle) -> list[str]:
+    """What `copar lots` wrote, in French: missing documents first, then the bundle."""
+    order = "par jury puis heure de passage" if bundle.order == "jury" else "par tuteur·rice"
+    blanks = plural(bundle.blanks, "blanche")
+    return [f"[attention] {line}" for line in bundle.missing] + [
+        f"{bundle.title} : {plural(len(bundle.bookmarks), 'document')}, {plural(bundle.pages, 'page')} dont {blanks} "
+        f"(recto verso), classés {order} → {bundle.path}"]
 
 
 def default_order(famille: str) -> str:
@@ -80,20 +81,20 @@ def _by_jury(ds: Dataset, only: str | None = None) -> list[tuple[str, Student]]:
     return ordered + [("sans jury", s) for s in _by_tutor(ds) if s.numero not in placed]
 
 
-def items(ds: Dataset, out: Path, famille: str, order: str, periode: int | None, jury: str | None = None) -> list[Item]:
+def items(ds: Dataset, out: Path, famille: str, order: str, periode: int | None, jury: str | None = None) -> list[BundleItem]:
     """What goes in the bundle, in order (whether each PDF exists or not)."""
     family = FAMILIES[famille][0]
     layout = Layout.of(ds)
     if family == "invitation":
         tutors = sorted(ds.tutors(), key=lambda g: (g[0].nom.lower(), g[0].prenom.lower(), g[0].key))
-        return [Item(t.nom_complet, out / "reunion-tuteurs" / "invitations" / f"{layout.tutors[t.key]}.pdf")
+        return [BundleItem(t.nom_complet, out / "reunion-tuteurs" / "invitations" / f"{layout.tutors[t.key]}.pdf")
                 for t, _ in tutors]
     if family == "bilan" and periode is None:
         raise CoparError("Indiquez la période des bilans à imprimer : --periode N (1 à 6).")
     stem = f"bilan-periode-{periode}" if family == "bilan" else STUDENT_FILES[family]
     people = _by_jury(ds, jury) if order == "jury" else [(f"tuteur·rice {s.tuteur.nom_complet}", s) for s in _by_tutor(ds)]
     keep = {"cahier": lambda s: not s.en_emploi, "feuille_de_route": lambda s: s.en_emploi}.get(family, lambda s: True)
-    return [Item(f"{s.nom_complet} ({where})", out / layout.student_dir(s) / f"{stem}.pdf")
+    return [BundleItem(f"{s.nom_complet} ({where})", out / layout.student_dir(s) / f"{stem}.pdf")
             for where, s in people if keep(s)]
 
 

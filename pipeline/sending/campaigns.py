@@ -54,13 +54,13 @@ class Draft:
 
 
 @dataclass(frozen=True)
-class Options:
+class CampaignOptions:
     out: Path  # the build's output folder, where the PDFs are
     periode: int | None = None
     all_formats: bool = False  # forms: every format `copar forms` wrote, not one per form
 
 
-Campaign = Callable[[Dataset, Layout, dict[str, Any], Options], list[Draft]]
+Campaign = Callable[[Dataset, Layout, dict[str, Any], CampaignOptions], list[Draft]]
 
 
 def team(ds: Dataset) -> list[Recipient]:
@@ -147,11 +147,11 @@ def _student(s: Student) -> Recipient:
     return recipient(s.nom_complet, s.courriel, "étudiant·e")
 
 
-def _pdf(opts: Options, rel: PurePosixPath | str, family: str) -> Attachment:
+def _pdf(opts: CampaignOptions, rel: PurePosixPath | str, family: str) -> Attachment:
     return Attachment(opts.out / f"{rel}.pdf", f"copar build --only {family}")
 
 
-def _student_pdf(opts: Options, layout: Layout, s: Student, family: str, stem: str = "") -> Attachment:
+def _student_pdf(opts: CampaignOptions, layout: Layout, s: Student, family: str, stem: str = "") -> Attachment:
     """A student's document, named after the student (a tutor with two gets two distinct names)."""
     stem = stem or STUDENT_FILES[family]
     return Attachment(opts.out / layout.student_dir(s) / f"{stem}.pdf", f"copar build --only {family.replace('_', '-')}",
@@ -162,7 +162,7 @@ def _ics(ds: Dataset, entries: list[ical.Entry], person: str, name: str, file: s
     return (file, ical.to_ics(ds, entries, person, name)) if entries else None
 
 
-def reunion_tuteurs(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
+def reunion_tuteurs(ds: Dataset, layout: Layout, common: dict[str, Any], opts: CampaignOptions) -> list[Draft]:
     """One per tutor: the invitation, each student's fiche, the meeting in an .ics."""
     meeting = ds.calendar.get("reunion_tuteurs")
     drafts = []
@@ -179,7 +179,7 @@ def reunion_tuteurs(ds: Dataset, layout: Layout, common: dict[str, Any], opts: O
     return drafts
 
 
-def cahier(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
+def cahier(ds: Dataset, layout: Layout, common: dict[str, Any], opts: CampaignOptions) -> list[Draft]:
     """One per student: the cahier des charges (or feuille de route) skeleton and its deadline."""
     due = ds.calendar.get("cahier_des_charges")
     drafts = []
@@ -195,7 +195,7 @@ def cahier(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -
     return drafts
 
 
-def bilans(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
+def bilans(ds: Dataset, layout: Layout, common: dict[str, Any], opts: CampaignOptions) -> list[Draft]:
     """One per student, to the student and the tutor: the bilan of --periode N, else the livret."""
     drafts = []
     for s in ds.students:
@@ -211,7 +211,7 @@ def bilans(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -
     return drafts
 
 
-def compte_rendu(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
+def compte_rendu(ds: Dataset, layout: Layout, common: dict[str, Any], opts: CampaignOptions) -> list[Draft]:
     """One per student, to the tutor and the student: the compte rendu and the tripartite slot."""
     drafts = []
     for s in ds.students:
@@ -238,7 +238,7 @@ def jury_members(ds: Dataset, jury_name: str) -> list[Recipient]:
     return unique(result)
 
 
-def jurys(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
+def jurys(ds: Dataset, layout: Layout, common: dict[str, Any], opts: CampaignOptions) -> list[Draft]:
     """One per jury with soutenances, to its members: the packet (or a mention when too large)."""
     drafts = []
     for j in ds.juries:
@@ -268,7 +268,7 @@ def _form_kinds(periode: int | None) -> list[tuple[str, int | None]]:
     return [*((spec.BILAN, n) for n in PERIODS), (spec.COMPTE_RENDU, None), (spec.GRILLE, None)]
 
 
-def _forms_of(opts: Options, ds: Dataset, students: list[Student], kinds: list[tuple[str, int | None]]) -> list[Attachment]:
+def _forms_of(opts: CampaignOptions, ds: Dataset, students: list[Student], kinds: list[tuple[str, int | None]]) -> list[Attachment]:
     """The files in the folders of these students' recipient (pipeline.forms.layout), named by type."""
     folders: dict[Path, str] = {}
     for kind, periode in kinds:
@@ -310,7 +310,7 @@ def _period_deadline(ds: Dataset, periode: int | None) -> str:
     return fmt.long_date(event.fin or event.debut) if event is not None else ""
 
 
-def formulaires(ds: Dataset, layout: Layout, common: dict[str, Any], opts: Options) -> list[Draft]:
+def formulaires(ds: Dataset, layout: Layout, common: dict[str, Any], opts: CampaignOptions) -> list[Draft]:
     """One per tutor, and per jury that has forms: what `copar forms` wrote for them.
 
     Where is `pipeline.forms.layout`'s to say (`formulaires/<type>[-periode-<N>]/tuteur-<nom>-<prenom>/`,

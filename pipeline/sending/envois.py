@@ -15,6 +15,7 @@ from pathlib import Path
 from pipeline.files import write_atomically
 from pipeline.sending import journal as jr
 
+XLSX_NAME = "envois.xlsx"  # `copar envois --format xlsx` writes it in the output folder unless -o
 ORDER = (jr.ENVOYE, jr.INCERTAIN, jr.REFUSE, jr.NON_ENVOYE, jr.BROUILLON)
 
 
@@ -57,6 +58,11 @@ def rows(entries: dict[str, jr.Entry]) -> list[Row]:
                                   str(d.get("objet", "")), state, when(e.time), pieces, str(d.get("message_id", "")),
                                   detail))
     return result
+
+
+def listing(entrees: Path) -> list[Row]:
+    """Every row of the journal beside the workbook `entrees` (the page's Envois table)."""
+    return rows(jr.read_entries(jr.journal_folder(entrees)))
 
 
 def _table(headers: list[str], body: list[list[str]]) -> list[str]:

@@ -23,18 +23,27 @@ from typing import Any
 from pipeline.documents import contexts as cx
 from pipeline.documents.catalogue import Layout
 from pipeline.documents.render import PACKAGE_TEMPLATES
-from pipeline.errors import CoparError, ValidationFailed
+from pipeline.errors import CoparError
 from pipeline.files import write_bytes_atomically
 from pipeline.sending import journal as jr
 from pipeline.sending.addresses import Recipient
-from pipeline.sending.campaigns import CAMPAIGNS, FORMS, Draft, Options, folder_name, form_folders, signature, team
+from pipeline.sending.campaigns import (
+    CAMPAIGNS,
+    FORMS,
+    CampaignOptions,
+    Draft,
+    folder_name,
+    form_folders,
+    signature,
+    team,
+)
 from pipeline.sending.campaigns import sender as sender_of
 from pipeline.sending.corrections import Correction, corrected_campaign, differences, digest, last_sent, mark
 from pipeline.sending.ledger import Ledger
 from pipeline.sending.mailtemplates import lint_mail_templates, render_mail
 from pipeline.workbook.model import Dataset
 from pipeline.workbook.parse import one_line
-from pipeline.workbook.validate import check
+from pipeline.workbook.validate import load_valid
 
 MAILS = "courriels"
 MAILING_LIST = "envoi.csv"
@@ -60,7 +69,7 @@ class MailRequest:
 
 
 @dataclass
-class Written:
+class DraftWritten:
     """One draft as written, and what it lacks."""
 
     path: Path
@@ -74,20 +83,13 @@ class Written:
 @dataclass
 class MailResult:
     folder: Path
-    drafts: list[Written]
+    drafts: list[DraftWritten]
     mailing_list: Path
     removed: list[Path] = field(default_factory=list)  # earlier drafts for people no longer concerned
 
     @property
     def complete(self) -> bool:
         return not any(d.warnings for d in self.drafts)
-
-
-def load(path: Path) -> Dataset:
-    dataset, report = check(path)
-    if dataset is None or not report.valid:
-        raise ValidationFailed(report)
-    return dataset
 
 
 def _size(n: int) -> str:
@@ -167,7 +169,7 @@ def example_contexts(ds: Dataset, today: dt.date) -> dict[str, dict[str, Any]]:
     """What each campaign's templates receive, from the first draft of `ds` (for the template lint)."""
     result = {}
     for name, campaign in CAMPAIGNS.items():
-        drafts = campaign(ds, Layout.of(ds), _common(ds, today), Options(Path("sorties"), 1))
+        drafts = campaign(ds, Layout.of(ds), _common(ds, today), CampaignOptions(Path("sorties"), 1))
         if drafts:
             result[name] = {**drafts[0].context, "pieces_jointes": ["document.pdf"], "formats_joints": ["pdf"],
                             "non_joints": [{"nom": "dossier.pdf", "taille": "12,0 Mo", "chemin": "sorties/dossier.pdf"}]}
@@ -211,7 +213,7 @@ def _drafts(request: MailRequest, ds: Dataset) -> list[Draft]:
         which = f" de la période {request.periode}" if request.periode is not None else ""
         raise CoparError(f"Aucun formulaire{which} dans {request.output / FORMS}/ : lancez d'abord « copar forms ».")
     return CAMPAIGNS[request.campaign](ds, Layout.of(ds), common,
-                                       Options(request.output, request.periode, request.all_formats))
+                                       CampaignOptions(request.output, request.periode, request.all_formats))
 
 
 def campaign_folder(request: MailRequest) -> str:
@@ -235,7 +237,7 @@ def _sent(request: MailRequest) -> dict[str, jr.Entry] | None:
 
 def compose(request: MailRequest) -> tuple[Path, list[Composed]]:
     """Every message of one campaign, and the folder of its drafts (<output>/courriels/<campagne>/)."""
-    ds = load(request.input)
+    ds = load_valid(request.input)
     drafts = _drafts(request, ds)
     folder = request.output / MAILS / campaign_folder(request)
     sender = sender_of(ds)
@@ -270,7 +272,7 @@ def run(request: MailRequest, before: dict[str, str] | None = None) -> MailResul
     did not change since is kept as it is, not written again."""
     folder, composed = compose(request)
     ledger = Ledger(folder)
-    written: list[Written] = []
+    written: list[DraftWritten] = []
     now = versions(composed)
     for c in composed:
         warnings = list(c.warnings)
@@ -282,7 +284,7 @@ def run(request: MailRequest, before: dict[str, str] | None = None) -> MailResul
                             "(relancez avec --force pour le remplacer).")
         else:
             ledger.write(path, c.message.as_bytes(policy=WRITE_POLICY))
-        written.append(Written(path, c.draft.to, c.subject, [name for name, _ in c.attached], warnings, c.draft))
+        written.append(DraftWritten(path, c.draft.to, c.subject, [name for name, _ in c.attached], warnings, c.draft))
     drafts = [c.draft for c in composed]
     mailing_list = folder / MAILING_LIST
     write_bytes_atomically(mailing_list, _csv(written, drafts).encode("utf-8-sig"))
@@ -316,7 +318,7 @@ def recorded_request(folder: Path, entrees: Path, output: Path, templates: Path 
         return None
 
 
-def _csv(written: list[Written], drafts: list[Draft]) -> str:
+def _csv(written: list[DraftWritten], drafts: list[Draft]) -> str:
     """One row per To recipient, `;`-separated (what French Excel and mail merges expect)."""
     buffer = io.StringIO()
     out = csv.writer(buffer, delimiter=";", lineterminator="\r\n")

@@ -27,7 +27,7 @@ from pipeline.forms import layout as forms_layout
 from pipeline.forms import spec
 from pipeline.sending import calendars as ical
 from pipeline.sending.campaigns import Attachment, Draft, _tutor, jury_members, team
-from pipeline.tracking.status import A_VENIR, EN_RETARD, INUTILISABLE, Item, follow_up
+from pipeline.tracking.status import A_VENIR, EN_RETARD, INUTILISABLE, Deliverable, follow_up
 from pipeline.workbook.model import PERIODS, Dataset, Student
 
 TYPES = {"bilan": spec.BILAN, "compte-rendu": spec.COMPTE_RENDU, "grille": spec.GRILLE}
@@ -44,7 +44,7 @@ class Owed:
     student: Student
     kind: str  # spec.BILAN, …
     periode: int | None
-    item: Item
+    item: Deliverable
 
 
 def owed(ds: Dataset, form_type: str, periode: int | None, today: dt.date) -> list[Owed]:

@@ -22,7 +22,7 @@ from pipeline.sending import journal as jr
 from pipeline.sending.addresses import Recipient
 from pipeline.sending.corrections import digest, piece
 from pipeline.sending.mails import RELANCE, WRITE_POLICY, Composed, MailRequest, MailResult, campaign_folder, compose
-from pipeline.sending.smtp import Connection, Outcome, SmtpError, SmtpSettings, read_smtp_settings
+from pipeline.sending.smtp import Connection, Delivery, SmtpError, SmtpSettings, read_smtp_settings
 
 A_ENVOYER, DEJA, A_COMPLETER = "à envoyer", "déjà envoyé", "à compléter"
 
@@ -249,7 +249,7 @@ def _send_one(o: Outgoing, plan: Plan, journal: jr.Journal, connection: Connecti
         make_msgid(domain=domain)
     content = _finished(o, s.expediteur, message_id, format_datetime(dt.datetime.now().astimezone()))
     journal.append(_record(o, plan, message_id))
-    outcome = Outcome(temporary="aucun essai")
+    outcome = Delivery(temporary="aucun essai")
     retried: list[str] = []  # the temporary failures met on the way, for the journal
     for attempt in range(s.essais):
         if attempt:

@@ -117,7 +117,7 @@ def _convert(key: str, raw: Any, base: Path) -> Any:
 
 
 @dataclass
-class Outcome:
+class Delivery:
     """What the server did with one message."""
 
     delivered: list[str] = field(default_factory=list)  # addresses that accepted it
@@ -184,7 +184,7 @@ class Connection:
             self.smtp.close()
             self.smtp = None
 
-    def send(self, content: bytes, recipients: list[str]) -> Outcome:
+    def send(self, content: bytes, recipients: list[str]) -> Delivery:
         """Hand one message to the server; never raises for what the server answers."""
         try:
             if self.smtp is None:
@@ -195,20 +195,20 @@ class Connection:
             raise
         except (OSError, smtplib.SMTPServerDisconnected) as exc:  # lost before the content went out
             self._drop()
-            return Outcome(temporary=f"connexion perdue ({exc or type(exc).__name__})")
+            return Delivery(temporary=f"connexion perdue ({exc or type(exc).__name__})")
 
-    def _transaction(self, smtp: smtplib.SMTP, content: bytes, recipients: list[str]) -> Outcome:
+    def _transaction(self, smtp: smtplib.SMTP, content: bytes, recipients: list[str]) -> Delivery:
         code, text = smtp.mail(self.settings.sender_address)
         if code != 250:
             return self._refused_all(smtp, code, text, recipients)
-        outcome = Outcome()
+        outcome = Delivery()
         for address in recipients:
             code, text = smtp.rcpt(address)
             if code in (250, 251):
                 outcome.delivered.append(address)
             elif 400 <= code < 500:  # one recipient not now: nobody now, all again later
                 self._reset(smtp, code)
-                return Outcome(temporary=f"{address} : {_answer(code, text)}")
+                return Delivery(temporary=f"{address} : {_answer(code, text)}")
             else:
                 outcome.refused[address] = _answer(code, text)
         if not outcome.delivered:
@@ -222,20 +222,20 @@ class Connection:
             code, text = smtp.getreply()
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self._drop()
-            return Outcome(uncertain=f"connexion perdue après l'envoi du message, avant la réponse du serveur ({exc})")
+            return Delivery(uncertain=f"connexion perdue après l'envoi du message, avant la réponse du serveur ({exc})")
         if code == 250:
             return outcome
         if 400 <= code < 500:
-            return Outcome(temporary=_answer(code, text))
-        return Outcome(refused={**outcome.refused, **{a: _answer(code, text) for a in outcome.delivered}})
+            return Delivery(temporary=_answer(code, text))
+        return Delivery(refused={**outcome.refused, **{a: _answer(code, text) for a in outcome.delivered}})
 
     def _refused_all(self, smtp: smtplib.SMTP, code: int, text: bytes, recipients: list[str],
-                     outcome: Outcome | None = None) -> Outcome:
+                     outcome: Delivery | None = None) -> Delivery:
         self._reset(smtp, code)
         if code == 421 or 400 <= code < 500:
-            return Outcome(temporary=_answer(code, text))
+            return Delivery(temporary=_answer(code, text))
         refused = dict(outcome.refused) if outcome else {}
-        return Outcome(refused={**refused, **{a: _answer(code, text) for a in recipients}})
+        return Delivery(refused={**refused, **{a: _answer(code, text) for a in recipients}})
 
     def _reset(self, smtp: smtplib.SMTP, code: int) -> None:
         if code == 421:  # the server is closing the connection

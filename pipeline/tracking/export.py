@@ -16,10 +16,11 @@ from pipeline.tracking.status import (
     NON_DU,
     RECU,
     STATES,
-    Item,
+    Deliverable,
     StudentState,
 )
 
+XLSX_NAME = "suivi.xlsx"  # `copar suivi --format xlsx` writes it in the output folder unless -o
 SHORT = {RECU: "reçu", A_VENIR: "à venir", EN_RETARD: "RETARD", A_VERIFIER: "à vérifier",
          INUTILISABLE: "INUTILISABLE", NON_DU: "—"}
 COLOURS = {RECU: "C6EFCE", A_VENIR: "DDEBF7", EN_RETARD: "FFC7CE", A_VERIFIER: "FFEB9C",
@@ -36,7 +37,7 @@ def _counts(states: list[StudentState]) -> dict[str, int]:
     return counts
 
 
-def write_to(st: StudentState, item: Item) -> str:
+def write_to(st: StudentState, item: Deliverable) -> str:
     """Who to write to about a late item: the tutor for what the tutor returns (bilans, compte rendu), the
     student for their own (cahier des charges, rapport); with the address."""
     s = st.student

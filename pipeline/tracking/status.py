@@ -41,7 +41,7 @@ PERIODS = range(1, 7)
 
 
 @dataclass(frozen=True)
-class Item:
+class Deliverable:
     key: str  # "cahier", "bilan_1" … "bilan_6", "tripartite", "rapport", "jury"
     label: str  # French column title
     state: str  # one of STATES
@@ -53,10 +53,10 @@ class Item:
 @dataclass(frozen=True)
 class StudentState:
     student: Student
-    items: tuple[Item, ...]
+    items: tuple[Deliverable, ...]
 
     @property
-    def late(self) -> list[Item]:
+    def late(self) -> list[Deliverable]:
         return [i for i in self.items if i.state in (EN_RETARD, INUTILISABLE)]
 
 
@@ -87,15 +87,15 @@ def _one_month_after(day: dt.date) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def _cahier(s: Student, ds: Dataset, today: dt.date) -> Item:
+def _cahier(s: Student, ds: Dataset, today: dt.date) -> Deliverable:
     label, what = "Cahier / FdR", "feuille de route" if s.en_emploi else "cahier des charges"
     event = ds.calendar.get("cahier_des_charges")
     if event is None:
-        return Item("cahier", label, A_VERIFIER, f"{what} : pas de date cahier_des_charges dans le Calendrier")
+        return Deliverable("cahier", label, A_VERIFIER, f"{what} : pas de date cahier_des_charges dans le Calendrier")
     due = max(event.debut, _one_month_after(s.debut))
     if today <= due:
-        return Item("cahier", label, A_VENIR, f"{what} à rendre le {_d(due)}", due)
-    return Item("cahier", label, A_VERIFIER, f"{what} à rendre le {_d(due)}, échéance passée : remise non "
+        return Deliverable("cahier", label, A_VENIR, f"{what} à rendre le {_d(due)}", due)
+    return Deliverable("cahier", label, A_VERIFIER, f"{what} à rendre le {_d(due)}, échéance passée : remise non "
                                              "enregistrée dans le classeur", due)
 
 
@@ -105,25 +105,25 @@ def _concerns(event: Event, s: Student) -> bool:
     return event.public in ("tous", public) and period_concerns(s, event)
 
 
-def _bilan(s: Student, n: int, ds: Dataset, today: dt.date) -> Item:
+def _bilan(s: Student, n: int, ds: Dataset, today: dt.date) -> Deliverable:
     key, label = f"bilan_{n}", f"Bilan P{n}"
     event = ds.calendar.get(f"periode_{n}")
     if event is None:
-        return Item(key, label, NON_DU, f"période {n} absente du Calendrier")
+        return Deliverable(key, label, NON_DU, f"période {n} absente du Calendrier")
     if not _concerns(event, s):
-        return Item(key, label, NON_DU, f"période {n} hors de l'alternance ({_d(s.debut)} – {_d(s.fin)})")
+        return Deliverable(key, label, NON_DU, f"période {n} hors de l'alternance ({_d(s.debut)} – {_d(s.fin)})")
     due = _end(event)
     review = ds.reviews_of(s.numero).get(n)
     if review is not None and any((review.activites, review.autres_actions, review.apports, review.attentes)):
         when = f" le {_d(review.date)}" if review.date else ""
-        return Item(key, label, RECU, f"bilan rempli{when}", due)
+        return Deliverable(key, label, RECU, f"bilan rempli{when}", due)
     if today <= due:
-        return Item(key, label, A_VENIR, f"période terminée le {_d(due)}", due)
+        return Deliverable(key, label, A_VENIR, f"période terminée le {_d(due)}", due)
     empty = " (ligne sans réponse)" if review is not None else ""
-    return Item(key, label, EN_RETARD, f"bilan manquant{empty}, période terminée le {_d(due)}", due)
+    return Deliverable(key, label, EN_RETARD, f"bilan manquant{empty}, période terminée le {_d(due)}", due)
 
 
-def _tripartite(s: Student, ds: Dataset, today: dt.date) -> Item:
+def _tripartite(s: Student, ds: Dataset, today: dt.date) -> Deliverable:
     review = ds.tripartite_of(s.numero)
     event = ds.calendar.get("bilan_tripartite")
     planned = review is not None and review.date is not None
@@ -133,46 +133,46 @@ def _tripartite(s: Student, ds: Dataset, today: dt.date) -> Item:
     facts = {"planifie": planned, "tenu": held, "compte_rendu": answered}
     due = review.date if review is not None and review.date else (_end(event) if event else None)
     if answered:
-        return Item("tripartite", "Tripartite", RECU, "compte rendu reçu", due, facts)
+        return Deliverable("tripartite", "Tripartite", RECU, "compte rendu reçu", due, facts)
     if review is not None and review.date is not None:
         hour = f" à {review.heure:%H:%M}" if review.heure else ""
         if held:
-            return Item("tripartite", "Tripartite", EN_RETARD,
+            return Deliverable("tripartite", "Tripartite", EN_RETARD,
                         f"entretien du {_d(review.date)}{hour} : compte rendu manquant", due, facts)
-        return Item("tripartite", "Tripartite", A_VENIR, f"prévu le {_d(review.date)}{hour}", due, facts)
+        return Deliverable("tripartite", "Tripartite", A_VENIR, f"prévu le {_d(review.date)}{hour}", due, facts)
     if event is not None and today >= event.debut:
-        return Item("tripartite", "Tripartite", EN_RETARD,
+        return Deliverable("tripartite", "Tripartite", EN_RETARD,
                     f"pas de créneau alors que les entretiens ont commencé le {_d(event.debut)}", due, facts)
-    return Item("tripartite", "Tripartite", A_VENIR,
+    return Deliverable("tripartite", "Tripartite", A_VENIR,
                 f"à planifier ({_d(event.debut)} – {_d(_end(event))})" if event else "à planifier", due, facts)
 
 
-def _rapport(s: Student, files: list, ds: Dataset, today: dt.date) -> Item:
+def _rapport(s: Student, files: list, ds: Dataset, today: dt.date) -> Deliverable:
     event = ds.calendar.get("rapport_mission")
     due = event.debut if event else None
     rapport = choose_rapport(files, s.numero)
     if rapport.state == PRESENT:
-        return Item("rapport", "Rapport", RECU, f"déposé : {rapport.names}", due)
+        return Deliverable("rapport", "Rapport", RECU, f"déposé : {rapport.names}", due)
     if rapport.state != ABSENT:
-        return Item("rapport", "Rapport", INUTILISABLE, f"{rapport.names} : {rapport.reason}", due)
+        return Deliverable("rapport", "Rapport", INUTILISABLE, f"{rapport.names} : {rapport.reason}", due)
     if due is not None and today > due:
-        return Item("rapport", "Rapport", EN_RETARD, f"aucun fichier, à rendre le {_d(due)}", due)
-    return Item("rapport", "Rapport", A_VENIR, f"à rendre le {_d(due)}" if due else "aucune date dans le Calendrier", due)
+        return Deliverable("rapport", "Rapport", EN_RETARD, f"aucun fichier, à rendre le {_d(due)}", due)
+    return Deliverable("rapport", "Rapport", A_VENIR, f"à rendre le {_d(due)}" if due else "aucune date dans le Calendrier", due)
 
 
-def _jury(s: Student, ds: Dataset, today: dt.date) -> Item:
+def _jury(s: Student, ds: Dataset, today: dt.date) -> Deliverable:
     defense = ds.defense_of(s.numero)
     jury = ds.jury(defense.jury) if defense else None
     if defense is None or jury is None:
         juries = [e for key, e in ds.calendar.items() if key.startswith("jury")]
         last = max((_end(e) for e in juries), default=None)
         if last is not None and today > last:
-            return Item("jury", "Jury, notes", EN_RETARD, "aucun passage prévu dans Soutenances", last)
-        return Item("jury", "Jury, notes", A_VENIR, "passage à prévoir dans Soutenances", last)
+            return Deliverable("jury", "Jury, notes", EN_RETARD, "aucun passage prévu dans Soutenances", last)
+        return Deliverable("jury", "Jury, notes", A_VENIR, "passage à prévoir dans Soutenances", last)
     where = f"{jury.jury}, {_d(jury.date)} à {defense.heure:%H:%M}"
     if defense.note_rapport is not None and defense.note_soutenance is not None:
         total = defense.note_rapport + defense.note_soutenance
-        return Item("jury", "Jury, notes", RECU, f"{where} : {total:g}/20".replace(".", ","), jury.date)
+        return Deliverable("jury", "Jury, notes", RECU, f"{where} : {total:g}/20".replace(".", ","), jury.date)
     if today > jury.date:
-        return Item("jury", "Jury, notes", EN_RETARD, f"{where} : notes manquantes", jury.date)
-    return Item("jury", "Jury, notes", A_VENIR, where, jury.date)
+        return Deliverable("jury", "Jury, notes", EN_RETARD, f"{where} : notes manquantes", jury.date)
+    return Deliverable("jury", "Jury, notes", A_VENIR, where, jury.date)

@@ -8,6 +8,7 @@ field names of `Settings`. Relative paths are relative to the file's own folder.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +117,7 @@ def read_settings_file(entrees: Path) -> FileSettings:
 def _folder(raw: Any, base: Path) -> Path:
     if not isinstance(raw, str) or not raw.strip():
         raise ValueError("un nom de dossier entre guillemets est attendu")
-    return base / raw.strip()
+    return Path(os.path.normpath(base / raw.strip()))  # "inputs/../sorties" reads "sorties" in every message
 
 
 def _templates(raw: Any, base: Path) -> Path:

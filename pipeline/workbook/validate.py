@@ -28,10 +28,15 @@ def check(path: Path) -> tuple[Dataset | None, Report]:
 
 def load_valid(path: Path, *, tolerate: Callable[[Problem], bool] | None = None) -> Dataset:
     """The dataset of the workbook at `path`; raises ValidationFailed (the report) while an error remains."""
-    dataset, report = validate(load(path), tolerate=tolerate)
-    if dataset is None:
+    return checked(load(path), tolerate=tolerate)[0]
+
+
+def checked(raw: RawWorkbook, *, tolerate: Callable[[Problem], bool] | None = None) -> tuple[Dataset, Report]:
+    """The one "check the workbook or raise": the dataset and its report (warnings), or ValidationFailed."""
+    dataset, report = validate(raw, tolerate=tolerate)
+    if dataset is None or not report.valid:
         raise ValidationFailed(report)
-    return dataset
+    return dataset, report
 
 
 def validate(raw: RawWorkbook, *, tolerate: Callable[[Problem], bool] | None = None) -> tuple[Dataset | None, Report]:

@@ -1,0 +1,78 @@
+"""Envois on `copar serve`'s page: drafts, and sending through a real SMTP server (aiosmtpd, tests/smtp_server.py).
+
+The server is on 127.0.0.1 and the copar.toml points there only (asserted), as in test_sending_smtp.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from pipeline.sending.smtp import PASSWORD_ENV, read_smtp_settings
+from pipeline.web.app import create_app
+from pipeline.web.security import COOKIE, Secrets
+from tests.smtp_server import HOST, PASSWORD, Server
+
+pytestmark = [pytest.mark.web, pytest.mark.slow]
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[Server]:
+    with Server(tmp_path) as s:
+        yield s
+
+
+@pytest.fixture
+def client(promo: Path, tmp_path: Path, smtp: Server, monkeypatch: pytest.MonkeyPatch
+           ) -> Iterator[tuple[TestClient, Secrets]]:
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)  # the page asks for it
+    (promo.parent / "copar.toml").write_text(smtp.settings(), encoding="utf-8")
+    assert read_smtp_settings(promo.parent).serveur == HOST  # nothing here can reach another address
+    keys = Secrets()
+    app = create_app(promo.parent, output=tmp_path / "outputs", keys=keys, port=8765, today=dt.date(2024, 2, 15))
+    with TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False) as c:
+        c.cookies.set(COOKIE, keys.session)
+        yield c, keys
+
+
+def _text(response: object) -> str:
+    return html.unescape(response.text)  # type: ignore[attr-defined]
+
+
+def test_forms_are_sent_after_a_confirmation_with_the_password(client: tuple[TestClient, Secrets], smtp: Server) -> None:
+    c, keys = client
+    c.post(f"/formulaires/produire?csrf={keys.csrf}", data={"type": "bilan", "periode": "2", "format": "pdf"})
+    choice = {"campagne": "formulaires", "periode": "2"}
+    page = _text(c.post(f"/envois/verifier?csrf={keys.csrf}", data=choice))
+    assert "Campagne formulaires-periode-2 : 21 messages à envoyer" in page
+    assert "Mot de passe SMTP de secretariat" in page and "Envoyer 21 messages" in page
+    assert smtp.mailbox.messages == []  # nothing before the button
+
+    page = _text(c.post(f"/envois/envoyer?csrf={keys.csrf}", data={**choice, "mot_de_passe": "faux"}))
+    assert "Traceback" not in page and smtp.mailbox.messages == []
+    assert "alerte" in page  # the server's refusal, in French
+
+    page = _text(c.post(f"/envois/envoyer?csrf={keys.csrf}", data={**choice, "mot_de_passe": PASSWORD}))
+    assert "21 messages envoyés, 0 refusé, 0 non envoyé, 0 incertain" in page
+    assert len(smtp.mailbox.messages) == 21
+    assert len(re.findall(r"<td>envoyé</td>", page)) >= 21  # the journal, per recipient
+    # sent once: asked again, nothing left to send
+    page = _text(c.post(f"/envois/verifier?csrf={keys.csrf}", data=choice))
+    assert "aucun nouveau message à envoyer" in page and "Rien à envoyer." in page
+
+
+def test_drafts_are_prepared_and_downloadable(client: tuple[TestClient, Secrets], smtp: Server) -> None:
+    c, keys = client
+    c.post(f"/formulaires/produire?csrf={keys.csrf}", data={"type": "bilan", "periode": "2", "format": "pdf"})
+    page = _text(c.post(f"/envois/preparer?csrf={keys.csrf}", data={"campagne": "formulaires", "periode": "2"}))
+    assert "21 brouillons écrits dans" in page and "Rien n'a été envoyé" in page
+    links = re.findall(r'href="(/fichiers/courriels/[^"]+\.eml)\?telecharger=1"', page)
+    assert len(links) == 21
+    assert b"Subject:" in c.get(links[0]).content
+    assert smtp.mailbox.messages == []
