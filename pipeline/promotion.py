@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # the features are imported when a command runs, keeping `imp
 
 # The settings a caller may override, by `Settings` field name (copar.toml's keys map onto them)
 OVERRIDABLE = ("output", "templates", "workers", "pdfa", "timeout", "letter_date", "backups_kept", "soffice",
-               "grouping", "rapport_max_mb", "today")
+               "grouping", "rapport_max_mb", "today", "recto")
 
 
 @dataclass(frozen=True)

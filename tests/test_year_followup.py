@@ -119,3 +119,12 @@ def test_civilite_chooses_the_words_for_that_person_and_inclusive_forms_otherwis
     ws.cell(row, headers.index("Civilité") + 1).value = "Docteur"
     wb.save(promo)
     assert any(p.code == "unknown-civilite" for p in check(promo)[1].problems)
+
+
+def test_recto_verso_from_the_option_or_copar_toml(promo: Path) -> None:
+    from pipeline.promotion import Promotion
+
+    assert Promotion.open(promo).settings.recto is False
+    assert Promotion.open(promo, recto=True).settings.recto is True
+    (promo.parent / "copar.toml").write_text("recto_verso = true\n", encoding="utf-8")
+    assert Promotion.open(promo).settings.recto is True
