@@ -332,13 +332,16 @@ _PERIODE = click.option("--periode", type=click.IntRange(1, 6), metavar="N", hel
 @click.option("--a-renvoyer", "a_renvoyer", is_flag=True,
               help="Seulement les messages dont un document a changé depuis l'envoi, marqués « Version corrigée » "
                    "(voir « copar envois --a-renvoyer »).")
+@click.option("--etudiant", "student", metavar="N°",
+              help="Avec --pour relance : seulement la relance qui demande le formulaire de cet·te étudiant·e "
+                   "(à son ou sa tuteur·rice, ou à son jury).")
 @click.option("--tous-formats", "all_formats", is_flag=True,
               help="Formulaires : joint chaque format écrit par « copar forms » (PDF, Word, classeur), au lieu "
                    "d'un seul par formulaire (le PDF s'il existe).")
 @click.pass_context
 def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, form_type: str | None, periode: int | None,
           max_mb: float, templates: Path | None, force: bool, envoyer: bool, oui: bool, renvoyer: bool,
-          a_renvoyer: bool, all_formats: bool) -> None:
+          a_renvoyer: bool, all_formats: bool, student: str | None) -> None:
     """Écrit un brouillon de courriel (.eml) par destinataire et la liste d'envoi envoi.csv,
     ou, avec --envoyer, envoie les messages.
 
@@ -360,7 +363,9 @@ def mails(ctx: click.Context, entrees: Path, sorties: Path, campaign: str, form_
         _fail("--a-renvoyer ne s'emploie pas avec --pour relance : la prochaine relance joint déjà les formulaires "
               "à jour.", 2)
     promotion = _open(ctx, entrees, output=sorties, templates=templates)
-    options = MailOptions(campaign, form_type, periode, max_mb, force, a_renvoyer, all_formats)
+    if student is not None and campaign != "relance":
+        _fail("--etudiant s'emploie avec --pour relance.", 2)
+    options = MailOptions(campaign, form_type, periode, max_mb, force, a_renvoyer, all_formats, student)
     if envoyer:
         _send(ctx, promotion, options, oui, renvoyer)
     if oui or renvoyer:

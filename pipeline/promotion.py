@@ -92,6 +92,7 @@ class MailOptions:
     force: bool = False
     a_renvoyer: bool = False  # only the messages whose documents changed since they were sent
     all_formats: bool = False  # forms: every format written, not one per form
+    student: str | None = None  # relance: only the reminder that asks for this student's form (its tutor or jury)
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,7 @@ class Promotion:
 
         return MailRequest(self.input, self.output, options.campaign, options.periode, options.max_mb, self.templates,
                            options.force, today=self.settings.today, form_type=options.form_type,
-                           a_renvoyer=options.a_renvoyer, all_formats=options.all_formats)
+                           a_renvoyer=options.a_renvoyer, all_formats=options.all_formats, student=options.student)
 
     def mails(self, options: MailOptions) -> MailResult:
         """Write the drafts of one campaign (and record them in the sending journal)."""

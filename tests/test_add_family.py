@@ -83,3 +83,12 @@ def test_the_worked_example_of_adding_a_family_passes_the_suite(tmp_path: Path) 
                           "not soffice and not node and not browser", *tests],
                          cwd=repo, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+
+
+def test_every_group_has_a_label_where_people_choose() -> None:
+    from pipeline.documents.catalogue import CATALOGUE, GROUP_TITLES, GROUPS, choices
+
+    assert set(GROUP_TITLES) == set(GROUPS)
+    names = [name for name, _ in choices()]
+    assert len(names) == len(set(names))
+    assert {f.name.replace("_", "-") for f in CATALOGUE if f.standalone} <= set(names)

@@ -228,7 +228,8 @@ def test_the_year_in_the_browser(server: Server, promo: Path, tmp_path: Path) ->
             page.get_by_role("link", name="Suivi", exact=True).click()
             expect(_bilan_2(page, LATE[0])).to_have_class("etat-en_retard")
             page.get_by_role("button", name="Relancer Stéphane Quéré pour Bilan P2 de Léa Fontaine").click()
-            expect(page.get_by_role("status").first).to_contain_text("2 brouillons écrits dans")
+            expect(page.get_by_role("status").first).to_contain_text("1 brouillon écrit dans")  # hers, not all
+            expect(page.get_by_role("status").first).to_contain_text("Stéphane Quéré")
             expect(page.locator(".relances")).to_contain_text("relance préparée le")
             page.get_by_role("link", name="Formulaires", exact=True).click()
 
@@ -261,7 +262,7 @@ def test_the_year_in_the_browser(server: Server, promo: Path, tmp_path: Path) ->
             visit.check("suivi")
 
             page.get_by_role("link", name="Envois", exact=True).click()
-            expect(page.locator("table.envois tbody tr")).to_have_count(2)
+            expect(page.locator("table.envois tbody tr")).to_have_count(1)  # the one reminder prepared from Suivi
             expect(page.locator("table.envois")).to_contain_text("brouillon")
             visit.check("envois")
             page.get_by_role("link", name="Planning", exact=True).click()

@@ -76,3 +76,63 @@ def test_drafts_are_prepared_and_downloadable(client: tuple[TestClient, Secrets]
     assert len(links) == 21
     assert b"Subject:" in c.get(links[0]).content
     assert smtp.mailbox.messages == []
+
+
+def test_relancer_prepares_or_sends_the_reminder_of_one_late_line(client: tuple[TestClient, Secrets],
+                                                                 smtp: Server, promo: Path) -> None:
+    """« Relancer » on one late line: that student's tutor's reminder, not every late tutor's."""
+    c, keys = client
+    c.post(f"/formulaires/produire?csrf={keys.csrf}", data={"type": "bilan", "periode": "2", "format": "pdf"})
+    page = _text(c.get("/suivi"))
+    lines = re.findall(r'name="type" value="([a-z-]+)"><input type="hidden" name="periode" value="(\d*)">\s*'
+                       r'<input type="hidden" name="etudiant" value="(\d+)"', page)
+    assert len({n for _, _, n in lines}) > 2, "the sample has several late lines, each with its own button"
+    one = next(n for kind, periode, n in lines if (kind, periode) == ("bilan", "2"))
+    page = _text(c.post(f"/suivi/relancer?csrf={keys.csrf}", data={"campagne": "relance", "type": "bilan",
+                                                                   "periode": "2", "etudiant": one}))
+    links = re.findall(r'href="(/fichiers/courriels/[^"]+\.eml)\?telecharger=1"', page)
+    assert len(links) == 1  # one tutor's reminder, the one owing this student's bilan
+    assert b"Subject:" in c.get(links[0]).content
+    from pipeline.sending import journal as jr
+
+    drafted = [e for e in jr.read_entries(promo.parent / jr.FOLDER).values() if e.state == jr.BROUILLON]
+    assert len(drafted) == 1 and one in {str(i["numero"]) for i in drafted[0].data["relance"]}
+
+    choice = {"campagne": "relance", "type": "bilan", "periode": "2", "etudiant": one}
+    page = _text(c.post(f"/envois/verifier?csrf={keys.csrf}", data=choice))
+    assert "Envoyer 1 message" in page and 'name="etudiant" value="' + one + '"' in page
+    page = _text(c.post(f"/envois/envoyer?csrf={keys.csrf}", data={**choice, "mot_de_passe": PASSWORD}))
+    assert "1 message envoyé" in page
+    assert len(smtp.mailbox.messages) == 1
+
+
+def test_envois_shows_what_a_correction_changed_and_sends_only_that(client: tuple[TestClient, Secrets],
+                                                                     smtp: Server, promo: Path) -> None:
+    c, keys = client
+    c.post(f"/formulaires/produire?csrf={keys.csrf}", data={"type": "bilan", "periode": "2", "format": "pdf"})
+    choice = {"campagne": "formulaires", "periode": "2"}
+    c.post(f"/envois/envoyer?csrf={keys.csrf}", data={**choice, "mot_de_passe": PASSWORD})
+    assert len(smtp.mailbox.messages) == 21
+    assert "Rien à renvoyer" in _text(c.get("/envois"))
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(promo)
+    ws = wb["Étudiant·es"]
+    headers = [cell.value for cell in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if str(r[headers.index("N° étudiant")].value) == "22004512")
+    row[headers.index("Nom")].value = "N'Diaye-Sow"
+    wb.save(promo)
+    c.post(f"/formulaires/produire?csrf={keys.csrf}", data={"type": "bilan", "periode": "2", "format": "pdf"})
+
+    page = _text(c.get("/envois"))
+    assert "À renvoyer après une correction" in page and "Messages à renvoyer (1)" in page
+    assert "n-diaye-sow" in page
+    correction = {**choice, "a_renvoyer": "oui"}
+    page = _text(c.post(f"/envois/verifier?csrf={keys.csrf}", data=correction))
+    assert "version-corrigee : 1 message à envoyer" in page and 'name="a_renvoyer" value="oui"' in page
+    page = _text(c.post(f"/envois/envoyer?csrf={keys.csrf}", data={**correction, "mot_de_passe": PASSWORD}))
+    assert "1 message envoyé" in page
+    assert len(smtp.mailbox.messages) == 22
+    assert str(smtp.mailbox.messages[-1].message["Subject"]).startswith("Version corrigée")
+    assert "Rien à renvoyer" in _text(c.get("/envois"))

@@ -209,6 +209,12 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "jurys": ("grille", "compte_rendu", "livret", PACKET_FAMILY),  # the packets and what they are made of
 }
 
+GROUP_TITLES = {  # French, where a person chooses (the web page's Documents)
+    "reunion-tuteurs": "Réunion des tuteur·rices (invitations, émargement, fiches)",
+    "bilans": "Bilans intermédiaires et livrets",
+    "jurys": "Jurys (grilles, comptes rendus, livrets et dossiers de jury)",
+}
+
 
 class UnknownFamily(CoparError):
     """Raised when a family or group name asked for is not in the catalogue."""
@@ -221,6 +227,12 @@ class UnknownFamily(CoparError):
 def only_names() -> list[str]:
     """The names a person may give to --only: groups and buildable families, spelt with dashes."""
     return sorted({*GROUPS, *(f.name.replace("_", "-") for f in CATALOGUE if f.standalone)})
+
+
+def choices() -> list[tuple[str, str]]:
+    """(name for --only, French label) of each group, then of each family a person may build alone."""
+    return [(g, GROUP_TITLES[g]) for g in GROUPS] + [
+        (f.name.replace("_", "-"), f.bundle or f.title) for f in CATALOGUE if f.standalone]
 
 
 def bundle_names() -> list[str]:

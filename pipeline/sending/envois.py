@@ -165,6 +165,8 @@ class ToResend:
     sent_on: str
     changed: list[str]
     warnings: list[str]  # what it lacks to be sent (a document not built…)
+    pour: str = ""  # --pour and --periode of the campaign that sends it again
+    periode: int | None = None
 
 
 _CAMPAIGN = re.compile(r"^(?P<pour>[a-z-]+?)(?:-periode-(?P<n>[1-6]))?$")
@@ -205,7 +207,7 @@ def to_resend(entrees: Path, output: Path, templates: Path | None = None) -> lis
         for c in composed:
             assert c.correction is not None
             result.append(ToResend(name, command, [(r.name, r.address) for r in c.draft.to], c.correction.sent_on,
-                                   c.correction.changed, c.warnings))
+                                   c.correction.changed, c.warnings, pour, periode))
     return result
 
 

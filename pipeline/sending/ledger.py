@@ -46,8 +46,13 @@ class Ledger:
         write_bytes_atomically(path, data)
         self.new[path.name] = _sha(data)
 
-    def finish(self) -> list[Path]:
-        """Remove copar's own unchanged files that this run did not write again; record the rest."""
+    def finish(self, partial: bool = False) -> list[Path]:
+        """Remove copar's own unchanged files that this run did not write again; record the rest.
+
+        `partial`: the run wrote some of the folder's drafts on purpose (one reminder): the others
+        stay, with their records."""
+        if partial:
+            self.new = {**self.old, **self.new}
         removed = []
         for name, sha in sorted(self.old.items()):
             path = self.folder / name

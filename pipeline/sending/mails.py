@@ -66,6 +66,7 @@ class MailRequest:
     form_type: str | None = None  # --pour relance: bilan, compte-rendu or grille
     a_renvoyer: bool = False  # --a-renvoyer: only the messages whose documents changed since they were sent
     all_formats: bool = False  # --tous-formats: every format of each form, not one
+    student: str | None = None  # relance: only the reminder asking for this student's form (the web's « Relancer »)
 
 
 @dataclass
@@ -205,8 +206,15 @@ def _drafts(request: MailRequest, ds: Dataset) -> list[Draft]:
     if request.campaign == RELANCE:
         from pipeline.sending.reminders import reminder_drafts
 
-        return reminder_drafts(ds, Layout.of(ds), common, request.output, request.form_type, request.periode,
-                               request.today)
+        drafts = reminder_drafts(ds, Layout.of(ds), common, request.output, request.form_type, request.periode,
+                                 request.today)
+        if request.student is None:
+            return drafts
+        mine = [d for d in drafts if any(str(i.get("numero")) == request.student for i in d.context.get("relance", []))]
+        if not mine:
+            raise CoparError(f"Rien à relancer pour l'étudiant·e n° {request.student} : ce formulaire n'est pas en "
+                             "retard (voir « copar suivi »).")
+        return mine
     if request.campaign not in CAMPAIGNS:
         raise CoparError(f"Campagne inconnue : {request.campaign}. Choix possibles : {', '.join(CAMPAIGNS)}.")
     if request.campaign == "formulaires" and not form_folders(request.output, request.periode):
@@ -287,6 +295,8 @@ def run(request: MailRequest, before: dict[str, str] | None = None) -> MailResul
         written.append(DraftWritten(path, c.draft.to, c.subject, [name for name, _ in c.attached], warnings, c.draft))
     drafts = [c.draft for c in composed]
     mailing_list = folder / MAILING_LIST
+    if request.student is not None:  # one reminder among the others: the folder's list and record stay whole
+        return MailResult(folder, written, mailing_list, ledger.finish(partial=True))
     write_bytes_atomically(mailing_list, _csv(written, drafts).encode("utf-8-sig"))
     removed = ledger.finish()
     write_bytes_atomically(folder / CAMPAIGN_RECORD, json.dumps(

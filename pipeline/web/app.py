@@ -26,6 +26,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from pipeline.documents import catalogue
+from pipeline.documents.formats import time_fr, time_range_fr
 from pipeline.errors import CoparError, ValidationFailed
 from pipeline.promotion import BuildOptions, CollectOptions, FormOptions, MailOptions, Promotion
 from pipeline.web import uploads
@@ -36,10 +38,6 @@ HERE = Path(__file__).parent
 PAGES = [("/", "L'année"), ("/classeur", "Classeur"), ("/documents", "Documents"), ("/formulaires", "Formulaires"),
          ("/suivi", "Suivi"), ("/envois", "Envois"), ("/planning", "Planning"), ("/sauvegardes", "Sauvegardes")]
 UPLOAD_MAX_BYTES = 256 * 2**20  # one drop of returned forms, all files together
-FAMILIES = [("reunion-tuteurs", "Réunion des tuteur·rices (invitations, émargement)"),
-            ("fiche", "Fiches d'alternance"), ("cahier", "Cahiers des charges"),
-            ("feuille-de-route", "Feuilles de route"), ("bilans", "Bilans intermédiaires et livrets"),
-            ("compte-rendu", "Comptes rendus de bilan tripartite"), ("jurys", "Grilles et dossiers de jury")]
 FORM_TYPES = [("bilan", "Bilan intermédiaire"), ("compte-rendu", "Compte rendu de bilan tripartite"),
               ("grille", "Grille d'évaluation du jury")]
 FORM_FORMATS = [("pdf", "PDF à remplir"), ("docx", "Word"), ("xlsx", "Classeur Excel (un par destinataire)")]
@@ -63,7 +61,7 @@ class Web:
         self.job = BuildJob()
         self.batches: dict[str, Path] = {}
         env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
-        env.globals.update(pages=PAGES, csrf=csrf_query(keys))
+        env.globals.update(pages=PAGES, csrf=csrf_query(keys), time_fr=time_fr, time_range_fr=time_range_fr)
         self.env = env
 
     def promotion(self) -> Promotion:
@@ -121,7 +119,7 @@ async def workbook_state(request: Request) -> Response:
 async def documents(request: Request) -> Response:
     web = _web(request)
     p = web.promotion()
-    return web.page(request, "documents.html", title="Documents", families=FAMILIES, job=web.job.snapshot(),
+    return web.page(request, "documents.html", title="Documents", families=catalogue.choices(), job=web.job.snapshot(),
                     outputs=_listing(p.output, exclude=("formulaires", "courriels", ".copar")), output=p.output,
                     students=await run_in_threadpool(_students, p))
 
@@ -152,7 +150,6 @@ def _listing(root: Path, exclude: tuple[str, ...] = (), under: str = "") -> dict
 
 
 async def produce(request: Request) -> Response:
-    from pipeline.documents import catalogue
 
     web = _web(request)
     form = await request.form()
@@ -283,7 +280,8 @@ async def remind(request: Request) -> Response:
     form = await request.form()
     periode = str(form.get("periode") or "")
     options = MailOptions(campaign="relance", form_type=str(form.get("type", "bilan")),
-                          periode=int(periode) if periode.isdigit() else None)
+                          periode=int(periode) if periode.isdigit() else None,
+                          student=str(form.get("etudiant") or "") or None)
     p = _web(request).promotion()
     result = await run_in_threadpool(p.mails, options)
     return await follow_up(request, lines=summary_lines(result), drafts=_drafts(p, result))
@@ -304,22 +302,26 @@ CAMPAIGNS = [("reunion-tuteurs", "Réunion des tuteur·rices : invitations"), ("
 
 async def sendings(request: Request, lines: list[str] | None = None, drafts: list[tuple[str, str]] | None = None
                    ) -> Response:
-    from pipeline.sending.envois import listing
+    from pipeline.sending.envois import listing, when
 
     web = _web(request)
-    rows = listing(web.promotion().input)
+    p = web.promotion()
+    rows = listing(p.input)
     campaigns: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         campaigns[row.campaign].append(row)
+    resend = await run_in_threadpool(p.to_resend) if rows else []
     return web.page(request, "envois.html", title="Envois", campaigns=dict(campaigns), choices=CAMPAIGNS,
-                    lines=lines, drafts=drafts or [])
+                    lines=lines, drafts=drafts or [], resend=resend, when=when,
+                    resend_campaigns=list(dict.fromkeys((r.pour, r.periode) for r in resend)))
 
 
 def _mail_options(form: Any) -> MailOptions:
     periode = str(form.get("periode") or "")
     form_type = str(form.get("type") or "") or None
     return MailOptions(campaign=str(form.get("campagne", "")), form_type=form_type,
-                       periode=int(periode) if periode.isdigit() else None)
+                       periode=int(periode) if periode.isdigit() else None, a_renvoyer=form.get("a_renvoyer") == "oui",
+                       student=str(form.get("etudiant") or "") or None)
 
 
 def _drafts(p: Promotion, result: Any) -> list[tuple[str, str]]:
@@ -386,7 +388,7 @@ def _grid(plan: Any) -> list[tuple[dt.date, list[str], list[tuple[str, list[list
         times = sorted({pl.start for pl in days[day]})
         groups = sorted({pl.group for pl in days[day]})
         rows = [(g, [[pl for pl in days[day] if pl.start == t and pl.group == g] for t in times]) for g in groups]
-        grid.append((day, [f"{t:%H:%M}" for t in times], rows))
+        grid.append((day, [time_fr(t) for t in times], rows))
     return grid
 
 
