@@ -7,7 +7,7 @@ fast loop, the plain `pytest` of scripts/test.sh runs everything.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +73,12 @@ def promo(tmp_path: Path) -> Path:
     folder.mkdir()
     shutil.copyfile(INPUTS / "promotion.xlsx", folder / "promotion.xlsx")
     return folder / "promotion.xlsx"
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[Any]:
+    """A real SMTP server on 127.0.0.1 (tests/smtp_server.py: STARTTLS, AUTH), its mailbox read by the test."""
+    from tests.smtp_server import Server
+
+    with Server(tmp_path) as server:
+        yield server

@@ -8,7 +8,6 @@ commonest: a student's name fixed in the workbook after the period-2 forms went 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -25,22 +24,16 @@ NUMBER, OLD, NEW = "22004512", "n-diaye-aissatou", "n-diaye-sow-aissatou"
 TUTOR = "gaelle.lhote@example.org"  # her tutor, who also has Maël Le Bihan
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    with Server(tmp_path) as s:
-        yield s
-
-
 @pytest.fixture(autouse=True)
 def password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
 
 
-def _promotion(tmp_path: Path, server: Server) -> Path:
+def _promotion(tmp_path: Path, smtp: Server) -> Path:
     folder = tmp_path / "inputs"
     folder.mkdir()
     shutil.copyfile(INPUTS / "promotion.xlsx", folder / "promotion.xlsx")
-    (folder / "copar.toml").write_text(server.settings(), encoding="utf-8")
+    (folder / "copar.toml").write_text(smtp.settings(), encoding="utf-8")
     assert read_smtp_settings(folder).serveur == HOST
     return folder
 
@@ -88,8 +81,8 @@ def test_a_form_prefilled_with_its_answers_is_not_a_correction(promo: Path, tmp_
     assert fingerprint(form.name, filled.read_bytes()) == fingerprint(form.name, form.read_bytes())
 
 
-def test_renamed_student_after_a_sent_campaign(tmp_path: Path, server: Server) -> None:
-    folder = _promotion(tmp_path, server)
+def test_renamed_student_after_a_sent_campaign(tmp_path: Path, smtp: Server) -> None:
+    folder = _promotion(tmp_path, smtp)
     out = tmp_path / "sorties"
     _ok("forms", folder, "-o", out, "--type", "bilan", "--periode", "2")
     sent = _ok("mails", folder, "-o", out, "--pour", "formulaires", "--periode", "2", "--envoyer", "--oui")
@@ -129,7 +122,7 @@ def test_renamed_student_after_a_sent_campaign(tmp_path: Path, server: Server) -
     resent = _ok("mails", folder, "-o", out, "--pour", "formulaires", "--periode", "2", "--a-renvoyer", "--envoyer",
                  "--oui")
     assert "Campagne formulaires-periode-2-version-corrigee : 1 message à envoyer" in resent
-    box = server.mailbox
+    box = smtp.mailbox
     assert len(box.messages) == 22 and len(box.to(TUTOR)) == 2
     msg = box.to(TUTOR)[-1].message
     assert str(msg["Subject"]).startswith("Version corrigée — Formulaires à remplir — période 2")
@@ -157,11 +150,11 @@ def test_a_renvoyer_does_not_go_with_reminders(tmp_path: Path) -> None:
 
 
 @pytest.mark.soffice
-def test_renamed_student_after_the_tutors_meeting(tmp_path: Path, server: Server) -> None:
+def test_renamed_student_after_the_tutors_meeting(tmp_path: Path, smtp: Server) -> None:
     """The issue's test: the stale bundle and agenda are gone, exactly the tutor concerned gets the corrected mail."""
     from pypdf import PdfReader
 
-    folder = _promotion(tmp_path, server)
+    folder = _promotion(tmp_path, smtp)
     out = tmp_path / "sorties"
     _ok("build", folder, "-o", out, "--only", "reunion-tuteurs,fiche")
     _ok("mails", folder, "-o", out, "--pour", "reunion-tuteurs", "--envoyer", "--oui")
@@ -186,7 +179,7 @@ def test_renamed_student_after_the_tutors_meeting(tmp_path: Path, server: Server
     assert f"fiche-alternance-{OLD}.pdf → fiche-alternance-{NEW}.pdf" in rows[0]
 
     _ok("mails", folder, "-o", out, "--pour", "reunion-tuteurs", "--a-renvoyer", "--envoyer", "--oui")
-    box = server.mailbox
+    box = smtp.mailbox
     assert len(box.messages) == 22 and len(box.to(TUTOR)) == 2
     corrected = box.to(TUTOR)[-1]
     assert str(corrected.message["Subject"]).startswith("Version corrigée — Invitation")

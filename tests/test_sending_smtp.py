@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,22 +26,16 @@ from tests.helpers import INPUTS, ROOT, alive, edited_sample, invoke
 from tests.smtp_server import HOST, PASSWORD, Server
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    with Server(tmp_path) as s:
-        yield s
-
-
 @pytest.fixture(autouse=True)
 def password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
 
 
-def _promotion(tmp_path: Path, server: Server, workbook: Path | None = None, **settings: Any) -> Path:
+def _promotion(tmp_path: Path, smtp: Server, workbook: Path | None = None, **settings: Any) -> Path:
     folder = tmp_path / "inputs"
     folder.mkdir(exist_ok=True)
     shutil.copyfile(workbook or INPUTS / "promotion.xlsx", folder / "promotion.xlsx")
-    (folder / "copar.toml").write_text(server.settings(**settings), encoding="utf-8")
+    (folder / "copar.toml").write_text(smtp.settings(**settings), encoding="utf-8")
     assert read_smtp_settings(folder).serveur == HOST  # nothing in these tests can reach another address
     return folder
 
@@ -80,14 +73,14 @@ def _sha(data: bytes) -> str:
 
 
 @pytest.mark.slow
-def test_every_tutor_gets_their_forms_once(tmp_path: Path, server: Server) -> None:
-    folder = _promotion(tmp_path, server)
+def test_every_tutor_gets_their_forms_once(tmp_path: Path, smtp: Server) -> None:
+    folder = _promotion(tmp_path, smtp)
     out = _forms(tmp_path, folder)
     result = _send(folder, out, "--oui")
     assert result.exit_code == 0, result.output
     assert "21 messages à envoyer à 21 destinataires" in result.stdout
     assert "21 messages envoyés, 0 refusé, 0 non envoyé, 0 incertain" in result.stdout
-    box = server.mailbox
+    box = smtp.mailbox
     assert box.logins and all(box.tls_at_auth)  # authenticated, and only once encrypted
     tutors = _tutors(folder / "promotion.xlsx")
     assert len(tutors) == 21
@@ -114,8 +107,8 @@ def test_every_tutor_gets_their_forms_once(tmp_path: Path, server: Server) -> No
 
 
 @pytest.mark.slow
-def test_confirmation_and_summary_before_anything_is_sent(tmp_path: Path, server: Server) -> None:
-    folder = _promotion(tmp_path, server)
+def test_confirmation_and_summary_before_anything_is_sent(tmp_path: Path, smtp: Server) -> None:
+    folder = _promotion(tmp_path, smtp)
     out = _forms(tmp_path, folder)
     from click.testing import CliRunner
 
@@ -128,13 +121,13 @@ def test_confirmation_and_summary_before_anything_is_sent(tmp_path: Path, server
     assert "Envoyer 21 messages maintenant ? [y/N]" in result.stdout or "Envoyer 21 messages maintenant ?" in \
         result.stdout
     assert "Rien n'a été envoyé." in result.stdout
-    assert server.mailbox.messages == [] and _journal(folder) == {}
+    assert smtp.mailbox.messages == [] and _journal(folder) == {}
 
 
 @pytest.mark.slow
-def test_wrong_password_sends_nothing_and_says_so(tmp_path: Path, server: Server,
+def test_wrong_password_sends_nothing_and_says_so(tmp_path: Path, smtp: Server,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = _promotion(tmp_path, server)
+    folder = _promotion(tmp_path, smtp)
     out = _forms(tmp_path, folder)
     monkeypatch.setenv(PASSWORD_ENV, "faux")
     result = _send(folder, out, "--oui")
@@ -142,7 +135,7 @@ def test_wrong_password_sends_nothing_and_says_so(tmp_path: Path, server: Server
     assert result.stderr.startswith("Erreur : Le serveur 127.0.0.1:")
     assert "refuse l'identifiant « secretariat » et ce mot de passe" in result.stderr
     assert "faux" not in result.output  # the password is never printed
-    assert server.mailbox.messages == [] and _journal(folder) == {}
+    assert smtp.mailbox.messages == [] and _journal(folder) == {}
 
 
 def _addresses(folder: Path) -> list[str]:
@@ -150,12 +143,12 @@ def _addresses(folder: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_dropped_connection_451_and_550(tmp_path: Path, server: Server) -> None:
-    folder = _promotion(tmp_path, server)
+def test_dropped_connection_451_and_550(tmp_path: Path, smtp: Server) -> None:
+    folder = _promotion(tmp_path, smtp)
     out = _forms(tmp_path, folder)
     tutors = list(_tutors(folder / "promotion.xlsx"))  # in the workbook's order, the order of sending
     later, unknown = tutors[9], tutors[12]
-    box = server.mailbox
+    box = smtp.mailbox
     box.drop_after, box.temporary[later], box.permanent = 5, 2, {unknown}
     result = _send(folder, out, "--oui")
     assert result.exit_code == 1
@@ -186,12 +179,12 @@ def _copar_process(folder: Path, out: Path) -> subprocess.Popen[bytes]:
 
 
 @pytest.mark.slow
-def test_kill_9_mid_campaign_then_again(tmp_path: Path, server: Server) -> None:
-    folder = _promotion(tmp_path, server)
+def test_kill_9_mid_campaign_then_again(tmp_path: Path, smtp: Server) -> None:
+    folder = _promotion(tmp_path, smtp)
     out = _forms(tmp_path, folder)
     tutors = _addresses(folder)
     unknown = tutors[3]
-    box = server.mailbox
+    box = smtp.mailbox
     box.drop_after, box.temporary[tutors[6]], box.permanent, box.hold_at = 5, 1, {unknown}, 11
     process = _copar_process(folder, out)
     try:
@@ -226,8 +219,8 @@ def test_kill_9_mid_campaign_then_again(tmp_path: Path, server: Server) -> None:
 
 
 @pytest.mark.slow
-def test_renvoyer_sends_the_uncertain_one(tmp_path: Path, server: Server) -> None:
-    folder = _promotion(tmp_path, server)
+def test_renvoyer_sends_the_uncertain_one(tmp_path: Path, smtp: Server) -> None:
+    folder = _promotion(tmp_path, smtp)
     out = _forms(tmp_path, folder)
     # an « en cours » left by a run killed after the hand-over, before the answer
     (folder / jr.FOLDER).mkdir()
@@ -240,8 +233,8 @@ def test_renvoyer_sends_the_uncertain_one(tmp_path: Path, server: Server) -> Non
     assert f"[incertain] {key} : l'envoi du 05/01/2026 à 10:00" in first.stdout
     second = _send(folder, out, "--oui", "--renvoyer")
     assert second.exit_code == 0 and "1 message envoyé" in second.stdout
-    assert len(server.mailbox.messages) == 21
-    assert server.mailbox.messages[-1].message["Message-ID"] == "<id@copar.test>"  # the same message, again
+    assert len(smtp.mailbox.messages) == 21
+    assert smtp.mailbox.messages[-1].message["Message-ID"] == "<id@copar.test>"  # the same message, again
     assert _journal(folder)[key].state == jr.ENVOYE
     # the cut line was closed, not glued to the next one
     lines = (folder / jr.FOLDER / jr.JOURNAL).read_text(encoding="utf-8").splitlines()
@@ -249,7 +242,7 @@ def test_renvoyer_sends_the_uncertain_one(tmp_path: Path, server: Server) -> Non
 
 
 @pytest.mark.slow
-def test_reminders_reach_exactly_the_tutors_still_owing(tmp_path: Path, server: Server) -> None:
+def test_reminders_reach_exactly_the_tutors_still_owing(tmp_path: Path, smtp: Server) -> None:
     tutors = _tutors(INPUTS / "promotion.xlsx")
     two = next(a for a, numbers in tutors.items() if len(numbers) == 2)
     ones = [a for a, numbers in tutors.items() if len(numbers) == 1][:5]
@@ -260,7 +253,7 @@ def test_reminders_reach_exactly_the_tutors_still_owing(tmp_path: Path, server: 
             wb["Bilans intermédiaires"].append([number, 4, None, "Activités de la période", None, None, None])
 
     workbook = edited_sample(tmp_path, answer)
-    folder = _promotion(tmp_path, server, workbook)
+    folder = _promotion(tmp_path, smtp, workbook)
     out = _forms(tmp_path, folder, 4)
     due = {f.name.split("-")[0] for f in (out / "formulaires" / "bilan-periode-4").glob("*/*.pdf")}
     expected = sorted(a for a, numbers in tutors.items() if set(numbers) & due - set(answered))
@@ -268,7 +261,7 @@ def test_reminders_reach_exactly_the_tutors_still_owing(tmp_path: Path, server: 
     result = invoke("mails", folder, "-o", out, "--pour", "relance", "--type", "bilan", "--periode", "4",
                     "--envoyer", "--oui")
     assert result.exit_code == 0, result.output
-    box = server.mailbox
+    box = smtp.mailbox
     assert sorted(a for m in box.messages for a in m.rcpt_tos) == expected
     [to_two] = box.to(two)
     text = to_two.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -297,7 +290,7 @@ def _xlsx_suivi(folder: Path, tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_envois_xlsx_is_text_only(tmp_path: Path, server: Server) -> None:
+def test_envois_xlsx_is_text_only(tmp_path: Path, smtp: Server) -> None:
     def rename(wb: Any) -> None:
         ws = wb["Étudiant·es"]
         headers = [c.value for c in ws[1]]
@@ -305,7 +298,7 @@ def test_envois_xlsx_is_text_only(tmp_path: Path, server: Server) -> None:
         cell.value = "=HYPERLINK(\"http://x\")"
         cell.data_type = "s"  # a name typed with a leading « = », kept as text by the spreadsheet
 
-    folder = _promotion(tmp_path, server, edited_sample(tmp_path, rename))
+    folder = _promotion(tmp_path, smtp, edited_sample(tmp_path, rename))
     out = _forms(tmp_path, folder)
     assert _send(folder, out, "--oui").exit_code == 0
     target = tmp_path / "envois.xlsx"
@@ -320,15 +313,15 @@ def test_envois_xlsx_is_text_only(tmp_path: Path, server: Server) -> None:
 
 
 @pytest.mark.soffice
-def test_tutors_meeting_built_then_sent(tmp_path: Path, server: Server) -> None:
-    folder = _promotion(tmp_path, server)
+def test_tutors_meeting_built_then_sent(tmp_path: Path, smtp: Server) -> None:
+    folder = _promotion(tmp_path, smtp)
     out = tmp_path / "sorties"
     built = invoke("build", folder, "-o", out, "--only", "reunion-tuteurs")
     assert built.exit_code == 0, built.output
     result = invoke("mails", folder, "-o", out, "--pour", "reunion-tuteurs", "--envoyer", "--oui")
     assert result.exit_code == 0, result.output
     tutors = _tutors(folder / "promotion.xlsx")
-    box = server.mailbox
+    box = smtp.mailbox
     assert len(box.messages) == 21
     for address, numbers in tutors.items():
         [received] = box.to(address)
@@ -344,17 +337,17 @@ def test_tutors_meeting_built_then_sent(tmp_path: Path, server: Server) -> None:
 
 
 @pytest.mark.slow
-def test_rate_limit_and_back_off(tmp_path: Path, server: Server) -> None:
+def test_rate_limit_and_back_off(tmp_path: Path, smtp: Server) -> None:
     """Measured on a clock that only moves when copar waits: the pauses are the settings', nothing is timed."""
     import datetime as dt
 
     from pipeline.sending.mails import MailRequest
     from pipeline.sending.send import prepare, send
 
-    folder = _promotion(tmp_path, server, messages_par_minute=2, attente=10, essais=3)
+    folder = _promotion(tmp_path, smtp, messages_par_minute=2, attente=10, essais=3)
     out = _forms(tmp_path, folder)
     first = next(iter(_tutors(folder / "promotion.xlsx")))
-    server.mailbox.temporary[first] = 2
+    smtp.mailbox.temporary[first] = 2
     now = [0.0]
     waits: list[float] = []
 
@@ -364,38 +357,38 @@ def test_rate_limit_and_back_off(tmp_path: Path, server: Server) -> None:
 
     plan = prepare(MailRequest(folder, out, "formulaires", 2, today=dt.date.today()))
     result = send(plan, PASSWORD, sleep=sleep, clock=lambda: now[0])
-    assert result.complete and len(server.mailbox.messages) == 21
+    assert result.complete and len(smtp.mailbox.messages) == 21
     # the first message: 451, 10 s, 451, 20 s, accepted; the second starts 30 s after the first
     # began (already spent), then one every 30 s (2 a minute)
     assert waits == [10, 20] + [30] * 19
 
 
 @pytest.mark.slow
-def test_one_sender_at_a_time(tmp_path: Path, server: Server) -> None:
-    folder = _promotion(tmp_path, server)
+def test_one_sender_at_a_time(tmp_path: Path, smtp: Server) -> None:
+    folder = _promotion(tmp_path, smtp)
     out = _forms(tmp_path, folder)
     with jr.Journal(folder / jr.FOLDER):
         result = _send(folder, out, "--oui")
     assert result.exit_code == 1
     assert result.stderr == (f"Erreur : Un autre envoi de copar écrit déjà dans {folder / jr.FOLDER / jr.JOURNAL} : "
                              "attendez qu'il se termine, puis relancez la commande.\n")
-    assert server.mailbox.messages == []
+    assert smtp.mailbox.messages == []
 
 
 @pytest.mark.slow
-def test_password_is_asked_and_not_shown(tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_password_is_asked_and_not_shown(tmp_path: Path, smtp: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
     from pipeline.cli import cli
 
-    folder = _promotion(tmp_path, server)
+    folder = _promotion(tmp_path, smtp)
     out = _forms(tmp_path, folder)
     monkeypatch.delenv(PASSWORD_ENV)
     result = CliRunner().invoke(cli, ["mails", str(folder), "-o", str(out), "--pour", "formulaires", "--periode", "2",
                                       "--envoyer"], input=f"y\n{PASSWORD}\n", obj={})
     assert result.exit_code == 0, result.output
     assert "Mot de passe SMTP de secretariat: " in result.stderr and PASSWORD not in result.output
-    assert len(server.mailbox.messages) == 21
+    assert len(smtp.mailbox.messages) == 21
 
 
 def test_sending_needs_the_envoi_settings(tmp_path: Path) -> None:

@@ -23,12 +23,6 @@ pytestmark = [pytest.mark.web, pytest.mark.slow]
 
 
 @pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[Server]:
-    with Server(tmp_path) as s:
-        yield s
-
-
-@pytest.fixture
 def client(promo: Path, tmp_path: Path, smtp: Server, monkeypatch: pytest.MonkeyPatch
            ) -> Iterator[tuple[TestClient, Secrets]]:
     monkeypatch.delenv(PASSWORD_ENV, raising=False)  # the page asks for it
