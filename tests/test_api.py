@@ -25,14 +25,17 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_readme_example_runs(workbook: Path, capsys: pytest.CaptureFixture[str]) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Python API", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S)
-    assert code is not None
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 2  # the front door, then the low-level calls
     cwd = Path.cwd()
     os.chdir(workbook.parent)
     try:
-        exec(compile(code.group(1), "README.md", "exec"), {})
+        for code in blocks:
+            exec(compile(code, "README.md", "exec"), {})
     finally:
         os.chdir(cwd)
+    assert list((workbook.parent / "outputs" / "etudiants").rglob("fiche-alternance.docx"))  # the front door's build
+    assert list((workbook.parent / "outputs" / "formulaires").rglob("*.pdf"))
     out = capsys.readouterr().out
     assert out.splitlines()[-1].startswith("True ['reunion-tuteurs/")
     written = {p.relative_to(workbook.parent / "sorties").as_posix() for p in (workbook.parent / "sorties").rglob("*.docx")}
