@@ -22,6 +22,7 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_workbook(tmp_path_factory.mktemp("api") / "promotion.xlsx", example=True, force=False)
 
 
+@pytest.mark.slow
 def test_readme_example_runs(workbook: Path, capsys: pytest.CaptureFixture[str]) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Python API", 1)[1]

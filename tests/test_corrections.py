@@ -20,6 +20,8 @@ from tests.helpers import INPUTS, invoke
 from tests.sending_helpers import read_eml
 from tests.smtp_server import HOST, PASSWORD, Server
 
+pytestmark = pytest.mark.slow  # whole promotions through the CLI or a real SMTP server: not the fast tier
+
 NUMBER, OLD, NEW = "22004512", "n-diaye-aissatou", "n-diaye-sow-aissatou"
 TUTOR = "gaelle.lhote@example.org"  # her tutor, who also has Maël Le Bihan
 

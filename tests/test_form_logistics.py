@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import docx
+import pytest
 from pypdf import PdfReader
 
 from tests.helpers import invoke
 from tests.sending_helpers import attachments, bodies, read_eml
+
+pytestmark = pytest.mark.slow  # whole promotions through the CLI or a real SMTP server: not the fast tier
 
 LHOTE = "tuteur-l-hote-gaelle"
 

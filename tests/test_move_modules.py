@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 
+import pytest
+
 from tests.helpers import ROOT
 
 _spec = importlib.util.spec_from_file_location("move_modules", ROOT / "tools" / "move_modules.py")
@@ -69,6 +71,7 @@ def test_the_packages_list_names_every_package_folder() -> None:
     assert move_modules.rewrite_pyproject(rewritten) == rewritten
 
 
+@pytest.mark.slow
 def test_no_file_of_the_repository_uses_an_old_name() -> None:
     """After a merge, `tools/move_modules.py --rewrite-only` fixes what this lists."""
     assert [p.relative_to(ROOT).as_posix() for p in move_modules.rewrite_all(write=False)] == []

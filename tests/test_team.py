@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import docx
+import pytest
 
 from pipeline.documents import contexts as cx
 from pipeline.workbook.validate import check
 from tests.helpers import INPUTS, edited_sample, find_row, invoke
 from tests.sending_helpers import addresses, attachments, bodies, read_eml
+
+pytestmark = pytest.mark.slow  # whole promotions through the CLI or a real SMTP server: not the fast tier
 
 GUILLOU = ("Claire Guillou", "claire.guillou@univ-exemple.fr")
 

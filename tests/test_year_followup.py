@@ -7,11 +7,14 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from pipeline.workbook.validate import check
 from pipeline.workbook.validate_sheets import bilan_date_problem
 from tests.helpers import INPUTS
 from tests.test_forms import _fill_docx
+
+pytestmark = pytest.mark.slow  # whole promotions through the CLI or a real SMTP server: not the fast tier
 
 
 def test_a_bilan_date_is_checked_against_its_period() -> None:
