@@ -15,6 +15,7 @@ from pipeline import cli_fr
 from pipeline.build.settings import DEFAULT_INPUT, DEFAULT_OUTPUT
 from pipeline.documents import catalogue
 from pipeline.errors import CoparError, ValidationFailed
+from pipeline.processes import forget_handled_interrupts
 
 if TYPE_CHECKING:
     from pipeline.promotion import Promotion
@@ -735,6 +736,7 @@ def main() -> None:
         # Done (or stopped, already reported): a Ctrl-C now would find Python finalising, its handler
         # gone, and kill copar with a signal instead of the exit code it is about to return.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        forget_handled_interrupts()  # nor may one already handled (see processes.py)
 
 
 if __name__ == "__main__":  # pragma: no cover

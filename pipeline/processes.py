@@ -16,6 +16,9 @@
   reports the full disk once. A Ctrl-C (or SIGTERM, SIGHUP) whose KeyboardInterrupt landed in
   such a finalizer, where Python ignores it, is raised again: after each rendered document, and
   at the latest when the build ends.
+- A Ctrl-C that landed in code run from a string (`exec`) leaves CPython believing it went
+  uncaught, and `python -m pipeline` would die of SIGINT after saying « interrompu »:
+  `forget_handled_interrupts` clears that before copar exits with its own code.
 """
 
 from __future__ import annotations
@@ -85,6 +88,17 @@ def raise_if_interrupted() -> None:
         interrupt = _SWALLOWED[-1]
         _SWALLOWED.clear()
         raise KeyboardInterrupt(*interrupt.args)
+
+
+def forget_handled_interrupts() -> None:
+    """Clear CPython's mark of an uncaught Ctrl-C, for a process about to exit with its own code.
+
+    CPython sets that mark whenever a KeyboardInterrupt leaves code run from a string
+    (`exec`/`eval` of source text: reportlab imports its settings that way, dataclasses build their
+    methods that way), even if the interrupt is then caught; `python -m …` then ends by killing
+    itself with SIGINT instead of exiting with the code copar chose (130 after « interrompu »).
+    Running any source text clears the mark (CPython resets it before each such run)."""
+    exec("")  # noqa: S102 - empty source text, run only for that reset
 
 
 def kill_orphans(marker: str) -> int:
