@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import html
 import re
@@ -14,8 +13,8 @@ from pypdf import PdfReader, PdfWriter
 from starlette.testclient import TestClient
 
 from pipeline.promotion import Promotion
-from pipeline.web.app import create_app
-from pipeline.web.security import COOKIE, Secrets
+from pipeline.web.security import Secrets
+from tests.web_client import page_client
 
 pytestmark = [pytest.mark.web, pytest.mark.slow]
 NUMERO = "22004512"  # Aïssatou N'Diaye: her bilan of période 2 is already in the sample workbook
@@ -24,9 +23,7 @@ NUMERO = "22004512"  # Aïssatou N'Diaye: her bilan of période 2 is already in 
 @pytest.fixture
 def client(promo: Path, tmp_path: Path) -> Iterator[tuple[TestClient, Secrets]]:
     keys = Secrets()
-    app = create_app(promo.parent, output=tmp_path / "outputs", keys=keys, port=8765, today=dt.date(2024, 2, 15))
-    with TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False) as c:
-        c.cookies.set(COOKIE, keys.session)
+    with page_client(promo.parent, tmp_path / "outputs", keys) as c:
         yield c, keys
 
 
@@ -140,9 +137,7 @@ def test_a_workbook_with_errors_is_shown_as_the_problems_table(tmp_path: Path) -
     folder.mkdir()
     edited_sample(folder, break_statut)
     keys = Secrets()
-    app = create_app(folder, output=tmp_path / "outputs", keys=keys, port=8765, today=dt.date(2024, 2, 15))
-    with TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False) as c:
-        c.cookies.set(COOKIE, keys.session)
+    with page_client(folder, tmp_path / "outputs", keys) as c:
         for path in ("/", "/suivi", "/planning"):
             r = c.get(path)
             page = html.unescape(r.text)

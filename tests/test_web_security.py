@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import html
 import tempfile
@@ -13,12 +12,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from pipeline.web import uploads
-from pipeline.web.app import create_app
 from pipeline.web.security import COOKIE, Secrets, host_allowed, inside
+from tests.web_client import BASE, PORT, page_client
 
 pytestmark = pytest.mark.web
-PORT = 8765
-BASE = f"http://127.0.0.1:{PORT}"
 
 
 @pytest.fixture
@@ -31,8 +28,7 @@ def client(promo: Path, keys: Secrets, tmp_path: Path, monkeypatch: pytest.Monke
     """A client without the cookie, on the server's own address; temp folders under tmp_path/tmp."""
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
-    app = create_app(promo.parent, output=tmp_path / "outputs", keys=keys, port=PORT, today=dt.date(2024, 2, 15))
-    with TestClient(app, base_url=BASE, follow_redirects=False) as c:
+    with page_client(promo.parent, tmp_path / "outputs", keys, signed_in=False) as c:
         yield c
 
 

@@ -5,7 +5,6 @@ The server is on 127.0.0.1 and the copar.toml points there only (asserted), as i
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from collections.abc import Iterator
@@ -15,9 +14,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from pipeline.sending.smtp import PASSWORD_ENV, read_smtp_settings
-from pipeline.web.app import create_app
-from pipeline.web.security import COOKIE, Secrets
+from pipeline.web.security import Secrets
 from tests.smtp_server import HOST, PASSWORD, Server
+from tests.web_client import page_client
 
 pytestmark = [pytest.mark.web, pytest.mark.slow]
 
@@ -29,9 +28,7 @@ def client(promo: Path, tmp_path: Path, smtp: Server, monkeypatch: pytest.Monkey
     (promo.parent / "copar.toml").write_text(smtp.settings(), encoding="utf-8")
     assert read_smtp_settings(promo.parent).serveur == HOST  # nothing here can reach another address
     keys = Secrets()
-    app = create_app(promo.parent, output=tmp_path / "outputs", keys=keys, port=8765, today=dt.date(2024, 2, 15))
-    with TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False) as c:
-        c.cookies.set(COOKIE, keys.session)
+    with page_client(promo.parent, tmp_path / "outputs", keys) as c:
         yield c, keys
 
 
